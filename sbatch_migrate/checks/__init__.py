@@ -1,0 +1,56 @@
+"""The rules, one per module; ``RULES`` lists them in code order."""
+
+from __future__ import annotations
+
+from ..rule import Rule
+from .body_not_analysed import BodyNotAnalysed
+from .container_launch import ContainerLaunch
+from .cpus_over_capacity import CpusOverCapacity
+from .directive_syntax import DirectiveSyntax
+from .directive_variable import DirectiveVariable
+from .dos_line_endings import DosLineEndings
+from .fix_withheld import FixWithheld
+from .gpus_over_capacity import GpusOverCapacity
+from .image_build_in_job import ImageBuildInJob
+from .late_directive import LateDirective
+from .memory_over_capacity import MemoryOverCapacity
+from .missing_shebang import MissingShebang
+from .module_command import ModuleCommandRule
+from .module_init import ModuleInit
+from .module_load_other import ModuleLoadOther
+from .module_purge import ModulePurge
+from .module_singularity import ModuleSingularity
+from .nccl_debug import NcclDebug
+from .nccl_fabric import NcclFabric
+from .non_utf8 import NonUtf8
+from .nv_without_gpu import NvWithoutGpu
+from .openmpi_transport import OpenmpiTransport
+from .partition_rename import PartitionRename
+from .partition_time_limit import PartitionTimeLimit
+from .partition_unresolved import PartitionUnresolved
+from .shell_parse_error import ShellParseError
+from .singularity_env import SingularityEnv
+from .slurm_magic import SlurmMagic
+from .ucx_fabric import UcxFabric
+from .unknown_option import UnknownOption
+from .unknown_partition import UnknownPartition
+
+RULES: tuple[type[Rule], ...] = tuple(
+    sorted(
+        (
+            BodyNotAnalysed, ContainerLaunch, CpusOverCapacity, DirectiveSyntax, DirectiveVariable,
+            DosLineEndings, FixWithheld, GpusOverCapacity, ImageBuildInJob, LateDirective,
+            MemoryOverCapacity, MissingShebang, ModuleCommandRule, ModuleInit, ModuleLoadOther,
+            ModulePurge, ModuleSingularity, NcclDebug, NcclFabric, NonUtf8, NvWithoutGpu,
+            OpenmpiTransport, PartitionRename, PartitionTimeLimit, PartitionUnresolved,
+            ShellParseError, SingularityEnv, SlurmMagic, UcxFabric, UnknownOption, UnknownPartition,
+        ),
+        key=lambda r: r.code,
+    )
+)
+BY_CODE: dict[str, type[Rule]] = {r.code: r for r in RULES}
+BY_NAME: dict[str, type[Rule]] = {r.name: r for r in RULES}
+
+
+def lookup(code_or_name: str) -> type[Rule] | None:
+    return BY_CODE.get(code_or_name.upper()) or BY_NAME.get(code_or_name.lower())

@@ -1,0 +1,89 @@
+"""Reading `module` / `ml` commands (Environment Modules and Lmod)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from ..facts import Unit
+from ..rule import Context
+from ..shell import Arg, Command
+
+LOAD = {"load", "add", "try-load", "try-add", "load-any"}
+UNLOAD = {"unload", "rm", "del", "remove"}
+SWAP = {"swap", "switch"}
+INFO = {"list", "avail", "av", "show", "display", "spider", "help", "whatis", "keyword", "key",
+        "is-loaded", "is-avail", "savelist", "describe", "overview", "tablelist", "--version", "-v"}
+ML_SUBCOMMANDS = LOAD | UNLOAD | SWAP | INFO | {"purge", "use", "unuse", "save", "restore", "reset",
+                                                "refresh", "update", "initadd", "purge"}
+
+
+@dataclass(frozen=True)
+class ModuleCommand:
+    command: Command
+    unit: Unit
+    tool: str  # module | ml
+    action: str  # load, unload, purge, swap, use, info, other
+    names: tuple[Arg, ...]  # module names the action is about
+    dynamic: bool  # some word is not known statically
+
+
+def module_name(arg: Arg) -> str:
+    return arg.value.split("/", 1)[0].lower()
+
+
+def module_commands(ctx: Context) -> Iterator[ModuleCommand]:
+    for unit in ctx.units():
+        if unit.shell is None:
+            continue
+        for cmd in unit.shell.commands:
+            if not cmd.argv or cmd.name is None or not cmd.name.is_literal:
+                continue
+            tool = cmd.argv[0].value
+            if tool not in ("module", "ml"):
+                continue
+            if tool == "module":
+                rest = [a for a in cmd.argv[1:] if not a.value.startswith("-")]
+            else:  # ml: "-name" unloads, "--opt" is an option
+                rest = [a for a in cmd.argv[1:] if not a.value.startswith("--")]
+            dynamic = not cmd.resolved
+            if tool == "ml":
+                if not rest:
+                    yield ModuleCommand(cmd, unit, tool, "info", (), dynamic)
+                    continue
+                first = rest[0].value
+                if first not in ML_SUBCOMMANDS:
+                    loads = tuple(a for a in rest if not a.value.startswith("-"))
+                    unloads = tuple(a for a in rest if a.value.startswith("-"))
+                    if loads:
+                        yield ModuleCommand(cmd, unit, tool, "load", loads, dynamic)
+                    if unloads:
+                        yield ModuleCommand(cmd, unit, tool, "unload", unloads, dynamic)
+                    continue
+            if not rest:
+                yield ModuleCommand(cmd, unit, tool, "other", (), dynamic)
+                continue
+            sub = rest[0].value
+            names = tuple(a for a in rest[1:] if not a.value.startswith("-"))
+            if sub in LOAD:
+                action = "load"
+            elif sub in UNLOAD:
+                action = "unload"
+            elif sub == "purge":
+                action = "purge"
+            elif sub in SWAP:
+                action = "swap"
+            elif sub in ("use", "unuse"):
+                action = "use"
+            elif sub in INFO:
+                action = "info"
+            else:
+                action = "other"
+            yield ModuleCommand(cmd, unit, tool, action, names, dynamic)
+
+
+def removable(mc: ModuleCommand, remove: frozenset[str]) -> tuple[list[Arg], list[Arg]]:
+    """(names the profile removes, the other names)."""
+    gone = [a for a in mc.names if a.direct and module_name(a) in remove]
+    kept = [a for a in mc.names if a not in gone]
+    return gone, kept

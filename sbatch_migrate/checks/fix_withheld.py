@@ -1,0 +1,31 @@
+"""## What it does
+Reports that the tool withheld its fixes for a script because the migrated text would
+not parse as bash where the original did (a safety check in the spirit of black's
+"safe" mode: every output is parsed again before it is written).
+
+## Why is this bad?
+It means the tool met a construct it does not handle correctly; the file is left
+exactly as it was, and the other findings still say what to change by hand.
+
+## Example
+Please report the script (or a reduced copy) as a bug.
+
+## Fix safety
+Nothing is changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ..rule import Context, Finding, Rule, Severity
+
+
+class FixWithheld(Rule):
+    code = "SM904"
+    name = "fix-withheld"
+    severity = Severity.ERROR
+    summary = "fixes withheld: the migrated text would not parse (safety check)"
+
+    def check(self, ctx: Context) -> Iterator[Finding]:
+        return iter(())  # raised by the engine after it re-parses the output

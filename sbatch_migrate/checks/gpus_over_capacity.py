@@ -1,0 +1,42 @@
+"""## What it does
+Compares the GPUs per node a job requests (`--gres=gpu:N`, `--gpus-per-node`,
+`--gpus` over `--nodes`, `--gpus-per-task` x `--ntasks-per-node`) with the NodeSet's
+GPUs per node from the profile (`[nodeset] gpus_per_node`, default 8: TWCC's V100 node).
+
+## Why is this bad?
+No NodeSet pod can satisfy the request; the job stays pending forever or sbatch refuses
+it (`Requested node configuration is not available`).
+
+## Example
+```bash
+#SBATCH --gres=gpu:16
+```
+Use instead: `--nodes=2 --gres=gpu:8`.
+
+## Fix safety
+No fix: splitting a job over more nodes changes how it runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ..jobshape import shape
+from ..rule import Context, Finding, Rule, Severity
+
+
+class GpusOverCapacity(Rule):
+    code = "SM501"
+    name = "gpus-over-capacity"
+    severity = Severity.ERROR
+    summary = "more GPUs per node than a NodeSet pod has"
+
+    def check(self, ctx: Context) -> Iterator[Finding]:
+        cap = ctx.profile.gpus_per_node
+        for unit in ctx.units():
+            job = shape(unit.directives)
+            if job.gpus_per_node is not None and job.gpus_per_node > cap and job.gpu_source is not None:
+                src = job.gpu_source
+                yield self.finding(src.start, src.end,
+                                   f"{job.gpus_per_node} GPUs per node requested ({src.written} {src.value}) but a "
+                                   f"{ctx.profile.nodeset} pod has {cap}: use more nodes with at most {cap} each")

@@ -1,0 +1,47 @@
+"""## What it does
+Flags `singularity pull`, `singularity build` (and `apptainer` ones) inside a job script.
+
+## Why is this bad?
+In the pod the job needs network access to the registry, a writable cache
+(`APPTAINER_CACHEDIR`) on shared storage, and for `build` often `--fakeroot` or root;
+every array task or node repeats the download.  Images belong on the shared image store
+(`/work/TWCC_cntr` or a user PVC), built once on the login pod or a VM.
+
+## Example
+```bash
+singularity pull docker://nvcr.io/nvidia/pytorch:24.01-py3
+srun singularity exec --nv pytorch_24.01-py3.sif python train.py
+```
+Pull once on the login pod, move the `.sif` to shared storage, and run it from there.
+
+## Fix safety
+No fix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ..launch import container_call
+from ..rule import Context, Finding, Rule, Severity
+
+
+class ImageBuildInJob(Rule):
+    code = "SM402"
+    name = "image-build-in-job"
+    severity = Severity.WARNING
+    summary = "`singularity pull/build` inside a job: do it once, outside the job"
+
+    def check(self, ctx: Context) -> Iterator[Finding]:
+        for unit in ctx.units():
+            if unit.shell is None or not (unit.directives.options or unit.embedded):
+                continue
+            for cmd in unit.shell.commands:
+                call = container_call(cmd)
+                if call is None or call.subcommand not in ("pull", "build"):
+                    continue
+                target = call.args[0].value if call.args else (call.image.value if call.image else "")
+                yield self.finding(cmd.start, cmd.end,
+                                   f"`{call.runtime} {call.subcommand}` {target} inside the job: the pod needs "
+                                   "registry access and a writable cache; build or pull once on the login pod "
+                                   "and keep the .sif on shared storage")

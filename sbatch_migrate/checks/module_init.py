@@ -1,0 +1,78 @@
+"""## What it does
+Reports lines that start the module system: `source /etc/profile.d/modules.sh`,
+`. /usr/share/lmod/lmod/init/bash`, `. /etc/profile`, `eval $(modulecmd bash ...)`, or a
+hand-written `module() { ... }` function.  The list of paths is in the profile
+(`[modules] init`).
+
+## Why is this bad?
+Those files do not exist in the NodeSet pod (`No such file or directory`), and what they
+set up is gone.
+
+## Example
+```bash
+source /etc/profile.d/modules.sh
+```
+Delete the line once the module loads are gone.
+
+## Fix safety
+No fix: `. /etc/profile` may set up other things the job needs; a person decides.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ..rule import Context, Finding, Rule, Severity
+
+
+def _matches(path: str, pattern: str) -> bool:
+    if pattern.endswith("/"):
+        return path.startswith(pattern)
+    if pattern.startswith("/"):
+        return path == pattern
+    return pattern in path
+
+
+class ModuleInit(Rule):
+    code = "SM205"
+    name = "module-init"
+    severity = Severity.WARNING
+    summary = "module system initialisation: the file does not exist in the pod"
+
+    def check(self, ctx: Context) -> Iterator[Finding]:
+        patterns = ctx.profile.module_init
+        for unit in ctx.units():
+            if unit.shell is None:
+                continue
+            for cmd in unit.shell.commands:
+                if not cmd.argv:
+                    continue
+                name = cmd.argv[0].value
+                text = ctx.source.span_text(cmd.start, cmd.end)
+                hit = False
+                if name in ("source", ".") and len(cmd.argv) > 1:
+                    hit = any(_matches(cmd.argv[1].value, p) for p in patterns)
+                elif name == "eval":
+                    hit = "modulecmd" in text or "lmod" in text.lower()
+                if hit:
+                    yield self.finding(cmd.start, cmd.end,
+                                       f"`{text}` starts the module system, which the pod does not have "
+                                       "(the file is missing there): delete it")
+            tree = unit.shell.tree
+            for node in _functions(tree.root_node):
+                fname = node.child_by_field_name("name")
+                if fname is not None and fname.text in (b"module", b"ml"):
+                    yield self.finding(node.start_byte, fname.end_byte,
+                                       "a hand-written `module` function calls the module system, which the "
+                                       "pod does not have: delete it")
+
+
+def _functions(root):  # type: ignore[no-untyped-def]
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node.type == "function_definition":
+            yield node
+        elif node.named_child_count and node.type in ("program", "if_statement", "compound_statement",
+                                                      "else_clause", "elif_clause"):
+            stack.extend(node.named_children)

@@ -1,0 +1,31 @@
+"""## What it does
+Flags Open MPI transport selection through the environment: `OMPI_MCA_btl=openib,self`,
+`OMPI_MCA_btl_openib_*`, `OMPI_MCA_pml=ucx`, and the others the profile lists with
+`code = "SM304"`.
+
+## Why is this bad?
+These pick InfiniBand transports, which need the HCA inside the pod (hostNetwork or an
+RDMA device plugin).  The `openib` BTL no longer exists in current Open MPI releases
+inside newer images; UCX replaces it.
+
+## Example
+```bash
+export OMPI_MCA_btl=openib,self,vader
+```
+Use UCX (`OMPI_MCA_pml=ucx`) where the pod sees InfiniBand, or leave the choice to Open MPI.
+
+## Fix safety
+No fix.
+"""
+
+from __future__ import annotations
+
+from ..rule import Severity
+from ._variables import VariableRule
+
+
+class OpenmpiTransport(VariableRule):
+    code = "SM304"
+    name = "openmpi-transport-variable"
+    severity = Severity.WARNING
+    summary = "Open MPI InfiniBand transport setting: needs the HCA in the pod"

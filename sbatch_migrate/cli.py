@@ -1,0 +1,193 @@
+"""The command line: ``sbatch-migrate [OPTIONS] FILE...`` and its subcommands.
+
+Thin by design: it reads files, calls :func:`sbatch_migrate.engine.migrate`, and renders.
+stdout carries exactly one artifact (the script, the diff, or the report); exit codes:
+0 ok, 1 ``--check`` found work or errors remain, 2 usage error or unreadable input.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+import click
+
+from . import __version__
+from .checks import RULES, lookup
+from .engine import Result, migrate, select_rules
+from .profile import Profile, ProfileError, load, parse_partition_map
+from .report import diff, file_dict, json_report, summary_line, text_lines
+from .source import InputError, Source
+from .writer import atomic_write
+
+
+class _DefaultGroup(click.Group):
+    """``sbatch-migrate job.sh`` means ``sbatch-migrate migrate job.sh``."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ("--help", "-h", "--version"):
+            args = ["migrate", *args]
+        elif not args:
+            args = ["migrate"]
+        return super().parse_args(ctx, args)
+
+
+@click.group(cls=_DefaultGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="sbatch-migrate")
+def main() -> None:
+    """Migrate TWCC Slurm + Singularity job scripts to Slurm on Kubernetes (Slinky).
+
+    \b
+      sbatch-migrate job.sh             migrated script on stdout, report on stderr
+      sbatch-migrate --diff job.sh      unified diff
+      sbatch-migrate -i job.sh          rewrite in place
+      sbatch-migrate --check *.sh       exit 1 if anything would change
+      sbatch-migrate rules              list the rules
+      sbatch-migrate explain SM201      a rule's documentation
+    """
+
+
+def _codes(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    from click.shell_completion import CompletionItem
+
+    return [CompletionItem(r.code, help=r.summary) for r in RULES if r.code.startswith(incomplete.upper())]
+
+
+def _split(values: tuple[str, ...]) -> list[str]:
+    return [v.strip() for item in values for v in item.split(",") if v.strip()]
+
+
+def _fail(message: str) -> None:
+    click.echo(f"sbatch-migrate: error: {message}", err=True)
+
+
+def read_source(path: str) -> Source:
+    if path == "-":
+        return Source.from_bytes(sys.stdin.buffer.read(), "<stdin>")
+    if os.path.isdir(path):
+        raise InputError("is a directory (use `sbatch-migrate bulk` for trees)")
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except OSError as exc:
+        raise InputError(exc.strerror or str(exc)) from None
+    return Source.from_bytes(data, path)
+
+
+def build_profile(profile: str | None, partition_map: tuple[str, ...]) -> Profile:
+    prof = load(profile)
+    if partition_map:
+        prof = prof.with_partition_map(parse_partition_map(partition_map))
+    return prof
+
+
+@main.command("migrate")
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=True, allow_dash=True))
+@click.option("--diff", "show_diff", is_flag=True, help="Print a unified diff instead of the script.")
+@click.option("-i", "--in-place", is_flag=True, help="Rewrite the files (atomically).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write the script here.")
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 if a file would change or errors remain.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="Report format; json goes to stdout.")
+@click.option("--profile", metavar="NAME|PATH", help="Rule profile (default: twcc-to-slinky).")
+@click.option("--partition-map", multiple=True, metavar="OLD=NEW", help="Map a partition (repeatable).")
+@click.option("--select", multiple=True, metavar="CODES", help="Only these rule codes or prefixes.")
+@click.option("--ignore", multiple=True, metavar="CODES", help="Skip these rule codes or prefixes.")
+@click.option("-q", "--quiet", is_flag=True, help="No text report.")
+def migrate_cmd(
+    files: tuple[str, ...], show_diff: bool, in_place: bool, output: str | None, check: bool, fmt: str,
+    profile: str | None, partition_map: tuple[str, ...], select: tuple[str, ...], ignore: tuple[str, ...],
+    quiet: bool,
+) -> None:
+    """Migrate job scripts (FILE may be - for stdin)."""
+    if not files:
+        raise click.UsageError("no file given (try: sbatch-migrate job.sh)")
+    if sum([show_diff, in_place, output is not None]) > 1:
+        raise click.UsageError("choose one of --diff, -i/--in-place, -o/--output")
+    if check and (in_place or output):
+        raise click.UsageError("--check writes nothing: drop -i/-o")
+    if show_diff and fmt == "json":
+        raise click.UsageError("--diff and --format json both want stdout: choose one")
+    if output and len(files) > 1:
+        raise click.UsageError("-o/--output takes one input file")
+    script_out = not (show_diff or in_place or output or check or fmt == "json")
+    if script_out and len(files) > 1:
+        raise click.UsageError("several files: use -i, --diff, --check or --format json")
+    if in_place and "-" in files:
+        raise click.UsageError("-i cannot rewrite stdin")
+    try:
+        prof = build_profile(profile, partition_map)
+    except ProfileError as exc:
+        raise click.UsageError(str(exc)) from None
+    rules = select_rules(_split(select), _split(ignore))
+    reports: list[dict[str, Any]] = []
+    failures = 0
+    text_to_stdout = check and not show_diff and fmt == "text"
+    for path in files:
+        try:
+            source = read_source(path)
+        except InputError as exc:
+            _fail(f"{path}: {exc}")
+            failures += 1
+            continue
+        result = migrate(source, prof, rules)
+        report = file_dict(result, "<stdin>" if path == "-" else path)
+        reports.append(report)
+        if fmt == "text" and not quiet:
+            for line in text_lines(report):
+                click.echo(line, err=not text_to_stdout)
+        _emit(result, path, show_diff, in_place, output, check, script_out)
+    if fmt == "json":
+        click.echo(json_report(reports, failures), nl=False)
+    elif not quiet:
+        click.echo(summary_line(reports, failures), err=not text_to_stdout)
+    if failures:
+        sys.exit(2)
+    if check and any(r["changed"] or _errors(r) for r in reports):
+        sys.exit(1)
+
+
+def _errors(report: dict[str, Any]) -> bool:
+    return any(f["severity"] == "error" and not f["fixed"] for f in report["findings"])
+
+
+def _emit(result: Result, path: str, show_diff: bool, in_place: bool, output: str | None, check: bool,
+          script_out: bool) -> None:
+    if show_diff:
+        click.echo(diff(result, path), nl=False)
+    elif in_place:
+        if result.changed:
+            try:
+                atomic_write(path, result.output)
+            except OSError as exc:
+                _fail(f"{path}: cannot write: {exc.strerror or exc}")
+                sys.exit(2)
+    elif output:
+        try:
+            atomic_write(output, result.output)
+        except OSError as exc:
+            _fail(f"{output}: cannot write: {exc.strerror or exc}")
+            sys.exit(2)
+    elif script_out:
+        sys.stdout.buffer.write(result.output)
+        sys.stdout.buffer.flush()
+
+
+@main.command("rules")
+def rules_cmd() -> None:
+    """List the rules: code, name, severity, fix, summary."""
+    for r in RULES:
+        click.echo(f"{r.code}  {r.name:<28} {r.severity.value:<8} fix:{r.fix:<10} {r.summary}")
+
+
+@main.command("explain")
+@click.argument("code", shell_complete=_codes)
+def explain_cmd(code: str) -> None:
+    """Show a rule's documentation (by code or name)."""
+    rule = lookup(code)
+    if rule is None:
+        _fail(f"no rule {code!r} (see `sbatch-migrate rules`)")
+        sys.exit(2)
+    click.echo(f"{rule.code} {rule.name} ({rule.severity.value}; fix: {rule.fix})\n")
+    click.echo(rule.doc())

@@ -1,0 +1,417 @@
+"""The ``#SBATCH`` scanner, following sbatch's own rules (Slurm 22.05, src/sbatch/opt.c).
+
+- ``#SBATCH`` (and the deprecated ``#SLURM``) must start at column 0, upper case.
+- Scanning stops at the first line that is neither blank nor a comment; a directive after
+  it is *late*: sbatch ignores it silently.
+- A line is split into arguments like sbatch's ``get_argument``: whitespace separates,
+  ``'``/``"`` group and are removed, a backslash makes the next non-blank character
+  literal, and an unquoted ``#`` ends the line.
+- All arguments of the block form one argv for getopt_long with a ``+`` option string:
+  the first non-option argument stops option processing and sbatch exits with
+  ``Invalid directive found in batch script``.
+- ``#PBS`` / ``#BSUB`` lines are read anywhere in the first 100 non-comment lines and
+  translated (``-q`` is the partition) unless ``--ignore-pbs`` is given.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from . import options as opts
+
+Kind = Literal["SBATCH", "SLURM", "PBS", "BSUB"]
+Form = Literal["long=", "long", "short", "short-attached"]
+
+
+@dataclass(frozen=True)
+class Token:
+    start: int  # parse-byte span of the raw token (quotes included)
+    end: int
+    value: str  # the argument sbatch sees
+    line: int  # 0-based line index in the source
+    quoted: bool
+    offsets: tuple[int, ...] = ()  # raw offset of each value byte
+
+
+@dataclass(frozen=True)
+class OptionUse:
+    """One option as sbatch resolves it."""
+
+    kind: Kind
+    name: str  # canonical long name ("partition"), PBS/BSUB: the letter
+    written: str  # as the user wrote it: "--part", "-p"
+    form: Form
+    value: str | None
+    value_start: int | None  # span of the raw value text (quotes included)
+    value_end: int | None
+    start: int  # span from the option name to the end of its value
+    end: int
+    line: int
+    in_block: bool
+    component: int = 0  # heterogeneous job component
+
+    @property
+    def is_partition(self) -> bool:
+        if self.kind in ("SBATCH", "SLURM"):
+            return self.name == "partition"
+        return self.name == "q"
+
+    @property
+    def is_time(self) -> bool:
+        return self.kind in ("SBATCH", "SLURM") and self.name == "time"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something sbatch itself would reject or ignore."""
+
+    code: str  # "unknown-option", "syntax", "late", "non-option"
+    message: str
+    start: int
+    end: int
+    line: int
+
+
+@dataclass
+class DirectiveLine:
+    kind: Kind
+    line: int
+    start: int  # span of the whole line (newline excluded)
+    end: int
+    in_block: bool
+    tokens: list[Token] = field(default_factory=list)
+
+
+@dataclass
+class Directives:
+    lines: list[DirectiveLine]
+    options: list[OptionUse]
+    problems: list[Problem]
+    block_end_line: int  # index of the first command line (or the line count)
+    pbs_ignored: bool = False
+
+    def last(self, name: str, component: int = 0) -> OptionUse | None:
+        found = None
+        for use in self.options:
+            if use.in_block and use.name == name and use.component == component:
+                found = use
+        return found
+
+    @property
+    def partitions(self) -> list[OptionUse]:
+        return [u for u in self.options if u.in_block and u.is_partition]
+
+
+# ---------------------------------------------------------------------------------------
+def split_lines(data: bytes, start: int, end: int) -> list[tuple[int, int]]:
+    """(start, end) of each line in data[start:end], newline excluded."""
+    spans = []
+    pos = start
+    while pos < end:
+        nl = data.find(b"\n", pos, end)
+        if nl == -1:
+            spans.append((pos, end))
+            break
+        spans.append((pos, nl))
+        pos = nl + 1
+    return spans
+
+
+def _skip_tabs(data: bytes, start: int, end: int) -> int:
+    while start < end and data[start] == 0x09:
+        start += 1
+    return start
+
+
+def _is_command_line(text: bytes) -> bool:
+    stripped = text.lstrip(b" \t\r\f\v")
+    return bool(stripped) and not stripped.startswith(b"#")
+
+
+def tokenize(data: bytes, start: int, end: int, line: int) -> tuple[list[Token], Problem | None]:
+    """Split one directive's argument text like sbatch's get_argument."""
+    tokens: list[Token] = []
+    pos = start
+    while True:
+        while pos < end and data[pos] in b" \t\r\f\v":
+            pos += 1
+        if pos >= end:
+            return tokens, None
+        if data[pos : pos + 1] == b":":
+            return tokens, Problem(
+                "syntax", "sbatch stops with `Unexpected ':'` here", pos, end, line
+            )
+        tok_start = pos
+        chars: list[int] = []
+        where: list[int] = []
+        quote = 0
+        escape = False
+        quoted = False
+        while pos < end and (quote or data[pos] not in b" \t\r\f\v"):
+            c = data[pos]
+            if escape:
+                escape = False
+            elif c == 0x5C:  # backslash
+                escape = True
+                pos += 1
+                continue
+            elif quote:
+                if c == quote:
+                    quote = 0
+                    pos += 1
+                    continue
+            elif c in (0x22, 0x27):
+                quote = c
+                quoted = True
+                pos += 1
+                continue
+            elif c == 0x23:  # '#': the rest of the line is a comment
+                break
+            chars.append(c)
+            where.append(pos)
+            pos += 1
+        if quote:
+            return tokens, Problem(
+                "syntax",
+                f"unmatched {chr(quote)}: sbatch stops with a fatal error on this line",
+                tok_start,
+                end,
+                line,
+            )
+        if not chars:
+            return tokens, None  # sbatch's get_argument returns NULL: the line ends
+        value = bytes(chars).decode("utf-8", "replace")
+        tokens.append(Token(tok_start, pos, value, line, quoted, tuple(where)))
+        if pos < end and data[pos] == 0x23:
+            return tokens, None
+
+
+def _magic(line: bytes) -> tuple[Kind, int] | None:
+    for word, kind in ((b"#SBATCH", "SBATCH"), (b"#SLURM", "SLURM")):
+        if line.startswith(word):
+            return kind, len(word)  # type: ignore[return-value]
+    return None
+
+
+def _het_separator(tokens: list[Token]) -> bool:
+    return bool(tokens) and tokens[0].value.lower() in ("hetjob", "packjob")
+
+
+def scan(
+    data: bytes,
+    start: int = 0,
+    end: int | None = None,
+    first_line: int = 0,
+    strip_tabs: bool = False,
+    skip: list[tuple[int, int]] | None = None,
+) -> Directives:
+    """Scan the directive lines of the script held in data[start:end].
+
+    ``strip_tabs``: the script sits in a ``<<-`` heredoc, whose leading tabs bash removes
+    before the script is written.  ``skip``: spans (heredoc bodies) whose lines are data
+    of the script, not directives; they are only looked at after the block has ended.
+    """
+    if end is None:
+        end = len(data)
+    lines: list[DirectiveLine] = []
+    problems: list[Problem] = []
+    block_open = True
+    block_end = None
+    spans = split_lines(data, start, end)
+    if strip_tabs:
+        spans = [(_skip_tabs(data, s, e), e) for s, e in spans]
+    argv: list[tuple[Token, int]] = []
+    component = 0
+    for index, (ls, le) in enumerate(spans):
+        lineno = first_line + index
+        text = data[ls:le]
+        magic = _magic(text)
+        if magic is not None and skip and not block_open and any(a <= ls < b for a, b in skip):
+            continue
+        if magic is None:
+            if block_open and _is_command_line(text):
+                block_open = False
+                block_end = lineno
+            continue
+        kind, width = magic
+        tokens, problem = tokenize(data, ls + width, le, lineno)
+        dline = DirectiveLine(kind, lineno, ls, le, block_open, tokens)
+        lines.append(dline)
+        if not block_open:
+            problems.append(
+                Problem(
+                    "late",
+                    f"this #{kind} line comes after the first command (line {block_end + 1 if block_end is not None else '?'}); sbatch ignores it",
+                    ls,
+                    le,
+                    lineno,
+                )
+            )
+            continue
+        if problem is not None:
+            problems.append(problem)
+        if _het_separator(tokens):
+            component += 1
+            tokens = tokens[1:]
+        argv.extend((t, component) for t in tokens)
+    uses, getopt_problems = _getopt(argv, "SBATCH", opts.table("sbatch"))
+    problems.extend(getopt_problems)
+    # late lines: resolved for reporting only, never validated
+    late_argv = [(t, 0) for dl in lines if not dl.in_block for t in dl.tokens]
+    late_uses, _ = _getopt(late_argv, "SBATCH", opts.table("sbatch"), in_block=False)
+    uses.extend(late_uses)
+    ignore_pbs = any(u.name == "ignore-pbs" for u in uses if u.in_block)
+    foreign = _scan_foreign(data, spans, first_line)
+    if foreign and not ignore_pbs:
+        flines, fuses, fproblems = foreign
+        lines.extend(flines)
+        uses.extend(fuses)
+        problems.extend(fproblems)
+    lines.sort(key=lambda d: d.line)
+    block_end_line = block_end if block_end is not None else first_line + len(spans)
+    return Directives(lines, uses, problems, block_end_line, pbs_ignored=bool(foreign) and ignore_pbs)
+
+
+def _scan_foreign(
+    data: bytes, spans: list[tuple[int, int]], first_line: int
+) -> tuple[list[DirectiveLine], list[OptionUse], list[Problem]] | None:
+    """#BSUB, else #PBS lines, as sbatch's xlate_batch_script reads them."""
+    for word, kind, with_arg, flags in (
+        (b"#BSUB", "BSUB", opts.BSUB_SHORT_WITH_ARG, opts.BSUB_SHORT_FLAGS),
+        (b"#PBS", "PBS", opts.PBS_SHORT_WITH_ARG, opts.PBS_SHORT_FLAGS),
+    ):
+        non_comments = 0
+        found: list[DirectiveLine] = []
+        problems: list[Problem] = []
+        argv: list[tuple[Token, int]] = []
+        for index, (ls, le) in enumerate(spans):
+            text = data[ls:le]
+            if not text.startswith(word):
+                if not text.startswith(b"#"):
+                    non_comments += 1
+                if non_comments > 100:
+                    break
+                continue
+            tokens, problem = tokenize(data, ls + len(word), le, first_line + index)
+            if problem is not None:
+                problems.append(problem)
+            found.append(DirectiveLine(kind, first_line + index, ls, le, True, tokens))  # type: ignore[arg-type]
+            argv.extend((t, 0) for t in tokens)
+        if found:
+            spec_table = opts.OptionTable(
+                kind.lower(),
+                {},
+                {c: opts.OptionSpec(c, c, "required") for c in with_arg}
+                | {c: opts.OptionSpec(c, c, "none") for c in flags},
+            )
+            uses, gproblems = _getopt(argv, kind, spec_table)  # type: ignore[arg-type]
+            return found, uses, problems + gproblems
+    return None
+
+
+def _getopt(
+    argv: list[tuple[Token, int]],
+    kind: Kind,
+    table: opts.OptionTable,
+    in_block: bool = True,
+) -> tuple[list[OptionUse], list[Problem]]:
+    """Resolve options like getopt_long with a '+' option string."""
+    uses: list[OptionUse] = []
+    problems: list[Problem] = []
+
+    def fail(code: str, message: str, tok: Token) -> None:
+        problems.append(Problem(code, message, tok.start, tok.end, tok.line))
+
+    i = 0
+    while i < len(argv):
+        tok, component = argv[i]
+        arg = tok.value
+        if arg == "--":
+            if i + 1 < len(argv):
+                nxt = argv[i + 1][0]
+                fail("non-option", f"sbatch stops with `Invalid directive found in batch script: {nxt.value}`", nxt)
+            break
+        if arg.startswith("--") and table.by_long:
+            name, eq, inline = arg[2:].partition("=")
+            found = table.lookup_long(name)
+            if found is None or isinstance(found, list):
+                if isinstance(found, list):
+                    names = ", ".join("--" + s.long for s in found[:4])
+                    msg = f"option --{name} is ambiguous (could be {names}); sbatch refuses the script"
+                else:
+                    close = table.close_matches(name)
+                    hint = f"; did you mean {', '.join('--' + c for c in close)}?" if close else ""
+                    msg = f"unrecognized option --{name}: sbatch (Slurm 22.05) refuses the script{hint}"
+                fail("unknown-option", msg, tok)
+                i += 1
+                continue
+            spec = found
+            if eq:
+                if spec.arg == "none":
+                    fail("syntax", f"option --{spec.long} takes no argument", tok)
+                uses.append(
+                    OptionUse(kind, spec.long, "--" + name, "long=", inline, _after(tok, 2 + len(name.encode())), tok.end,
+                              tok.start, tok.end, tok.line, in_block, component)
+                )
+            elif spec.arg == "required":
+                if i + 1 >= len(argv):
+                    fail("syntax", f"option --{spec.long} requires an argument", tok)
+                    uses.append(OptionUse(kind, spec.long, "--" + name, "long", None, None, None,
+                                          tok.start, tok.end, tok.line, in_block, component))
+                else:
+                    i += 1
+                    val = argv[i][0]
+                    uses.append(
+                        OptionUse(kind, spec.long, "--" + name, "long", val.value, val.start, val.end,
+                                  tok.start, val.end, tok.line, in_block, component)
+                    )
+            else:
+                uses.append(OptionUse(kind, spec.long, "--" + name, "long", None, None, None,
+                                      tok.start, tok.end, tok.line, in_block, component))
+            i += 1
+            continue
+        if arg.startswith("-") and len(arg) > 1:
+            j = 1
+            while j < len(arg):
+                letter = arg[j]
+                spec_s = table.by_short.get(letter)
+                if spec_s is None:
+                    fail("unknown-option", f"invalid option -{letter}: {_who(kind)} refuses the script", tok)
+                    break
+                if spec_s.arg == "none":
+                    uses.append(OptionUse(kind, spec_s.long, "-" + letter, "short", None, None, None,
+                                          tok.start, tok.end, tok.line, in_block, component))
+                    j += 1
+                    continue
+                rest = arg[j + 1 :]
+                if rest or spec_s.arg == "optional":
+                    vstart = _after(tok, len(arg[:j].encode()))
+                    uses.append(
+                        OptionUse(kind, spec_s.long, "-" + letter, "short-attached", rest or None,
+                                  vstart if rest else None, tok.end if rest else None,
+                                  tok.start, tok.end, tok.line, in_block, component)
+                    )
+                elif i + 1 < len(argv):
+                    i += 1
+                    val = argv[i][0]
+                    uses.append(OptionUse(kind, spec_s.long, "-" + letter, "short", val.value, val.start,
+                                          val.end, tok.start, val.end, tok.line, in_block, component))
+                else:
+                    fail("syntax", f"option -{letter} requires an argument", tok)
+                break
+            i += 1
+            continue
+        # first non-option argument: getopt stops; sbatch exits
+        fail("non-option", f"{_who(kind)} stops with `Invalid directive found in batch script: {arg}`", tok)
+        break
+    return uses, problems
+
+
+def _who(kind: Kind) -> str:
+    return "sbatch" if kind in ("SBATCH", "SLURM") else f"sbatch (#{kind} translation)"
+
+
+def _after(tok: Token, index: int) -> int:
+    """Raw offset just after the token's value byte ``index`` (an ASCII option byte)."""
+    return tok.offsets[index] + 1

@@ -1,0 +1,136 @@
+"""Run the rules on one script and apply their fixes: ``migrate(source, profile)``.
+
+bytes -> Source -> facts -> rules -> findings + edits -> applied output.  Fixes are
+dropped (and their findings marked unfixed, with the reason) when they would touch a
+region bash could not parse, when they collide with another fix, or when the migrated
+text would no longer parse (checked by parsing the output again).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from . import removal, shell
+from .checks import RULES
+from .edits import Edit, apply_edits
+from .facts import ScriptFacts, collect
+from .profile import Profile
+from .rule import Context, Finding, Rule, Severity
+from .source import Source
+
+
+@dataclass
+class Result:
+    source: Source
+    output: bytes
+    findings: list[Finding]
+    facts: ScriptFacts
+
+    @property
+    def changed(self) -> bool:
+        return self.output != self.source.data
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == Severity.ERROR and not f.fixed]
+
+
+def select_rules(select: Iterable[str] = (), ignore: Iterable[str] = ()) -> list[type[Rule]]:
+    """Rules whose code starts with a selected prefix and with no ignored prefix."""
+    sel = [s.upper() for s in select]
+    ign = [s.upper() for s in ignore]
+    out = []
+    for rule in RULES:
+        if sel and not any(rule.code.startswith(s) or rule.name == s.lower() for s in sel):
+            continue
+        if any(rule.code.startswith(s) or rule.name == s.lower() for s in ign):
+            continue
+        out.append(rule)
+    return out
+
+
+def migrate(source: Source, profile: Profile, rules: list[type[Rule]] | None = None) -> Result:
+    facts = collect(source)
+    ctx = Context(facts, profile)
+    findings: list[Finding] = []
+    for rule_cls in rules if rules is not None else RULES:
+        for finding in rule_cls().check(ctx):
+            if not facts.suppressed(finding.code, source.position(finding.start).line):
+                findings.append(finding)
+    findings.sort(key=lambda f: (f.start, f.code))
+    output = _apply(source, facts, findings)
+    if output != source.data and not _still_parses(source, facts, output):
+        for f in findings:
+            f.fixed = False
+        findings.append(
+            Finding("SM904", "fix-withheld", Severity.ERROR, 0, 0,
+                    "the migrated text would not parse as bash: no fix applied to this file "
+                    "(please report it); the findings say what to change by hand")
+        )
+        output = source.data
+    return Result(source, output, findings, facts)
+
+
+def _error_spans(facts: ScriptFacts) -> list[tuple[int, int]]:
+    spans = []
+    for unit in facts.units:
+        if unit.shell is not None:
+            spans.extend(unit.shell.errors)
+    return spans
+
+
+def _touches(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
+    return any(s <= end and start <= e for s, e in spans)
+
+
+def _apply(source: Source, facts: ScriptFacts, findings: list[Finding]) -> bytes:
+    errors = _error_spans(facts)
+    # 1. nothing inside a region bash could not parse
+    for f in findings:
+        if not f.fixable or not errors:
+            continue
+        spans = [(e.start, e.end) for e in f.edits] + [(n.start_byte, n.end_byte) for n in f.removals]
+        if any(_touches(s, e, errors) for s, e in spans) and _in_shell_region(f, facts):
+            f.edits, f.removals = (), ()
+            f.message += "; not fixed: it is inside or next to a region bash could not parse"
+    # 2. removals are planned together
+    requests = [n for f in findings for n in f.removals]
+    plan = removal.plan(source, requests) if requests else removal.Plan()
+    accepted: list[Edit] = []
+    for f in findings:
+        if f.removals:
+            reasons = [plan.failed[n.id] for n in f.removals if n.id in plan.failed]
+            if reasons:
+                f.message += f"; left in place: {reasons[0]}, where removing it is not safe"
+                f.removals = ()
+    accepted.extend(plan.edits)
+    # 3. plain edits, first come first served
+    for f in findings:
+        if not f.fixable:
+            continue
+        if f.edits and any(e.overlaps(a) for e in f.edits for a in accepted):
+            f.message += "; not fixed: another fix changes the same text"
+            f.edits = ()
+            continue
+        accepted.extend(f.edits)
+        f.fixed = True
+    return apply_edits(source, accepted)
+
+
+def _in_shell_region(f: Finding, facts: ScriptFacts) -> bool:
+    """Directive fixes stay allowed in a script whose bash does not parse."""
+    if f.removals:
+        return True
+    for unit in facts.units:
+        for line in unit.directives.lines:
+            if all(line.start <= e.start and e.end <= line.end for e in f.edits):
+                return False
+    return True
+
+
+def _still_parses(source: Source, facts: ScriptFacts, output: bytes) -> bool:
+    if facts.shell is None or not facts.shell.ok:
+        return True
+    migrated = Source.from_bytes(output, source.path)
+    return not shell.parse(migrated.parse_bytes).root_node.has_error

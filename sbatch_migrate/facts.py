@@ -1,0 +1,129 @@
+"""Parsed facts of one script: directives, shell facts, embedded job scripts.
+
+``collect`` turns a :class:`Source` into :class:`ScriptFacts`.  A job script written by a
+driver script inside a heredoc (``cat <<EOF > job.sh`` / ``sbatch <<EOF``) becomes an
+:class:`Embedded` unit with its own directives and commands, spans still global.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+from . import directives as dirs
+from . import shell
+from .source import Source
+
+Language = Literal["bash", "python", "csh", "other"]
+
+_SUPPRESS = re.compile(rb"#\s*sbatch-migrate:\s*disable=([A-Za-z0-9_, -]+)")
+
+
+@dataclass
+class Unit:
+    """One job script: the file itself or a script embedded in a heredoc."""
+
+    start: int
+    end: int
+    directives: dirs.Directives
+    shell: shell.ShellFacts | None
+    expands: bool = False  # embedded in an unquoted heredoc: bash expands $VAR first
+    heredoc: shell.Heredoc | None = None
+
+    @property
+    def embedded(self) -> bool:
+        return self.heredoc is not None
+
+
+@dataclass
+class ScriptFacts:
+    source: Source
+    language: Language
+    units: list[Unit]
+    suppressions: dict[int, set[str]] = field(default_factory=dict)  # line -> codes
+
+    @property
+    def main(self) -> Unit:
+        return self.units[0]
+
+    @property
+    def shell(self) -> shell.ShellFacts | None:
+        return self.units[0].shell
+
+    def suppressed(self, code: str, line: int) -> bool:
+        for at in (line, line - 1):
+            codes = self.suppressions.get(at)
+            if codes and (code in codes or "ALL" in codes):
+                return True
+        return False
+
+
+def language_of(first_line: bytes, path: str) -> Language:
+    if first_line.startswith(b"#!"):
+        interp = first_line[2:].strip().split()
+        words = [w.rsplit(b"/", 1)[-1] for w in interp]
+        if words and words[0] == b"env":
+            words = [w for w in words[1:] if not w.startswith(b"-")]
+        name = words[0].decode("ascii", "replace") if words else ""
+        if name.startswith("python"):
+            return "python"
+        if name in ("csh", "tcsh"):
+            return "csh"
+        if name in ("bash", "sh", "dash", "ksh", "zsh", "mksh", "ash"):
+            return "bash"
+        return "other"
+    if path.endswith(".py"):
+        return "python"
+    return "bash"
+
+
+def collect(source: Source) -> ScriptFacts:
+    data = source.parse_bytes
+    first_line = source.line_bytes(0)
+    language = language_of(first_line, source.path)
+    main_shell = shell.analyse(data) if language == "bash" else None
+    bodies = [(h.start, h.end) for h in main_shell.heredocs] if main_shell is not None else None
+    directives = dirs.scan(data, skip=bodies)
+    units = [Unit(0, len(data), directives, main_shell)]
+    if main_shell is not None:
+        for heredoc in main_shell.heredocs:
+            unit = _embedded(source, heredoc)
+            if unit is not None:
+                units.append(unit)
+    return ScriptFacts(source, language, units, _suppressions(source))
+
+
+def _embedded(source: Source, heredoc: shell.Heredoc) -> Unit | None:
+    data = source.parse_bytes
+    body = data[heredoc.start : heredoc.end]
+    feeds_sbatch = heredoc.command is not None and heredoc.command.name_value == "sbatch"
+    if not (feeds_sbatch or body.lstrip(b"\t").startswith(b"#!") or _has_directive(body, heredoc.strip_tabs)):
+        return None
+    first = source.line_of(heredoc.start)
+    directives = dirs.scan(data, heredoc.start, heredoc.end, first, strip_tabs=heredoc.strip_tabs)
+    facts = None
+    if heredoc.end > heredoc.start:
+        facts = shell.analyse(data, env=heredoc.env if heredoc.expands else {}, span=(heredoc.start, heredoc.end))
+    return Unit(heredoc.start, heredoc.end, directives, facts, heredoc.expands, heredoc)
+
+
+def _has_directive(body: bytes, strip_tabs: bool) -> bool:
+    for line in body.split(b"\n"):
+        if strip_tabs:
+            line = line.lstrip(b"\t")
+        if line.startswith((b"#SBATCH", b"#PBS")):
+            return True
+    return False
+
+
+def _suppressions(source: Source) -> dict[int, set[str]]:
+    out: dict[int, set[str]] = {}
+    data = source.parse_bytes
+    if b"sbatch-migrate:" not in data:
+        return out
+    for m in _SUPPRESS.finditer(data):
+        line = source.line_of(m.start()) + 1
+        codes = {c.strip().upper() for c in m.group(1).decode().replace(" ", ",").split(",") if c.strip()}
+        out.setdefault(line, set()).update(codes)
+    return out

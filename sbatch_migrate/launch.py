@@ -1,0 +1,204 @@
+"""What a command runs: Slurm client calls and container launches.
+
+Reads a command's effective argv (after constant propagation) and understands
+``srun``/``sbatch``/``salloc`` options with Slurm's option tables, launch wrappers
+(``time``, ``env X=1``, ``nohup``, ``mpirun`` ...) and Apptainer/Singularity front-end
+options, so that ``srun $SINGULARITY $HOROVOD`` is known to run
+``singularity run --nv IMAGE python ...``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import options as opts
+from .shell import Arg, Command
+
+SLURM_CLIENTS = ("srun", "sbatch", "salloc")
+RUNTIMES = ("singularity", "apptainer")
+# wrappers and how many arguments of their own they take before the command
+_SIMPLE_WRAPPERS = {"time", "nohup", "exec", "command", "builtin", "stdbuf", "nice", "taskset", "numactl"}
+_WRAPPER_OPTS_WITH_ARG = {
+    "timeout": {"-s", "--signal", "-k", "--kill-after"},
+    "nice": {"-n", "--adjustment"},
+    "stdbuf": {"-i", "-o", "-e"},
+    "taskset": set(),
+    "numactl": set(),
+    "mpirun": {"-n", "-np", "-c", "--np", "-N", "-npernode", "--npernode", "-ppn", "--map-by", "--bind-to",
+               "-x", "--mca", "-mca", "-H", "--host", "-hostfile", "--hostfile", "-machinefile",
+               "--rank-by", "-wdir", "--wdir", "-genv", "-env", "-f"},
+}
+_MPI = {"mpirun", "mpiexec", "mpiexec.hydra", "orterun"}
+
+# Apptainer/Singularity options (run/exec/shell/instance start) that take a value
+_RUNTIME_OPTS_WITH_ARG = {
+    "-B", "--bind", "--mount", "-H", "--home", "-W", "--workdir", "-S", "--scratch", "--overlay",
+    "-o", "--pwd", "--env", "--env-file", "--app", "--security", "--network", "--network-args",
+    "--hostname", "--dns", "--add-caps", "--drop-caps", "--fusemount", "--apply-cgroups",
+    "--oci-conf", "--cwd", "--memory", "--cpus", "--cpu-shares", "--memory-reservation",
+    "--memory-swap", "--blkio-weight", "--pid-file", "--pem-path", "--docker-host", "--authfile",
+    "--arch", "--library", "--dmtcp-launch", "--dmtcp-restart",
+}
+
+
+@dataclass(frozen=True)
+class CallOption:
+    name: str  # canonical long name
+    written: str
+    form: str  # "long=", "long", "short", "short-attached"
+    value: str | None
+    name_arg: Arg  # the argv word holding the option
+    value_arg: Arg | None  # the argv word holding the value (may be name_arg)
+
+
+@dataclass(frozen=True)
+class SlurmCall:
+    program: str
+    options: tuple[CallOption, ...]
+    rest: tuple[Arg, ...]  # the script / command and its arguments
+    problems: tuple[str, ...]
+
+    def get(self, name: str) -> CallOption | None:
+        found = None
+        for o in self.options:
+            if o.name == name:
+                found = o
+        return found
+
+
+@dataclass(frozen=True)
+class ContainerCall:
+    runtime: str
+    subcommand: str
+    nv: bool
+    binds: tuple[str, ...]
+    image: Arg | None
+    args: tuple[Arg, ...]
+    launcher: SlurmCall | None  # the srun that runs it, if any
+    via_mpi: bool
+
+
+def strip_wrappers(argv: tuple[Arg, ...]) -> tuple[tuple[Arg, ...], bool]:
+    """Skip launch wrappers; returns the remaining argv and whether mpirun was among them."""
+    i = 0
+    mpi = False
+    while i < len(argv):
+        name = argv[i].value.rsplit("/", 1)[-1]
+        if name == "env":
+            i += 1
+            while i < len(argv) and ("=" in argv[i].value or argv[i].value.startswith("-")):
+                if argv[i].value in ("-u", "--unset", "-C", "--chdir"):
+                    i += 1
+                i += 1
+            continue
+        if name in _SIMPLE_WRAPPERS or name == "timeout" or name in _MPI:
+            with_arg = _WRAPPER_OPTS_WITH_ARG.get("mpirun" if name in _MPI else name, set())
+            mpi = mpi or name in _MPI
+            i += 1
+            while i < len(argv) and argv[i].value.startswith("-"):
+                flag = argv[i].value
+                i += 2 if flag in with_arg else 1
+            if name == "timeout" and i < len(argv):
+                i += 1  # the duration
+            if name == "time" and i < len(argv) and argv[i].value == "-p":
+                i += 1
+            continue
+        break
+    return argv[i:], mpi
+
+
+def slurm_call(argv: tuple[Arg, ...]) -> SlurmCall | None:
+    """Resolve the options of an srun/sbatch/salloc argv (argv[0] is the program)."""
+    if not argv:
+        return None
+    program = argv[0].value.rsplit("/", 1)[-1]
+    if program not in SLURM_CLIENTS:
+        return None
+    table = opts.table(program)
+    found: list[CallOption] = []
+    problems: list[str] = []
+    i = 1
+    while i < len(argv):
+        arg = argv[i]
+        text = arg.value
+        if text == "--":
+            i += 1
+            break
+        if text.startswith("--"):
+            name, eq, inline = text[2:].partition("=")
+            spec = table.lookup_long(name)
+            if spec is None or isinstance(spec, list):
+                problems.append(f"{'ambiguous' if spec else 'unknown'} option --{name}")
+                i += 1
+                continue
+            if eq:
+                found.append(CallOption(spec.long, "--" + name, "long=", inline, arg, arg))
+            elif spec.arg == "required" and i + 1 < len(argv):
+                found.append(CallOption(spec.long, "--" + name, "long", argv[i + 1].value, arg, argv[i + 1]))
+                i += 1
+            else:
+                found.append(CallOption(spec.long, "--" + name, "long", None, arg, None))
+            i += 1
+            continue
+        if text.startswith("-") and len(text) > 1:
+            j = 1
+            while j < len(text):
+                spec_s = table.by_short.get(text[j])
+                if spec_s is None:
+                    problems.append(f"unknown option -{text[j]}")
+                    break
+                if spec_s.arg == "none":
+                    found.append(CallOption(spec_s.long, "-" + text[j], "short", None, arg, None))
+                    j += 1
+                    continue
+                rest = text[j + 1 :]
+                if rest:
+                    found.append(CallOption(spec_s.long, "-" + text[j], "short-attached", rest, arg, arg))
+                elif i + 1 < len(argv) and spec_s.arg == "required":
+                    found.append(CallOption(spec_s.long, "-" + text[j], "short", argv[i + 1].value, arg, argv[i + 1]))
+                    i += 1
+                break
+            i += 1
+            continue
+        break
+    return SlurmCall(program, tuple(found), argv[i:], tuple(problems))
+
+
+def container_call(cmd: Command) -> ContainerCall | None:
+    argv, mpi = strip_wrappers(cmd.argv)
+    launcher = None
+    call = slurm_call(argv)
+    if call is not None and call.program == "srun":
+        launcher = call
+        argv, mpi2 = strip_wrappers(call.rest)
+        mpi = mpi or mpi2
+    if not argv or argv[0].value.rsplit("/", 1)[-1] not in RUNTIMES:
+        return None
+    runtime = argv[0].value.rsplit("/", 1)[-1]
+    i = 1
+    # global options before the subcommand (-d, -q, -s, --debug ...)
+    while i < len(argv) and argv[i].value.startswith("-"):
+        i += 1
+    if i >= len(argv):
+        return ContainerCall(runtime, "", False, (), None, (), launcher, mpi)
+    sub = argv[i].value
+    i += 1
+    if sub == "instance" and i < len(argv):
+        sub = "instance " + argv[i].value
+        i += 1
+    nv = False
+    binds: list[str] = []
+    while i < len(argv) and argv[i].value.startswith("-"):
+        text = argv[i].value
+        name, eq, inline = text.partition("=")
+        if name in ("--nv", "--nvccli"):
+            nv = True
+        if name in _RUNTIME_OPTS_WITH_ARG:
+            value = inline if eq else (argv[i + 1].value if i + 1 < len(argv) else "")
+            if name in ("-B", "--bind"):
+                binds.extend(v for v in value.split(",") if v)
+            i += 1 if eq else 2
+            continue
+        i += 1
+    image = argv[i] if i < len(argv) else None
+    return ContainerCall(runtime, sub, nv, tuple(binds), image, argv[i + 1 :], launcher, mpi)

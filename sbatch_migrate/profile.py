@@ -1,0 +1,230 @@
+"""Rule profiles: what a site migrates from and to, as data (``rules/*.toml``).
+
+A profile says which partitions map to which NodeSet partitions, which modules go, which
+environment variables to flag and why, and the capacity of the target NodeSet.  Every
+key is validated; a mistake is reported with the file, the key and what is expected.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import tomllib
+from dataclasses import dataclass, field, replace
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+DEFAULT_PROFILE = "twcc-to-slinky"
+
+
+class ProfileError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class VariableRule:
+    patterns: tuple[str, ...]
+    code: str
+    why: str
+
+    def matches(self, name: str) -> bool:
+        return any(fnmatch.fnmatchcase(name, p) for p in self.patterns)
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    description: str
+    partition_map: dict[str, str]
+    partition_targets: frozenset[str]
+    implicit_time: dict[str, str]
+    add_time: bool
+    remove_modules: frozenset[str]
+    remove_purge: bool
+    module_init: tuple[str, ...]
+    variables: tuple[VariableRule, ...]
+    rename_singularity_env: bool
+    nodeset: str
+    gpus_per_node: int
+    cpus_per_node: int
+    memory_per_node_mb: int
+    path: str = "<builtin>"
+    digest: str = field(default="", compare=False)
+
+    def with_partition_map(self, extra: dict[str, str]) -> Profile:
+        mapping = {**self.partition_map, **extra}
+        return replace(self, partition_map=mapping,
+                       partition_targets=self.partition_targets | frozenset(extra.values()))
+
+    def target_of(self, partition: str) -> str | None:
+        if partition in self.partition_map:
+            return self.partition_map[partition]
+        if partition in self.partition_targets:
+            return partition
+        return None
+
+
+def memory_mb(text: str) -> int:
+    """Slurm memory size (default unit MB; K/M/G/T suffixes) in MB."""
+    t = text.strip().upper()
+    units = {"K": 1 / 1024, "M": 1, "G": 1024, "T": 1024 * 1024}
+    factor = 1.0
+    if t and t[-1] in units:
+        factor = units[t[-1]]
+        t = t[:-1]
+    return int(float(t) * factor)
+
+
+def load(name_or_path: str | None = None) -> Profile:
+    """Load a profile by file path, or by name from the profiles shipped with the tool."""
+    if name_or_path is None:
+        name_or_path = DEFAULT_PROFILE
+    path = Path(name_or_path)
+    if path.suffix == ".toml" or path.exists():
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            raise ProfileError(f"{path}: cannot read profile: {exc.strerror or exc}") from None
+        label = str(path)
+    else:
+        ref = _builtin_dir() / f"{name_or_path}.toml"
+        if not ref.is_file():
+            raise ProfileError(f"no profile named {name_or_path!r} (give a path to a .toml file)")
+        raw = ref.read_bytes()
+        label = f"<builtin>/{name_or_path}.toml"
+    return parse(raw, label)
+
+
+def _builtin_dir() -> Any:
+    """The shipped profiles: ``rules/`` of a checkout, or the installed package data."""
+    checkout = Path(__file__).resolve().parent.parent / "rules"
+    if (checkout / f"{DEFAULT_PROFILE}.toml").is_file():
+        return checkout
+    return resources.files("sbatch_migrate.profiles")
+
+
+def builtin_profiles() -> list[str]:
+    return sorted(p.name[:-5] for p in _builtin_dir().iterdir() if p.name.endswith(".toml"))
+
+
+def parse(raw: bytes, label: str) -> Profile:
+    try:
+        doc = tomllib.loads(raw.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ProfileError(f"{label}: not valid TOML: {exc}") from None
+    r = _Reader(doc, label)
+    parts = r.table("partitions")
+    mapping = r.str_map(parts, "partitions.map")
+    targets = frozenset(r.str_list(parts, "partitions.targets", default=[])) | frozenset(mapping.values())
+    implicit = r.str_map(parts, "partitions.implicit_time", default={})
+    mods = r.table("modules")
+    fabric = r.table("variables", default={})
+    rules = []
+    for i, entry in enumerate(r.list_of_tables(fabric, "variables.flag", default=[])):
+        key = f"variables.flag[{i}]"
+        pats = entry.get("match")
+        if isinstance(pats, str):
+            pats = [pats]
+        if not isinstance(pats, list) or not pats or not all(isinstance(p, str) for p in pats):
+            raise ProfileError(f"{label}: {key}.match: expected a string or a list of strings")
+        code = r.string(entry, f"{key}.code")
+        rules.append(VariableRule(tuple(pats), code, r.string(entry, f"{key}.why")))
+    app = r.table("apptainer", default={})
+    ns = r.table("nodeset")
+    try:
+        mem = memory_mb(r.string(ns, "nodeset.memory_per_node"))
+    except ValueError:
+        raise ProfileError(f"{label}: nodeset.memory_per_node: expected a size such as \"720G\"") from None
+    return Profile(
+        name=r.string(doc, "name"),
+        description=r.string(doc, "description", default=""),
+        partition_map=mapping,
+        partition_targets=targets,
+        implicit_time=implicit,
+        add_time=r.boolean(parts, "partitions.add_time", default=False),
+        remove_modules=frozenset(r.str_list(mods, "modules.remove")),
+        remove_purge=r.boolean(mods, "modules.remove_purge", default=True),
+        module_init=tuple(r.str_list(mods, "modules.init", default=[])),
+        variables=tuple(rules),
+        rename_singularity_env=r.boolean(app, "apptainer.rename_env", default=False),
+        nodeset=r.string(ns, "nodeset.name"),
+        gpus_per_node=r.integer(ns, "nodeset.gpus_per_node"),
+        cpus_per_node=r.integer(ns, "nodeset.cpus_per_node"),
+        memory_per_node_mb=mem,
+        path=label,
+        digest=hashlib.sha256(raw).hexdigest(),
+    )
+
+
+class _Reader:
+    def __init__(self, doc: dict[str, Any], label: str):
+        self.doc = doc
+        self.label = label
+
+    def _err(self, key: str, expected: str) -> ProfileError:
+        return ProfileError(f"{self.label}: {key}: expected {expected}")
+
+    def _get(self, table: dict[str, Any], key: str, default: Any) -> Any:
+        leaf = key.rsplit(".", 1)[-1]
+        if leaf not in table:
+            if default is _MISSING:
+                raise ProfileError(f"{self.label}: missing key {key}")
+            return default
+        return table[leaf]
+
+    def table(self, key: str, default: Any = None) -> dict[str, Any]:
+        value = self._get(self.doc, key, _MISSING if default is None else default)
+        if not isinstance(value, dict):
+            raise self._err(key, "a table")
+        return value
+
+    def string(self, table: dict[str, Any], key: str, default: Any = None) -> str:
+        value = self._get(table, key, _MISSING if default is None else default)
+        if not isinstance(value, str):
+            raise self._err(key, "a string")
+        return value
+
+    def integer(self, table: dict[str, Any], key: str) -> int:
+        value = self._get(table, key, _MISSING)
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise self._err(key, "a non-negative integer")
+        return value
+
+    def boolean(self, table: dict[str, Any], key: str, default: bool) -> bool:
+        value = self._get(table, key, default)
+        if not isinstance(value, bool):
+            raise self._err(key, "true or false")
+        return value
+
+    def str_list(self, table: dict[str, Any], key: str, default: Any = None) -> list[str]:
+        value = self._get(table, key, _MISSING if default is None else default)
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise self._err(key, "a list of strings")
+        return value
+
+    def str_map(self, table: dict[str, Any], key: str, default: Any = None) -> dict[str, str]:
+        value = self._get(table, key, _MISSING if default is None else default)
+        if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+            raise self._err(key, "a table of strings")
+        return dict(value)
+
+    def list_of_tables(self, table: dict[str, Any], key: str, default: Any = None) -> list[dict[str, Any]]:
+        value = self._get(table, key, _MISSING if default is None else default)
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            raise self._err(key, "an array of tables ([[...]])")
+        return value
+
+
+_MISSING = object()
+
+
+def parse_partition_map(items: tuple[str, ...] | list[str]) -> dict[str, str]:
+    """``OLD=NEW`` pairs from the command line."""
+    out = {}
+    for item in items:
+        old, sep, new = item.partition("=")
+        if not sep or not old.strip() or not new.strip():
+            raise ProfileError(f"--partition-map {item!r}: expected OLD=NEW, e.g. gp1d=long")
+        out[old.strip()] = new.strip()
+    return out

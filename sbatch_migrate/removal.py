@@ -1,0 +1,202 @@
+"""Removing statements without breaking the script.
+
+Rules ask for statements to be removed (``module load singularity``); this module turns
+all such requests of one script *together* into edits, because the right edit depends on
+the neighbours:
+
+- ``A && B`` with A removed becomes ``B``; with B removed, ``A``.  ``A || B`` with A
+  removed goes as a whole (B only ran when A failed).
+- A statement alone on its line goes with its line and newline (and its trailing
+  comment); ``A; B`` on one line loses ``A; `` only.
+- A block (if/loop/function/case/subshell body) whose statements are all removed keeps a
+  ``:`` so it still parses.
+- Consecutive removed lines form one group; when a group sat between two blank lines the
+  blank lines after it go too, so a run of blank lines created by the removal collapses
+  to one.
+- A statement in a pipeline, a condition, ``$(...)`` and the like is never removed: the
+  request fails and the rule reports it unfixed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .edits import Edit
+from .shell import BLOCK_PARENTS
+from .source import Source
+
+Node = Any
+
+_ALWAYS_BODY = frozenset({"program", "compound_statement", "subshell", "do_group", "else_clause"})
+
+
+@dataclass
+class Plan:
+    edits: list[Edit] = field(default_factory=list)
+    failed: dict[int, str] = field(default_factory=dict)  # request node id -> why
+
+
+def statement_of(node: Node) -> Node:
+    """The statement a command stands as (a redirected command is one statement)."""
+    parent = node.parent
+    if parent is not None and parent.type == "redirected_statement":
+        body = parent.child_by_field_name("body")
+        if body is not None and body.id == node.id:
+            return parent
+    return node
+
+
+def _segment(node: Node) -> list[Node] | None:
+    """The statements of the block body ``node`` stands in; None when it is not in one
+    (a condition, a case pattern, a pipeline ...)."""
+    parent = node.parent
+    if parent is None or parent.type not in BLOCK_PARENTS or parent.type == "while_statement":
+        return None
+    in_body = parent.type in _ALWAYS_BODY
+    opener = ")" if parent.type == "case_item" else "then"
+    segment = []
+    for i, child in enumerate(parent.children):
+        if not child.is_named:
+            if child.type == opener:
+                in_body = True
+            continue
+        if child.type in ("elif_clause", "else_clause", "comment"):
+            continue
+        if parent.field_name_for_child(i) in ("condition", "value"):
+            continue
+        if in_body:
+            segment.append(child)
+    return segment if any(s.id == node.id for s in segment) else None
+
+
+def _index(parent: Node, child: Node) -> int:
+    for i, c in enumerate(parent.children):
+        if c.id == child.id:
+            return i
+    return -1
+
+
+def plan(source: Source, requests: list[Node]) -> Plan:
+    result = Plan()
+    data = source.parse_bytes
+    removed: dict[int, Node] = {}
+    origin: dict[int, list[int]] = {}  # removed node id -> request ids it carries
+    for req in requests:
+        stmt = statement_of(req)
+        removed[stmt.id] = stmt
+        origin.setdefault(stmt.id, []).append(req.id)
+
+    # propagate: a list whose removal leaves nothing goes as a whole
+    changed = True
+    while changed:
+        changed = False
+        for node in list(removed.values()):
+            parent = node.parent
+            if parent is None or parent.type != "list" or parent.id in removed:
+                continue
+            left, op, right = parent.children[0], parent.children[1], parent.children[-1]
+            if (left.id in removed and right.id in removed) or (op.type == "||" and left.id in removed):
+                removed[parent.id] = parent
+                origin[parent.id] = origin.get(left.id, []) + origin.get(right.id, [])
+                changed = True
+
+    def top(node: Node) -> bool:
+        return node.parent is None or node.parent.id not in removed
+
+    line_removals: set[int] = set()
+    placeholders: set[int] = set()
+    for node in sorted(removed.values(), key=lambda n: n.start_byte):
+        if not top(node):
+            continue
+        parent = node.parent
+        if parent is not None and parent.type == "list":
+            left, right = parent.children[0], parent.children[-1]
+            if node.id == left.id:
+                result.edits.append(Edit(node.start_byte, right.start_byte, ""))
+            else:
+                result.edits.append(Edit(left.end_byte, node.end_byte, ""))
+            continue
+        segment = _segment(node)
+        if segment is None:
+            for rid in origin.get(node.id, []):
+                result.failed[rid] = f"it stands inside a {parent.type.replace('_', ' ') if parent else 'statement'}"
+            continue
+        emptied = all(s.id in removed for s in segment)
+        if emptied and parent is not None and parent.type != "program" and segment[0].id == node.id:
+            placeholders.add(node.id)
+            result.edits.append(Edit(node.start_byte, node.end_byte, ":"))
+            continue
+        first = source.line_of(node.start_byte)
+        last = source.line_of(max(node.end_byte - 1, node.start_byte))
+        ls, _ = source.line_span(first)
+        _, le = source.line_span(last)
+        before = data[ls : node.start_byte]
+        after = data[node.end_byte : le]
+        after_stripped = after.strip(b" \t")
+        alone = not before.strip(b" \t") and (
+            not after_stripped
+            or after_stripped.startswith(b"#")
+            or (after_stripped.startswith(b";") and not after_stripped.startswith(b";;")
+                and (not after_stripped[1:].strip() or after_stripped[1:].strip().startswith(b"#")))
+        )
+        if alone:
+            line_removals.update(range(first, last + 1))
+            continue
+        # shares its line with other statements
+        idx = next(i for i, s in enumerate(segment) if s.id == node.id)
+        nxt = segment[idx + 1] if idx + 1 < len(segment) else None
+        prev = segment[idx - 1] if idx > 0 else None
+        if nxt is not None and source.line_of(nxt.start_byte) == last and b"&" not in data[node.end_byte : nxt.start_byte]:
+            result.edits.append(Edit(node.start_byte, nxt.start_byte, ""))
+        elif prev is not None and source.line_of(prev.end_byte) == first and b"&" not in data[prev.end_byte : node.start_byte]:
+            end = node.end_byte
+            tail = data[end:le]
+            stripped = tail.lstrip(b" \t")
+            if stripped.startswith(b";") and not stripped.startswith(b";;"):
+                end += len(tail) - len(stripped) + 1
+            result.edits.append(Edit(prev.end_byte, end, ""))
+        else:
+            end = node.end_byte
+            tail = data[end:le]
+            stripped = tail.lstrip(b" \t")
+            if stripped.startswith(b";") and not stripped.startswith(b";;"):
+                end += len(tail) - len(stripped) + 1
+                while end < le and data[end] in b" \t":
+                    end += 1
+            result.edits.append(Edit(node.start_byte, end, ""))
+    result.edits.extend(_line_edits(source, sorted(line_removals)))
+    return result
+
+
+def _blank(source: Source, index: int) -> bool:
+    return 0 <= index < source.line_count and not source.line_bytes(index).strip()
+
+
+def _line_edits(source: Source, lines: list[int]) -> list[Edit]:
+    if not lines:
+        return []
+    groups: list[list[int]] = [[lines[0]]]
+    for line in lines[1:]:
+        prev = groups[-1][-1]
+        if line == prev + 1 or all(_blank(source, i) for i in range(prev + 1, line)):
+            groups[-1].extend(range(prev + 1, line + 1))
+        else:
+            groups.append([line])
+    edits = []
+    total = len(source.parse_bytes)
+    for group in groups:
+        first, last = group[0], group[-1]
+        if _blank(source, first - 1):
+            while _blank(source, last + 1):
+                last += 1
+        start = source.line_starts[first]
+        end = source.line_starts[last + 1] if last + 1 < source.line_count else total
+        if end == total and not source.parse_bytes.endswith(b"\n") and first > 0:
+            # the file ends without a newline: keep it that way (drop the one before)
+            start -= 1
+            if source.has_crlf and source.parse_bytes[start - 1 : start] == b" ":
+                if source.data[source.to_original(start - 1)] == 0x0D:
+                    start -= 1
+        edits.append(Edit(start, end, ""))
+    return edits

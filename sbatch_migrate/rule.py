@@ -1,0 +1,86 @@
+"""What a rule is, what it returns, and what it sees.
+
+A rule reads :class:`~sbatch_migrate.facts.ScriptFacts` and yields :class:`Finding`\\ s.
+A finding may carry a fix: plain edits, and/or statements to remove (planned together
+by :mod:`sbatch_migrate.removal`).  A rule never re-parses text.
+"""
+
+from __future__ import annotations
+
+import inspect
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, ClassVar, Literal
+
+from .edits import Edit
+from .facts import ScriptFacts, Unit
+from .profile import Profile
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+FixKind = Literal["always", "sometimes", "never"]
+
+
+@dataclass
+class Finding:
+    code: str
+    rule: str
+    severity: Severity
+    start: int  # parse-byte span in the input
+    end: int
+    message: str
+    edits: tuple[Edit, ...] = ()
+    removals: tuple[Any, ...] = ()  # tree-sitter nodes of commands to remove
+    fixed: bool = False
+
+    @property
+    def fixable(self) -> bool:
+        return bool(self.edits or self.removals)
+
+
+@dataclass
+class Context:
+    facts: ScriptFacts
+    profile: Profile
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def source(self):  # type: ignore[no-untyped-def]
+        return self.facts.source
+
+    def units(self) -> Iterator[Unit]:
+        return iter(self.facts.units)
+
+
+class Rule:
+    code: ClassVar[str]
+    name: ClassVar[str]
+    severity: ClassVar[Severity]
+    summary: ClassVar[str]
+    fix: ClassVar[FixKind] = "never"
+
+    def check(self, ctx: Context) -> Iterator[Finding]:
+        raise NotImplementedError
+
+    def finding(
+        self,
+        start: int,
+        end: int,
+        message: str,
+        edits: tuple[Edit, ...] | list[Edit] = (),
+        removals: tuple[Any, ...] | list[Any] = (),
+    ) -> Finding:
+        return Finding(self.code, self.name, self.severity, start, end, message, tuple(edits), tuple(removals))
+
+    @classmethod
+    def doc(cls) -> str:
+        """The rule's documentation: its module docstring."""
+        module = sys.modules[cls.__module__]
+        return inspect.cleandoc(module.__doc__ or cls.summary)

@@ -1,0 +1,486 @@
+"""The bash front end: tree-sitter-bash parse tree -> commands, assignments, heredocs.
+
+Every simple command is found wherever it stands (lists, pipelines, compound bodies,
+functions, subshells, command substitutions, heredoc pipelines).  Words carry their
+parse-byte span and, when the word is static, the value bash would pass after quote
+removal.  Straight-line top-level assignments are propagated as constants so that
+``SINGULARITY="singularity run --nv $SIF"; srun $SINGULARITY`` is seen as srun running
+singularity.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+Node = Any  # tree_sitter.Node (untyped library)
+
+# statements whose parent is one of these stand on their own (a "block")
+BLOCK_PARENTS = frozenset(
+    {
+        "program",
+        "compound_statement",
+        "do_group",
+        "if_statement",
+        "elif_clause",
+        "else_clause",
+        "case_item",
+        "subshell",
+        "while_statement",
+    }
+)
+CONDITIONAL = frozenset(
+    {
+        "if_statement",
+        "elif_clause",
+        "else_clause",
+        "while_statement",
+        "for_statement",
+        "c_style_for_statement",
+        "case_item",
+        "function_definition",
+        "subshell",
+        "command_substitution",
+        "process_substitution",
+        "list",
+        "pipeline",
+        "negated_command",
+        "compound_statement",
+    }
+)
+UNKNOWN = object()  # a variable whose value cannot be known statically
+
+
+@cache
+def _language() -> Any:
+    import tree_sitter_bash
+    from tree_sitter import Language
+
+    return Language(tree_sitter_bash.language())
+
+
+@cache
+def _parser() -> Any:
+    from tree_sitter import Parser
+
+    return Parser(_language())
+
+
+@cache
+def _query() -> Any:
+    from tree_sitter import Query
+
+    return Query(
+        _language(),
+        "(command) @command (declaration_command) @declaration "
+        "(variable_assignment) @assignment (heredoc_redirect) @heredoc "
+        "(ERROR) @error",
+    )
+
+
+def parse(data: bytes, ranges: tuple[int, int] | None = None) -> Any:
+    """Parse ``data``; with ``ranges`` only that byte span is read (offsets stay global)."""
+    if ranges is None:
+        return _parser().parse(data)
+    from tree_sitter import Parser, Point, Range
+
+    start, end = ranges
+    parser = Parser(_language())
+    parser.included_ranges = [Range(_point(data, start), _point(data, end), start, end)]
+    return parser.parse(data)
+
+
+def _point(data: bytes, offset: int) -> Any:
+    from tree_sitter import Point
+
+    row = data.count(b"\n", 0, offset)
+    col = offset - (data.rfind(b"\n", 0, offset) + 1)
+    return Point(row, col)
+
+
+@dataclass(frozen=True)
+class Word:
+    start: int
+    end: int
+    text: str  # raw source text
+    value: str | None  # static value after quote removal, None when not static
+    node_type: str
+    splits: bool  # an unquoted expansion: bash splits its value into words
+    variables: tuple[str, ...] = ()  # variables the word refers to
+
+    @property
+    def is_literal(self) -> bool:
+        """Static without depending on any variable: safe to edit in place."""
+        return self.value is not None and not self.variables
+
+
+@dataclass(frozen=True)
+class Arg:
+    """One word of a command's effective argv, after constant propagation."""
+
+    value: str
+    word: Word  # the word in this command that produced it
+    direct: bool  # True: the value is written right here (word.is_literal)
+
+
+@dataclass(frozen=True)
+class Assignment:
+    name: str
+    start: int  # span of NAME=VALUE
+    end: int
+    value: Word | None
+    exported: bool
+    keyword: str | None  # export / declare / local / readonly / None
+    straight_line: bool  # top level, unconditional
+    prefix: bool  # FOO=1 cmd: scoped to one command
+    node: Node = field(compare=False, repr=False)
+
+    @property
+    def value_text(self) -> str | None:
+        return self.value.value if self.value is not None else ""
+
+
+@dataclass(frozen=True)
+class Command:
+    start: int
+    end: int
+    name: Word | None
+    args: tuple[Word, ...]
+    env: tuple[Assignment, ...]
+    context: tuple[str, ...]  # ancestor node types, innermost first
+    argv: tuple[Arg, ...]  # effective argv after propagation (name included)
+    resolved: bool  # every word of argv is known
+    node: Node = field(compare=False, repr=False)
+
+    @property
+    def name_value(self) -> str | None:
+        return self.argv[0].value if self.argv else None
+
+    @property
+    def words(self) -> tuple[Word, ...]:
+        return ((self.name,) if self.name else ()) + self.args
+
+
+@dataclass(frozen=True)
+class Heredoc:
+    start: int  # span of the body
+    end: int
+    delimiter: str
+    expands: bool  # unquoted delimiter: bash expands $VAR in the body
+    strip_tabs: bool
+    command: Command | None  # the command fed by it (cat, sbatch, ...)
+    statement: Node = field(compare=False, repr=False)
+    env: dict[str, object] = field(default_factory=dict, compare=False, repr=False)
+
+
+@dataclass
+class ShellFacts:
+    commands: list[Command]
+    assignments: list[Assignment]
+    heredocs: list[Heredoc]
+    errors: list[tuple[int, int]]  # spans the parser could not make sense of
+    tree: Any
+    env_at: dict[int, dict[str, object]] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def in_error(self, start: int, end: int) -> bool:
+        return any(s < end and start < e or s == start for s, e in self.errors)
+
+
+# ---------------------------------------------------------------------------------------
+def _text(data: bytes, node: Node) -> str:
+    return data[node.start_byte : node.end_byte].decode("utf-8", "replace")
+
+
+def _unescape_word(raw: str) -> str:
+    out = []
+    i = 0
+    while i < len(raw):
+        c = raw[i]
+        if c == "\\" and i + 1 < len(raw):
+            if raw[i + 1] != "\n":
+                out.append(raw[i + 1])
+            i += 2
+            continue
+        out.append(c)
+        i += 1
+    return "".join(out)
+
+
+def _unescape_dquoted(raw: str) -> str:
+    out = []
+    i = 0
+    while i < len(raw):
+        c = raw[i]
+        if c == "\\" and i + 1 < len(raw) and raw[i + 1] in '$`"\\\n':
+            if raw[i + 1] != "\n":
+                out.append(raw[i + 1])
+            i += 2
+            continue
+        out.append(c)
+        i += 1
+    return "".join(out)
+
+
+class _Evaluator:
+    def __init__(self, data: bytes, env: dict[str, object]):
+        self.data = data
+        self.env = env
+
+    def lookup(self, name: str, refs: list[str]) -> str | None:
+        refs.append(name)
+        value = self.env.get(name, UNKNOWN)
+        return value if isinstance(value, str) else None
+
+    def value(self, node: Node, refs: list[str]) -> str | None:
+        t = node.type
+        if t in ("word", "number"):
+            return _unescape_word(_text(self.data, node))
+        if t == "raw_string":
+            return _text(self.data, node)[1:-1]
+        if t == "string":
+            parts = []
+            for child in node.named_children:
+                if child.type == "string_content":
+                    parts.append(_unescape_dquoted(_text(self.data, child)))
+                else:
+                    v = self.value(child, refs)
+                    if v is None:
+                        return None
+                    parts.append(v)
+            # string_content misses text between children in some grammars: rebuild
+            # from the raw text when no expansion is involved
+            if not node.named_children:
+                return ""
+            return "".join(parts)
+        if t == "concatenation":
+            parts = []
+            for child in node.children:
+                v = self.value(child, refs)
+                if v is None:
+                    return None
+                parts.append(v)
+            return "".join(parts)
+        if t == "simple_expansion":
+            var = node.named_children[0] if node.named_children else None
+            if var is not None and var.type == "variable_name":
+                return self.lookup(_text(self.data, var), refs)
+            return None
+        if t == "expansion":
+            kids = node.named_children
+            if len(kids) == 1 and kids[0].type == "variable_name" and node.child_count == 3:
+                return self.lookup(_text(self.data, kids[0]), refs)
+            return None
+        if t == "ansi_c_string":
+            raw = _text(self.data, node)[2:-1]
+            if "\\" in raw:
+                return None
+            return raw
+        return None
+
+    def word(self, node: Node) -> Word:
+        refs: list[str] = []
+        value = self.value(node, refs)
+        splits = node.type in ("simple_expansion", "expansion") or (
+            node.type == "concatenation"
+            and any(c.type in ("simple_expansion", "expansion") for c in node.children)
+        )
+        return Word(
+            node.start_byte,
+            node.end_byte,
+            _text(self.data, node),
+            value,
+            node.type,
+            splits,
+            tuple(refs),
+        )
+
+
+def _context(node: Node) -> tuple[str, ...]:
+    out = []
+    parent = node.parent
+    while parent is not None:
+        out.append(parent.type)
+        parent = parent.parent
+    return tuple(out)
+
+
+def _straight_line(node: Node) -> bool:
+    parent = node.parent
+    while parent is not None:
+        if parent.type in CONDITIONAL:
+            return False
+        if parent.type == "program":
+            return True
+        parent = parent.parent
+    return True
+
+
+def _argv(cmd_words: list[Word]) -> tuple[tuple[Arg, ...], bool]:
+    argv: list[Arg] = []
+    resolved = True
+    for w in cmd_words:
+        if w.value is None:
+            resolved = False
+            argv.append(Arg(w.text, w, False))
+            continue
+        if w.splits:
+            for piece in w.value.split():
+                argv.append(Arg(piece, w, False))
+        else:
+            argv.append(Arg(w.value, w, w.is_literal))
+    return tuple(argv), resolved
+
+
+def analyse(
+    data: bytes, env: dict[str, object] | None = None, span: tuple[int, int] | None = None
+) -> ShellFacts:
+    """Parse bash and collect its facts.  ``env`` seeds constant propagation; ``span``
+    limits the parse to one region (an embedded script) with offsets kept global."""
+    tree = parse(data, span)
+    from tree_sitter import QueryCursor
+
+    captures = QueryCursor(_query()).captures(tree.root_node)
+    items: list[tuple[int, int, str, Node]] = []
+    for kind, nodes in captures.items():
+        for n in nodes:
+            # assignments are handled through their statement or command
+            items.append((n.start_byte, -n.end_byte, kind, n))
+    items.sort(key=lambda x: (x[0], x[1]))
+    errors = sorted({(n.start_byte, n.end_byte) for n in captures.get("error", [])})
+    errors.extend(_missing(tree.root_node))
+    errors.sort()
+
+    state: dict[str, object] = dict(env or {})
+    ev = _Evaluator(data, state)
+    commands: list[Command] = []
+    assignments: list[Assignment] = []
+    heredocs: list[Heredoc] = []
+    by_node: dict[int, Command] = {}
+    declared: set[int] = set()
+    for _, _, kind, node in items:
+        if kind == "command":
+            env_words: list[Assignment] = []
+            name_node = node.child_by_field_name("name")
+            args: list[Word] = []
+            for child in node.children:
+                if child.type == "variable_assignment":
+                    env_words.append(_assignment(ev, child, None, prefix=True))
+                elif child is not None and node.field_name_for_child(_index(node, child)) == "argument":
+                    args.append(ev.word(child))
+            name = None
+            if name_node is not None and name_node.named_children:
+                name = ev.word(name_node.named_children[0])
+            words = ([name] if name else []) + args
+            argv, resolved = _argv(words)
+            cmd = Command(node.start_byte, node.end_byte, name, tuple(args), tuple(env_words),
+                          _context(node), argv, resolved, node)
+            commands.append(cmd)
+            by_node[node.id] = cmd
+            for a in env_words:
+                declared.add(a.node.id)
+        elif kind == "declaration":
+            keyword = node.children[0].type if node.children else None
+            for child in node.named_children:
+                if child.type == "variable_assignment":
+                    a = _assignment(ev, child, keyword, prefix=False)
+                    assignments.append(a)
+                    declared.add(child.id)
+                    _bind(state, a)
+                elif child.type == "variable_name" and keyword == "export":
+                    name = _text(data, child)
+                    assignments.append(
+                        Assignment(name, child.start_byte, child.end_byte, None, True, keyword,
+                                   _straight_line(child), False, child)
+                    )
+        elif kind == "assignment":
+            if node.id in declared or (node.parent is not None and node.parent.type in ("command", "declaration_command")):
+                continue
+            a = _assignment(ev, node, None, prefix=False)
+            assignments.append(a)
+            _bind(state, a)
+        elif kind == "heredoc":
+            heredocs.append(_heredoc(data, node, by_node, dict(state)))
+    return ShellFacts(commands, assignments, heredocs, errors, tree)
+
+
+def _index(parent: Node, child: Node) -> int:
+    for i, c in enumerate(parent.children):
+        if c.id == child.id:
+            return i
+    return -1
+
+
+def _missing(root: Node) -> list[tuple[int, int]]:
+    if not root.has_error:
+        return []
+    out = []
+    stack = [root]
+    while stack:
+        n = stack.pop()
+        if n.is_missing:
+            out.append((n.start_byte, max(n.end_byte, n.start_byte)))
+        elif n.has_error:
+            stack.extend(n.children)
+    return out
+
+
+def _assignment(ev: _Evaluator, node: Node, keyword: str | None, prefix: bool) -> Assignment:
+    name_node = node.child_by_field_name("name")
+    value_node = node.child_by_field_name("value")
+    name = _text(ev.data, name_node) if name_node is not None else ""
+    value = ev.word(value_node) if value_node is not None else None
+    if value_node is not None and value_node.type == "array":
+        value = Word(value_node.start_byte, value_node.end_byte, _text(ev.data, value_node), None,
+                     "array", False, ())
+    if value is None and value_node is None:
+        value = Word(node.end_byte, node.end_byte, "", "", "empty", False, ())
+    return Assignment(
+        name,
+        node.start_byte,
+        node.end_byte,
+        value,
+        keyword == "export",
+        keyword,
+        _straight_line(node) and not prefix,
+        prefix,
+        node,
+    )
+
+
+def _bind(state: dict[str, object], a: Assignment) -> None:
+    if a.straight_line and a.keyword != "local" and a.value is not None and a.value.value is not None:
+        state[a.name] = a.value.value
+    else:
+        state[a.name] = UNKNOWN
+
+
+def _heredoc(data: bytes, node: Node, by_node: dict[int, Command], env: dict[str, object]) -> Heredoc:
+    start_node = body = None
+    strip = False
+    for child in node.children:
+        if child.type == "heredoc_start":
+            start_node = child
+        elif child.type == "heredoc_body":
+            body = child
+        elif child.type == "<<-":
+            strip = True
+    delim_raw = _text(data, start_node) if start_node is not None else ""
+    quoted = any(q in delim_raw for q in "'\"\\")
+    statement = node.parent
+    command = None
+    if statement is not None and statement.type == "redirected_statement":
+        body_node = statement.child_by_field_name("body")
+        if body_node is not None:
+            command = by_node.get(body_node.id)
+    if body is not None:
+        bstart, bend = body.start_byte, body.end_byte
+    else:
+        # empty body: it starts after the line holding the redirect
+        nl = data.find(b"\n", node.start_byte)
+        bstart = bend = nl + 1 if nl != -1 else len(data)
+    return Heredoc(bstart, bend, delim_raw.strip("'\"\\"), not quoted, strip, command, statement, env)
