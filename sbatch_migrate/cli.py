@@ -88,16 +88,30 @@ def build_profile(profile: str | None, partition_map: tuple[str, ...]) -> Profil
 @click.option("-i", "--in-place", is_flag=True, help="Rewrite the files (atomically).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write the script here.")
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 if a file would change or errors remain.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="Report format; json goes to stdout.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Report format; json goes to stdout.",
+)
 @click.option("--profile", metavar="NAME|PATH", help="Rule profile (default: twcc-to-slinky).")
 @click.option("--partition-map", multiple=True, metavar="OLD=NEW", help="Map a partition (repeatable).")
 @click.option("--select", multiple=True, metavar="CODES", help="Only these rule codes or prefixes.")
 @click.option("--ignore", multiple=True, metavar="CODES", help="Skip these rule codes or prefixes.")
 @click.option("-q", "--quiet", is_flag=True, help="No text report.")
 def migrate_cmd(
-    files: tuple[str, ...], show_diff: bool, in_place: bool, output: str | None, check: bool, fmt: str,
-    profile: str | None, partition_map: tuple[str, ...], select: tuple[str, ...], ignore: tuple[str, ...],
+    files: tuple[str, ...],
+    show_diff: bool,
+    in_place: bool,
+    output: str | None,
+    check: bool,
+    fmt: str,
+    profile: str | None,
+    partition_map: tuple[str, ...],
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
     quiet: bool,
 ) -> None:
     """Migrate job scripts (FILE may be - for stdin)."""
@@ -152,8 +166,9 @@ def _errors(report: dict[str, Any]) -> bool:
     return any(f["severity"] == "error" and not f["fixed"] for f in report["findings"])
 
 
-def _emit(result: Result, path: str, show_diff: bool, in_place: bool, output: str | None, check: bool,
-          script_out: bool) -> None:
+def _emit(
+    result: Result, path: str, show_diff: bool, in_place: bool, output: str | None, check: bool, script_out: bool
+) -> None:
     if show_diff:
         click.echo(diff(result, path), nl=False)
     elif in_place:

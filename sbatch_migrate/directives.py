@@ -139,9 +139,7 @@ def tokenize(data: bytes, start: int, end: int, line: int) -> tuple[list[Token],
         if pos >= end:
             return tokens, None
         if data[pos : pos + 1] == b":":
-            return tokens, Problem(
-                "syntax", "sbatch stops with `Unexpected ':'` here", pos, end, line
-            )
+            return tokens, Problem("syntax", "sbatch stops with `Unexpected ':'` here", pos, end, line)
         tok_start = pos
         chars: list[int] = []
         where: list[int] = []
@@ -239,10 +237,11 @@ def scan(
         dline = DirectiveLine(kind, lineno, ls, le, block_open, tokens)
         lines.append(dline)
         if not block_open:
+            first_cmd = block_end + 1 if block_end is not None else "?"
             problems.append(
                 Problem(
                     "late",
-                    f"this #{kind} line comes after the first command (line {block_end + 1 if block_end is not None else '?'}); sbatch ignores it",
+                    f"this #{kind} line comes after the first command (line {first_cmd}); sbatch ignores it",
                     ls,
                     le,
                     lineno,
@@ -330,7 +329,8 @@ def _getopt(
         if arg == "--":
             if i + 1 < len(argv):
                 nxt = argv[i + 1][0]
-                fail("non-option", f"sbatch stops with `Invalid directive found in batch script: {nxt.value}`", nxt)
+                msg = f"sbatch stops with `Invalid directive found in batch script: {nxt.value}`"
+                fail("non-option", msg, nxt)
             break
         if arg.startswith("--") and table.by_long:
             name, eq, inline = arg[2:].partition("=")
@@ -351,24 +351,76 @@ def _getopt(
                 if spec.arg == "none":
                     fail("syntax", f"option --{spec.long} takes no argument", tok)
                 uses.append(
-                    OptionUse(kind, spec.long, "--" + name, "long=", inline, _after(tok, 2 + len(name.encode())), tok.end,
-                              tok.start, tok.end, tok.line, in_block, component)
+                    OptionUse(
+                        kind,
+                        spec.long,
+                        "--" + name,
+                        "long=",
+                        inline,
+                        _after(tok, 2 + len(name.encode())),
+                        tok.end,
+                        tok.start,
+                        tok.end,
+                        tok.line,
+                        in_block,
+                        component,
+                    )
                 )
             elif spec.arg == "required":
                 if i + 1 >= len(argv):
                     fail("syntax", f"option --{spec.long} requires an argument", tok)
-                    uses.append(OptionUse(kind, spec.long, "--" + name, "long", None, None, None,
-                                          tok.start, tok.end, tok.line, in_block, component))
+                    uses.append(
+                        OptionUse(
+                            kind,
+                            spec.long,
+                            "--" + name,
+                            "long",
+                            None,
+                            None,
+                            None,
+                            tok.start,
+                            tok.end,
+                            tok.line,
+                            in_block,
+                            component,
+                        )
+                    )
                 else:
                     i += 1
                     val = argv[i][0]
                     uses.append(
-                        OptionUse(kind, spec.long, "--" + name, "long", val.value, val.start, val.end,
-                                  tok.start, val.end, tok.line, in_block, component)
+                        OptionUse(
+                            kind,
+                            spec.long,
+                            "--" + name,
+                            "long",
+                            val.value,
+                            val.start,
+                            val.end,
+                            tok.start,
+                            val.end,
+                            tok.line,
+                            in_block,
+                            component,
+                        )
                     )
             else:
-                uses.append(OptionUse(kind, spec.long, "--" + name, "long", None, None, None,
-                                      tok.start, tok.end, tok.line, in_block, component))
+                uses.append(
+                    OptionUse(
+                        kind,
+                        spec.long,
+                        "--" + name,
+                        "long",
+                        None,
+                        None,
+                        None,
+                        tok.start,
+                        tok.end,
+                        tok.line,
+                        in_block,
+                        component,
+                    )
+                )
             i += 1
             continue
         if arg.startswith("-") and len(arg) > 1:
@@ -380,23 +432,62 @@ def _getopt(
                     fail("unknown-option", f"invalid option -{letter}: {_who(kind)} refuses the script", tok)
                     break
                 if spec_s.arg == "none":
-                    uses.append(OptionUse(kind, spec_s.long, "-" + letter, "short", None, None, None,
-                                          tok.start, tok.end, tok.line, in_block, component))
+                    uses.append(
+                        OptionUse(
+                            kind,
+                            spec_s.long,
+                            "-" + letter,
+                            "short",
+                            None,
+                            None,
+                            None,
+                            tok.start,
+                            tok.end,
+                            tok.line,
+                            in_block,
+                            component,
+                        )
+                    )
                     j += 1
                     continue
                 rest = arg[j + 1 :]
                 if rest or spec_s.arg == "optional":
                     vstart = _after(tok, len(arg[:j].encode()))
                     uses.append(
-                        OptionUse(kind, spec_s.long, "-" + letter, "short-attached", rest or None,
-                                  vstart if rest else None, tok.end if rest else None,
-                                  tok.start, tok.end, tok.line, in_block, component)
+                        OptionUse(
+                            kind,
+                            spec_s.long,
+                            "-" + letter,
+                            "short-attached",
+                            rest or None,
+                            vstart if rest else None,
+                            tok.end if rest else None,
+                            tok.start,
+                            tok.end,
+                            tok.line,
+                            in_block,
+                            component,
+                        )
                     )
                 elif i + 1 < len(argv):
                     i += 1
                     val = argv[i][0]
-                    uses.append(OptionUse(kind, spec_s.long, "-" + letter, "short", val.value, val.start,
-                                          val.end, tok.start, val.end, tok.line, in_block, component))
+                    uses.append(
+                        OptionUse(
+                            kind,
+                            spec_s.long,
+                            "-" + letter,
+                            "short",
+                            val.value,
+                            val.start,
+                            val.end,
+                            tok.start,
+                            val.end,
+                            tok.line,
+                            in_block,
+                            component,
+                        )
+                    )
                 else:
                     fail("syntax", f"option -{letter} requires an argument", tok)
                 break

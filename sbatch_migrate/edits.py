@@ -8,6 +8,7 @@ applied edits is copied from the original bytes unchanged.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 
 from .source import Source
 
@@ -30,7 +31,7 @@ class EditConflict(ValueError):
 
 def check_disjoint(edits: list[Edit]) -> None:
     ordered = sorted(edits)
-    for before, after in zip(ordered, ordered[1:]):
+    for before, after in pairwise(ordered):
         if before.overlaps(after):
             raise EditConflict(f"edits overlap: {before} and {after}")
 

@@ -64,9 +64,15 @@ def migrate(source: Source, profile: Profile, rules: list[type[Rule]] | None = N
         for f in findings:
             f.fixed = False
         findings.append(
-            Finding("SM904", "fix-withheld", Severity.ERROR, 0, 0,
-                    "the migrated text would not parse as bash: no fix applied to this file "
-                    "(please report it); the findings say what to change by hand")
+            Finding(
+                "SM904",
+                "fix-withheld",
+                Severity.ERROR,
+                0,
+                0,
+                "the migrated text would not parse as bash: no fix applied to this file "
+                "(please report it); the findings say what to change by hand",
+            )
         )
         output = source.data
     return Result(source, output, findings, facts)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from . import directives as dirs
-from . import shell
+from .shell import Heredoc, ShellFacts, analyse
 from .source import Source
 
 Language = Literal["bash", "python", "csh", "other"]
@@ -27,9 +27,9 @@ class Unit:
     start: int
     end: int
     directives: dirs.Directives
-    shell: shell.ShellFacts | None
+    shell: ShellFacts | None
     expands: bool = False  # embedded in an unquoted heredoc: bash expands $VAR first
-    heredoc: shell.Heredoc | None = None
+    heredoc: Heredoc | None = None
 
     @property
     def embedded(self) -> bool:
@@ -48,7 +48,7 @@ class ScriptFacts:
         return self.units[0]
 
     @property
-    def shell(self) -> shell.ShellFacts | None:
+    def shell(self) -> ShellFacts | None:
         return self.units[0].shell
 
     def suppressed(self, code: str, line: int) -> bool:
@@ -82,7 +82,7 @@ def collect(source: Source) -> ScriptFacts:
     data = source.parse_bytes
     first_line = source.line_bytes(0)
     language = language_of(first_line, source.path)
-    main_shell = shell.analyse(data) if language == "bash" else None
+    main_shell = analyse(data) if language == "bash" else None
     bodies = [(h.start, h.end) for h in main_shell.heredocs] if main_shell is not None else None
     directives = dirs.scan(data, skip=bodies)
     units = [Unit(0, len(data), directives, main_shell)]
@@ -94,7 +94,7 @@ def collect(source: Source) -> ScriptFacts:
     return ScriptFacts(source, language, units, _suppressions(source))
 
 
-def _embedded(source: Source, heredoc: shell.Heredoc) -> Unit | None:
+def _embedded(source: Source, heredoc: Heredoc) -> Unit | None:
     data = source.parse_bytes
     body = data[heredoc.start : heredoc.end]
     feeds_sbatch = heredoc.command is not None and heredoc.command.name_value == "sbatch"
@@ -104,7 +104,7 @@ def _embedded(source: Source, heredoc: shell.Heredoc) -> Unit | None:
     directives = dirs.scan(data, heredoc.start, heredoc.end, first, strip_tabs=heredoc.strip_tabs)
     facts = None
     if heredoc.end > heredoc.start:
-        facts = shell.analyse(data, env=heredoc.env if heredoc.expands else {}, span=(heredoc.start, heredoc.end))
+        facts = analyse(data, env=heredoc.env if heredoc.expands else {}, span=(heredoc.start, heredoc.end))
     return Unit(heredoc.start, heredoc.end, directives, facts, heredoc.expands, heredoc)
 
 

@@ -54,8 +54,9 @@ class Profile:
 
     def with_partition_map(self, extra: dict[str, str]) -> Profile:
         mapping = {**self.partition_map, **extra}
-        return replace(self, partition_map=mapping,
-                       partition_targets=self.partition_targets | frozenset(extra.values()))
+        return replace(
+            self, partition_map=mapping, partition_targets=self.partition_targets | frozenset(extra.values())
+        )
 
     def target_of(self, partition: str) -> str | None:
         if partition in self.partition_map:
@@ -135,7 +136,7 @@ def parse(raw: bytes, label: str) -> Profile:
     try:
         mem = memory_mb(r.string(ns, "nodeset.memory_per_node"))
     except ValueError:
-        raise ProfileError(f"{label}: nodeset.memory_per_node: expected a size such as \"720G\"") from None
+        raise ProfileError(f'{label}: nodeset.memory_per_node: expected a size such as "720G"') from None
     return Profile(
         name=r.string(doc, "name"),
         description=r.string(doc, "description", default=""),

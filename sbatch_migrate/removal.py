@@ -137,8 +137,11 @@ def plan(source: Source, requests: list[Node]) -> Plan:
         alone = not before.strip(b" \t") and (
             not after_stripped
             or after_stripped.startswith(b"#")
-            or (after_stripped.startswith(b";") and not after_stripped.startswith(b";;")
-                and (not after_stripped[1:].strip() or after_stripped[1:].strip().startswith(b"#")))
+            or (
+                after_stripped.startswith(b";")
+                and not after_stripped.startswith(b";;")
+                and (not after_stripped[1:].strip() or after_stripped[1:].strip().startswith(b"#"))
+            )
         )
         if alone:
             line_removals.update(range(first, last + 1))
@@ -147,9 +150,17 @@ def plan(source: Source, requests: list[Node]) -> Plan:
         idx = next(i for i, s in enumerate(segment) if s.id == node.id)
         nxt = segment[idx + 1] if idx + 1 < len(segment) else None
         prev = segment[idx - 1] if idx > 0 else None
-        if nxt is not None and source.line_of(nxt.start_byte) == last and b"&" not in data[node.end_byte : nxt.start_byte]:
+        if (
+            nxt is not None
+            and source.line_of(nxt.start_byte) == last
+            and _plain_gap(data, node.end_byte, nxt.start_byte)
+        ):
             result.edits.append(Edit(node.start_byte, nxt.start_byte, ""))
-        elif prev is not None and source.line_of(prev.end_byte) == first and b"&" not in data[prev.end_byte : node.start_byte]:
+        elif (
+            prev is not None
+            and source.line_of(prev.end_byte) == first
+            and _plain_gap(data, prev.end_byte, node.start_byte)
+        ):
             end = node.end_byte
             tail = data[end:le]
             stripped = tail.lstrip(b" \t")
@@ -167,6 +178,11 @@ def plan(source: Source, requests: list[Node]) -> Plan:
             result.edits.append(Edit(node.start_byte, end, ""))
     result.edits.extend(_line_edits(source, sorted(line_removals)))
     return result
+
+
+def _plain_gap(data: bytes, start: int, end: int) -> bool:
+    """Only `;` and blanks between two statements (no `&`, which backgrounds one)."""
+    return b"&" not in data[start:end]
 
 
 def _blank(source: Source, index: int) -> bool:

@@ -66,8 +66,10 @@ def text_lines(file: dict[str, Any]) -> list[str]:
     out = []
     for item in file["findings"]:
         fixed = " (fixed)" if item["fixed"] else ""
-        out.append(f"{file['path']}:{item['line']}:{item['column']}: {item['code']} "
-                   f"[{item['severity']}] {item['message']}{fixed}")
+        out.append(
+            f"{file['path']}:{item['line']}:{item['column']}: {item['code']} "
+            f"[{item['severity']}] {item['message']}{fixed}"
+        )
     return out
 
 
@@ -75,8 +77,10 @@ def summary_line(files: list[dict[str, Any]], failures: int = 0) -> str:
     s = summary(files, failures)
     f = s["findings"]
     noun = "file" if s["files"] == 1 else "files"
-    text = (f"{s['files']} {noun}, {s['changed']} changed; {f['error']} errors, {f['warning']} warnings, "
-            f"{f['info']} info ({s['fixed']} fixed, {s['errors_remaining']} errors remaining)")
+    text = (
+        f"{s['files']} {noun}, {s['changed']} changed; {f['error']} errors, {f['warning']} warnings, "
+        f"{f['info']} info ({s['fixed']} fixed, {s['errors_remaining']} errors remaining)"
+    )
     if failures:
         text += f"; {failures} unreadable"
     return text

@@ -83,7 +83,7 @@ def parse(data: bytes, ranges: tuple[int, int] | None = None) -> Any:
     """Parse ``data``; with ``ranges`` only that byte span is read (offsets stay global)."""
     if ranges is None:
         return _parser().parse(data)
-    from tree_sitter import Parser, Point, Range
+    from tree_sitter import Parser, Range
 
     start, end = ranges
     parser = Parser(_language())
@@ -187,9 +187,6 @@ class ShellFacts:
     def ok(self) -> bool:
         return not self.errors
 
-    def in_error(self, start: int, end: int) -> bool:
-        return any(s < end and start < e or s == start for s, e in self.errors)
-
 
 # ---------------------------------------------------------------------------------------
 def _text(data: bytes, node: Node) -> str:
@@ -286,8 +283,7 @@ class _Evaluator:
         refs: list[str] = []
         value = self.value(node, refs)
         splits = node.type in ("simple_expansion", "expansion") or (
-            node.type == "concatenation"
-            and any(c.type in ("simple_expansion", "expansion") for c in node.children)
+            node.type == "concatenation" and any(c.type in ("simple_expansion", "expansion") for c in node.children)
         )
         return Word(
             node.start_byte,
@@ -336,9 +332,7 @@ def _argv(cmd_words: list[Word]) -> tuple[tuple[Arg, ...], bool]:
     return tuple(argv), resolved
 
 
-def analyse(
-    data: bytes, env: dict[str, object] | None = None, span: tuple[int, int] | None = None
-) -> ShellFacts:
+def analyse(data: bytes, env: dict[str, object] | None = None, span: tuple[int, int] | None = None) -> ShellFacts:
     """Parse bash and collect its facts.  ``env`` seeds constant propagation; ``span``
     limits the parse to one region (an embedded script) with offsets kept global."""
     tree = parse(data, span)
@@ -377,8 +371,17 @@ def analyse(
                 name = ev.word(name_node.named_children[0])
             words = ([name] if name else []) + args
             argv, resolved = _argv(words)
-            cmd = Command(node.start_byte, node.end_byte, name, tuple(args), tuple(env_words),
-                          _context(node), argv, resolved, node)
+            cmd = Command(
+                node.start_byte,
+                node.end_byte,
+                name,
+                tuple(args),
+                tuple(env_words),
+                _context(node),
+                argv,
+                resolved,
+                node,
+            )
             commands.append(cmd)
             by_node[node.id] = cmd
             for a in env_words:
@@ -392,13 +395,22 @@ def analyse(
                     declared.add(child.id)
                     _bind(state, a)
                 elif child.type == "variable_name" and keyword == "export":
-                    name = _text(data, child)
                     assignments.append(
-                        Assignment(name, child.start_byte, child.end_byte, None, True, keyword,
-                                   _straight_line(child), False, child)
+                        Assignment(
+                            _text(data, child),
+                            child.start_byte,
+                            child.end_byte,
+                            None,
+                            True,
+                            keyword,
+                            _straight_line(child),
+                            False,
+                            child,
+                        )
                     )
         elif kind == "assignment":
-            if node.id in declared or (node.parent is not None and node.parent.type in ("command", "declaration_command")):
+            parent_type = node.parent.type if node.parent is not None else ""
+            if node.id in declared or parent_type in ("command", "declaration_command"):
                 continue
             a = _assignment(ev, node, None, prefix=False)
             assignments.append(a)
@@ -435,8 +447,7 @@ def _assignment(ev: _Evaluator, node: Node, keyword: str | None, prefix: bool) -
     name = _text(ev.data, name_node) if name_node is not None else ""
     value = ev.word(value_node) if value_node is not None else None
     if value_node is not None and value_node.type == "array":
-        value = Word(value_node.start_byte, value_node.end_byte, _text(ev.data, value_node), None,
-                     "array", False, ())
+        value = Word(value_node.start_byte, value_node.end_byte, _text(ev.data, value_node), None, "array", False, ())
     if value is None and value_node is None:
         value = Word(node.end_byte, node.end_byte, "", "", "empty", False, ())
     return Assignment(

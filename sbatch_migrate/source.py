@@ -160,7 +160,8 @@ def decode(data: bytes) -> tuple[str, str]:
 def _guesses(data: bytes) -> list[str]:
     from charset_normalizer import from_bytes  # imported only for non-UTF-8 input
 
+    # TWCC users' non-UTF-8 scripts are Big5 (cp950) far more often than anything else,
+    # and short Big5 comments are easily mistaken for other CJK encodings by a guesser.
     best = from_bytes(data).best()
-    found = [best.encoding] if best is not None else []
-    # Taiwanese scripts: Big5 / cp950 are the likely ones when the guesser is unsure.
-    return [*found, "cp950", "big5hkscs", "gb18030"]
+    guessed = [best.encoding] if best is not None else []
+    return ["cp950", "big5hkscs", *guessed, "gb18030"]

@@ -12,10 +12,29 @@ from ..shell import Arg, Command
 LOAD = {"load", "add", "try-load", "try-add", "load-any"}
 UNLOAD = {"unload", "rm", "del", "remove"}
 SWAP = {"swap", "switch"}
-INFO = {"list", "avail", "av", "show", "display", "spider", "help", "whatis", "keyword", "key",
-        "is-loaded", "is-avail", "savelist", "describe", "overview", "tablelist", "--version", "-v"}
-ML_SUBCOMMANDS = LOAD | UNLOAD | SWAP | INFO | {"purge", "use", "unuse", "save", "restore", "reset",
-                                                "refresh", "update", "initadd", "purge"}
+INFO = {
+    "list",
+    "avail",
+    "av",
+    "show",
+    "display",
+    "spider",
+    "help",
+    "whatis",
+    "keyword",
+    "key",
+    "is-loaded",
+    "is-avail",
+    "savelist",
+    "describe",
+    "overview",
+    "tablelist",
+    "--version",
+    "-v",
+}
+ML_SUBCOMMANDS = (
+    LOAD | UNLOAD | SWAP | INFO | {"purge", "use", "unuse", "save", "restore", "reset", "refresh", "update", "initadd"}
+)
 
 
 @dataclass(frozen=True)

@@ -46,8 +46,9 @@ def sites(ctx: Context) -> Iterator[PartitionSite]:
             where = f"#{use.kind} {use.written}"
             if use.value is not None and ("$" in use.value or "`" in use.value):
                 if unit.expands:  # the driver's bash expands it while writing the script
-                    yield PartitionSite(_expand(use.value, unit), None, use.start, use.start, use.end,
-                                        where, unit, use.value)
+                    yield PartitionSite(
+                        _expand(use.value, unit), None, use.start, use.start, use.end, where, unit, use.value
+                    )
                 continue  # sbatch reads it literally: directive-variable reports it
             raw = source.span_text(use.value_start, use.value_end) if use.value_start is not None else None
             yield PartitionSite(use.value, raw, use.value_start or use.start, use.start, use.end, where, unit)
@@ -69,8 +70,16 @@ def sites(ctx: Context) -> Iterator[PartitionSite]:
                 where = f"{call.program} {opt.written}"
                 if not arg.direct:
                     origin = word.text
-                    yield PartitionSite(opt.value if word.value is not None else None, None, word.start,
-                                        word.start, word.end, where, unit, origin)
+                    yield PartitionSite(
+                        opt.value if word.value is not None else None,
+                        None,
+                        word.start,
+                        word.start,
+                        word.end,
+                        where,
+                        unit,
+                        origin,
+                    )
                     continue
                 raw = word.text
                 k = 0
@@ -81,8 +90,9 @@ def sites(ctx: Context) -> Iterator[PartitionSite]:
                 if k < 0:
                     yield PartitionSite(opt.value, None, word.start, word.start, word.end, where, unit)
                     continue
-                yield PartitionSite(opt.value, raw[k:], word.start + len(raw[:k].encode()), word.start,
-                                    word.end, where, unit)
+                yield PartitionSite(
+                    opt.value, raw[k:], word.start + len(raw[:k].encode()), word.start, word.end, where, unit
+                )
         for a in unit.shell.assignments:
             if a.name in PARTITION_VARIABLES:
                 yield _assignment_site(a, unit)

@@ -34,6 +34,9 @@ class BodyNotAnalysed(Rule):
         if ctx.facts.language == "bash":
             return
         start, end = ctx.source.line_span(0)
-        yield self.finding(start, end,
-                           f"the body is {ctx.facts.language}, not bash: its #SBATCH directives are migrated, "
-                           "the rest is not analysed")
+        yield self.finding(
+            start,
+            end,
+            f"the body is {ctx.facts.language}, not bash: its #SBATCH directives are migrated, "
+            "the rest is not analysed",
+        )

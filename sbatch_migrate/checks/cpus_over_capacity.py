@@ -37,6 +37,8 @@ class CpusOverCapacity(Rule):
             job = shape(unit.directives)
             if job.cpus_per_node is not None and job.cpus_per_node > cap and job.cpu_source is not None:
                 src = job.cpu_source
-                yield self.finding(src.start, src.end,
-                                   f"{job.cpus_per_node} CPUs per node requested but a {ctx.profile.nodeset} pod "
-                                   f"has {cap}")
+                yield self.finding(
+                    src.start,
+                    src.end,
+                    f"{job.cpus_per_node} CPUs per node requested but a {ctx.profile.nodeset} pod has {cap}",
+                )

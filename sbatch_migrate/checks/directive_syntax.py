@@ -1,4 +1,4 @@
-"""## What it does
+r"""## What it does
 Reports `#SBATCH` lines that sbatch itself rejects: an unmatched quote (`-J "x`), a
 word that is not an option (`#SBATCH --nodes=1 ; echo hi`, `#SBATCH -J a\ b`), an
 option missing its argument, an argument given to a flag, a word starting with `:`.

@@ -39,6 +39,9 @@ class DirectiveVariable(Rule):
                 if not use.in_block or use.value is None:
                     continue
                 if "$" in use.value or "`" in use.value:
-                    yield self.finding(use.start, use.end,
-                                       f"{use.written} {use.value}: sbatch does not expand shell variables in "
-                                       "directives; Slurm gets this text literally")
+                    yield self.finding(
+                        use.start,
+                        use.end,
+                        f"{use.written} {use.value}: sbatch does not expand shell variables in "
+                        "directives; Slurm gets this text literally",
+                    )

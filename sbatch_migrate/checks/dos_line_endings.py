@@ -35,6 +35,9 @@ class DosLineEndings(Rule):
         line = source.data.count(b"\n", 0, first)
         start, end = source.line_span(line)
         count = source.data.count(b"\r\n")
-        yield self.finding(start, end,
-                           f"DOS line breaks (\\r\\n) on {count} line(s), first here: sbatch refuses the script "
-                           "(`Batch script contains DOS line breaks`); convert with dos2unix")
+        yield self.finding(
+            start,
+            end,
+            f"DOS line breaks (\\r\\n) on {count} line(s), first here: sbatch refuses the script "
+            "(`Batch script contains DOS line breaks`); convert with dos2unix",
+        )

@@ -37,6 +37,9 @@ class GpusOverCapacity(Rule):
             job = shape(unit.directives)
             if job.gpus_per_node is not None and job.gpus_per_node > cap and job.gpu_source is not None:
                 src = job.gpu_source
-                yield self.finding(src.start, src.end,
-                                   f"{job.gpus_per_node} GPUs per node requested ({src.written} {src.value}) but a "
-                                   f"{ctx.profile.nodeset} pod has {cap}: use more nodes with at most {cap} each")
+                yield self.finding(
+                    src.start,
+                    src.end,
+                    f"{job.gpus_per_node} GPUs per node requested ({src.written} {src.value}) but a "
+                    f"{ctx.profile.nodeset} pod has {cap}: use more nodes with at most {cap} each",
+                )

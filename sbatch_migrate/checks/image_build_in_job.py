@@ -41,7 +41,10 @@ class ImageBuildInJob(Rule):
                 if call is None or call.subcommand not in ("pull", "build"):
                     continue
                 target = call.args[0].value if call.args else (call.image.value if call.image else "")
-                yield self.finding(cmd.start, cmd.end,
-                                   f"`{call.runtime} {call.subcommand}` {target} inside the job: the pod needs "
-                                   "registry access and a writable cache; build or pull once on the login pod "
-                                   "and keep the .sif on shared storage")
+                yield self.finding(
+                    cmd.start,
+                    cmd.end,
+                    f"`{call.runtime} {call.subcommand}` {target} inside the job: the pod needs "
+                    "registry access and a writable cache; build or pull once on the login pod "
+                    "and keep the .sif on shared storage",
+                )

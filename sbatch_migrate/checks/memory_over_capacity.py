@@ -35,6 +35,9 @@ class MemoryOverCapacity(Rule):
             job = shape(unit.directives)
             if job.mem_per_node_mb is not None and job.mem_per_node_mb > cap and job.mem_source is not None:
                 src = job.mem_source
-                yield self.finding(src.start, src.end,
-                                   f"{job.mem_per_node_mb // 1024} GB per node requested ({src.written} {src.value}) "
-                                   f"but a {ctx.profile.nodeset} pod has {cap // 1024} GB")
+                yield self.finding(
+                    src.start,
+                    src.end,
+                    f"{job.mem_per_node_mb // 1024} GB per node requested ({src.written} {src.value}) "
+                    f"but a {ctx.profile.nodeset} pod has {cap // 1024} GB",
+                )

@@ -41,6 +41,9 @@ class MissingShebang(Rule):
                 continue
             line_end = data.find(b"\n", unit.start, unit.end)
             end = line_end if line_end != -1 else unit.end
-            yield self.finding(unit.start, end,
-                               "the first line of a job script must be `#!` and an interpreter "
-                               "(e.g. #!/bin/bash); sbatch refuses this one")
+            yield self.finding(
+                unit.start,
+                end,
+                "the first line of a job script must be `#!` and an interpreter "
+                "(e.g. #!/bin/bash); sbatch refuses this one",
+            )

@@ -36,11 +36,13 @@ class ModuleCommandRule(Rule):
             if mc.action in ("load", "swap", "purge"):
                 continue
             if mc.action == "unload":
-                gone, kept = removable(mc, ctx.profile.remove_modules)
+                _, kept = removable(mc, ctx.profile.remove_modules)
                 if not kept:
                     continue
             cmd = mc.command
             text = ctx.source.span_text(cmd.start, cmd.end)
-            yield self.finding(cmd.start, cmd.end,
-                               f"`{text}` fails in the pod (`module: command not found`, exit 127; "
-                               "fatal under `set -e`): delete it")
+            yield self.finding(
+                cmd.start,
+                cmd.end,
+                f"`{text}` fails in the pod (`module: command not found`, exit 127; fatal under `set -e`): delete it",
+            )

@@ -55,16 +55,22 @@ class ModuleInit(Rule):
                 elif name == "eval":
                     hit = "modulecmd" in text or "lmod" in text.lower()
                 if hit:
-                    yield self.finding(cmd.start, cmd.end,
-                                       f"`{text}` starts the module system, which the pod does not have "
-                                       "(the file is missing there): delete it")
+                    yield self.finding(
+                        cmd.start,
+                        cmd.end,
+                        f"`{text}` starts the module system, which the pod does not have "
+                        "(the file is missing there): delete it",
+                    )
             tree = unit.shell.tree
             for node in _functions(tree.root_node):
                 fname = node.child_by_field_name("name")
                 if fname is not None and fname.text in (b"module", b"ml"):
-                    yield self.finding(node.start_byte, fname.end_byte,
-                                       "a hand-written `module` function calls the module system, which the "
-                                       "pod does not have: delete it")
+                    yield self.finding(
+                        node.start_byte,
+                        fname.end_byte,
+                        "a hand-written `module` function calls the module system, which the "
+                        "pod does not have: delete it",
+                    )
 
 
 def _functions(root):  # type: ignore[no-untyped-def]
@@ -73,6 +79,11 @@ def _functions(root):  # type: ignore[no-untyped-def]
         node = stack.pop()
         if node.type == "function_definition":
             yield node
-        elif node.named_child_count and node.type in ("program", "if_statement", "compound_statement",
-                                                      "else_clause", "elif_clause"):
+        elif node.named_child_count and node.type in (
+            "program",
+            "if_statement",
+            "compound_statement",
+            "else_clause",
+            "elif_clause",
+        ):
             stack.extend(node.named_children)

@@ -45,7 +45,8 @@ class ModuleLoadOther(Rule):
             names = " ".join(a.value if a.direct else a.word.text for a in kept)
             cmd = mc.command
             yield self.finding(
-                cmd.start, cmd.end,
+                cmd.start,
+                cmd.end,
                 f"`{mc.tool} {mc.action}` of {names}: there is no module system in the pod; "
                 "this software must come from the container image (run that step inside "
                 "`singularity exec IMAGE ...`) or be installed in the slurmd image",

@@ -40,6 +40,6 @@ class ModulePurge(Rule):
             text = ctx.source.span_text(cmd.start, cmd.end)
             msg = f"`{text}`: there are no Environment Modules in the pod, nothing to purge"
             if ctx.profile.remove_purge:
-                yield self.finding(cmd.start, cmd.end, f"{msg}; removed", removals=[cmd.node])
+                yield self.finding(cmd.start, cmd.end, f"{msg}; remove it", removals=[cmd.node])
             else:
                 yield self.finding(cmd.start, cmd.end, f"{msg}; remove it")

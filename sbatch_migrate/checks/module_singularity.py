@@ -52,10 +52,12 @@ class ModuleSingularity(Rule):
             cmd = mc.command
             words = " ".join(a.value for a in gone)
             text = ctx.source.span_text(cmd.start, cmd.end)
-            why = ("no Environment Modules in the pod; Apptainer is preinstalled in the slurmd image "
-                   "and provides `singularity`")
+            why = (
+                "there are no Environment Modules in the pod; Apptainer is preinstalled in the slurmd "
+                "image and provides `singularity`"
+            )
             if not kept:
-                yield self.finding(cmd.start, cmd.end, f"`{text}` removed: {why}", removals=[cmd.node])
+                yield self.finding(cmd.start, cmd.end, f"`{text}`: {why}; remove it", removals=[cmd.node])
                 continue
             # remove only the singularity words, keep the command for the others
             edits = []
@@ -63,7 +65,7 @@ class ModuleSingularity(Rule):
                 w = arg.word
                 prev = _previous_end(cmd, w.start)
                 edits.append(Edit(prev, w.end, ""))
-            yield self.finding(cmd.start, cmd.end, f"`{words}` removed from `{text}`: {why}", edits=edits)
+            yield self.finding(cmd.start, cmd.end, f"`{text}`: {why}; remove {words} from it", edits=edits)
 
 
 def _previous_end(cmd, start: int) -> int:  # type: ignore[no-untyped-def]

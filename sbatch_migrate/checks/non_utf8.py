@@ -37,6 +37,9 @@ class NonUtf8(Rule):
             bad = exc.start
         line = source.data.count(b"\n", 0, bad)
         start, end = source.line_span(line)
-        yield self.finding(start, end,
-                           f"not UTF-8 (first non-UTF-8 byte on this line); read as {source.encoding}; "
-                           "bytes outside the tool's edits are kept exactly")
+        yield self.finding(
+            start,
+            end,
+            f"not UTF-8 (first non-UTF-8 byte on this line); read as {source.encoding}; "
+            "bytes outside the tool's edits are kept exactly",
+        )

@@ -51,6 +51,9 @@ class NvWithoutGpu(Rule):
                     for o in call.launcher.options
                 ):
                     continue
-                yield self.finding(cmd.start, cmd.end,
-                                   "`--nv` but the job requests no GPU: in the pod it gets none and CUDA finds no "
-                                   "device; add `#SBATCH --gres=gpu:N`")
+                yield self.finding(
+                    cmd.start,
+                    cmd.end,
+                    "`--nv` but the job requests no GPU: in the pod it gets none and CUDA finds no "
+                    "device; add `#SBATCH --gres=gpu:N`",
+                )

@@ -48,10 +48,15 @@ class PartitionRename(Rule):
             if unknown or ",".join(new) == site.value:
                 continue
             edit = rename_edit(site, ",".join(new))
-            msg = (f"partition {site.value} does not exist on the target cluster "
-                   f"({site.where}); renamed to {','.join(new)}")
+            msg = (
+                f"partition {site.value} does not exist on the target cluster "
+                f"({site.where}): rename it to {','.join(new)}"
+            )
             if edit is None:
-                yield self.finding(site.start, site.end, msg.replace("renamed to", "rename it to")
-                                   + " (the quoting here is too unusual to rewrite safely)")
+                yield self.finding(
+                    site.start,
+                    site.end,
+                    msg + " (not rewritten: the quoting here is too unusual to keep)",
+                )
             else:
                 yield self.finding(site.start, site.end, msg, edits=[edit])

@@ -54,14 +54,15 @@ class PartitionTimeLimit(Rule):
             for use in d.partitions:
                 if not use.value:
                     continue
-                limits = [implicit[n] for n in use.value.split(",") if n in implicit
-                          and ctx.profile.target_of(n) != n]
+                limits = [implicit[n] for n in use.value.split(",") if n in implicit and ctx.profile.target_of(n) != n]
                 if not limits:
                     continue
                 limit = max(limits, key=_days)
-                msg = (f"partition {use.value} implied a {limit} time limit on TWCC; after the rename "
-                       f"the job gets {ctx.profile.nodeset}'s default limit: add "
-                       f"`#SBATCH --time={limit}`")
+                msg = (
+                    f"partition {use.value} implied a {limit} time limit on TWCC; after the rename "
+                    f"the job gets {ctx.profile.nodeset}'s default limit: add "
+                    f"`#SBATCH --time={limit}`"
+                )
                 edits = []
                 if ctx.profile.add_time and use.kind in ("SBATCH", "SLURM"):
                     line_end = source.line_span(use.line)[1]
@@ -70,6 +71,5 @@ class PartitionTimeLimit(Rule):
                     text = (nl if at_eof else "") + f"#SBATCH --time={limit}" + ("" if at_eof else nl)
                     pos = line_end if at_eof else line_end + 1
                     edits.append(Edit(pos, pos, text))
-                    msg = msg.replace(": add", ": added")
                 yield self.finding(use.start, use.end, msg, edits=edits)
                 break

@@ -21,6 +21,7 @@ No fix: the value is decided elsewhere.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from ..rule import Context, Finding, Rule, Severity
@@ -34,21 +35,44 @@ class PartitionUnresolved(Rule):
     summary = "partition decided by a variable or at run time; check it by hand"
 
     def check(self, ctx: Context) -> Iterator[Finding]:
+        targets = ", ".join(sorted(ctx.profile.partition_targets))
         for site in sites(ctx):
             static = site.value is not None and "$" not in site.value and "`" not in site.value
             if static and site.origin is None:
-                continue
+                continue  # written here: partition-rename / unknown-partition
+            written = site.origin or site.value or "the value"
             if static:
                 assert site.value is not None
                 new, unknown = mapped(site.value, ctx.profile)
                 if not unknown and ",".join(new) == site.value:
                     continue
-                advice = (f"it resolves to {site.value}: change it where {site.origin} is set"
-                          + (f" (to {','.join(new)})" if not unknown else ""))
-            elif site.unit.expands and site.value is not None:
-                advice = f"{site.value} is expanded by the driver script when it writes the job script"
+                where_set = _assigned_at(ctx, written, site.start)
+                fix = f"to {','.join(new)}" if not unknown else "to a partition of the new cluster"
+                msg = (
+                    f"partition {written} ({site.where}) is {site.value}, which does not exist on the target "
+                    f"cluster: change it where it is set{where_set} {fix}"
+                )
+            elif site.unit.expands:
+                msg = (
+                    f"partition {written} ({site.where}) is filled in by the driver script when it writes the "
+                    f"job script; make sure it names a partition of the new cluster ({targets})"
+                )
             else:
-                advice = f"{site.origin or site.value or 'the value'} is only known when the script runs"
-            yield self.finding(site.start, site.end,
-                               f"partition ({site.where}) cannot be checked here: {advice}; make sure it "
-                               f"names a partition of the new cluster ({', '.join(sorted(ctx.profile.partition_targets))})")
+                msg = (
+                    f"partition {written} ({site.where}) is only known when the script runs; make sure it "
+                    f"names a partition of the new cluster ({targets})"
+                )
+            yield self.finding(site.start, site.end, msg)
+
+
+_VAR = re.compile(r"\$\{?(\w+)")
+
+
+def _assigned_at(ctx: Context, written: str, before: int) -> str:
+    """' (line N)' for the last straight-line assignment of the variable before ``before``."""
+    names = set(_VAR.findall(written))
+    shell = ctx.facts.shell
+    if shell is None or not names:
+        return ""
+    lines = [ctx.source.position(a.start).line for a in shell.assignments if a.name in names and a.start < before]
+    return f" (line {lines[-1]})" if lines else ""

@@ -41,8 +41,11 @@ class ShellParseError(Rule):
                 lines = f"line {first}" if first == last else f"lines {first}-{last}"
                 where = " in the job script embedded in this heredoc" if unit.embedded else ""
                 snippet = source.span_text(start, min(end, start + 40)).split("\n")[0]
-                yield self.finding(start, max(end, start),
-                                   f"bash does not parse here{where} (near `{snippet}`); {lines} left untouched")
+                yield self.finding(
+                    start,
+                    max(end, start),
+                    f"bash does not parse here{where} (near `{snippet}`); {lines} left untouched",
+                )
 
 
 def merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

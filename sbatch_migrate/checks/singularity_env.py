@@ -35,9 +35,9 @@ from ._variables import assignments
 
 def new_name(name: str) -> str | None:
     if name.startswith("SINGULARITYENV_"):
-        return "APPTAINERENV_" + name[len("SINGULARITYENV_"):]
+        return "APPTAINERENV_" + name[len("SINGULARITYENV_") :]
     if name.startswith("SINGULARITY_"):
-        return "APPTAINER_" + name[len("SINGULARITY_"):]
+        return "APPTAINER_" + name[len("SINGULARITY_") :]
     return None
 
 
@@ -60,9 +60,7 @@ class SingularityEnv(Rule):
                 yield self.finding(a.start, a.end, f"{msg}: rename it")
             elif referenced:
                 line = ctx.source.position(referenced.start()).line
-                yield self.finding(a.start, a.end,
-                                   f"{msg}: rename it and its use on line {line} together")
+                yield self.finding(a.start, a.end, f"{msg}: rename it and its use on line {line} together")
             else:
                 name_end = a.start + len(a.name.encode())
-                yield self.finding(a.start, a.end, f"{msg}: renamed",
-                                   edits=[Edit(a.start, name_end, new)])
+                yield self.finding(a.start, a.end, f"{msg}: rename it", edits=[Edit(a.start, name_end, new)])

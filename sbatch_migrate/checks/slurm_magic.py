@@ -34,5 +34,9 @@ class SlurmMagic(Rule):
         for unit in ctx.units():
             for line in unit.directives.lines:
                 if line.kind == "SLURM" and line.in_block:
-                    yield self.finding(line.start, line.end, "#SLURM is the old prefix; rewritten to #SBATCH",
-                                       edits=[Edit(line.start, line.start + len("#SLURM"), "#SBATCH")])
+                    yield self.finding(
+                        line.start,
+                        line.end,
+                        "#SLURM is the old prefix: use #SBATCH",
+                        edits=[Edit(line.start, line.start + len("#SLURM"), "#SBATCH")],
+                    )

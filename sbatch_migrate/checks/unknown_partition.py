@@ -38,7 +38,8 @@ class UnknownPartition(Rule):
             _, unknown = mapped(site.value, ctx.profile)
             for name in unknown:
                 yield self.finding(
-                    site.start, site.end,
+                    site.start,
+                    site.end,
                     f"partition {name!r} ({site.where}) is not in the profile's partition map "
                     f"(known: {known}; targets: {', '.join(sorted(ctx.profile.partition_targets))}); "
                     f"left unchanged: map it with --partition-map {name}=NAME",

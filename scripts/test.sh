@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Run the whole test suite on a fresh machine: installs what the tests need, then runs
+# the linters, the type checker and pytest.  Set SBATCH_MIGRATE_NO_INSTALL=1 to skip
+# the installs on a machine that has them.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PY=${PYTHON:-python3}
+VENV=${VENV:-.venv}
+
+if [ "${SBATCH_MIGRATE_NO_INSTALL:-0}" != 1 ]; then
+  # system packages the tests drive for real (only as root, i.e. on CI or a dev box)
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    need=()
+    command -v bash >/dev/null || need+=(bash)
+    if [ ${#need[@]} -gt 0 ]; then
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}"
+    fi
+  fi
+  [ -x "$VENV/bin/python" ] || "$PY" -m venv "$VENV"
+  "$VENV/bin/python" -m pip install -q --upgrade pip
+  "$VENV/bin/python" -m pip install -q -e '.[test]'
+fi
+
+"$VENV/bin/ruff" check sbatch_migrate tests bench
+"$VENV/bin/ruff" format --check sbatch_migrate tests bench
+"$VENV/bin/mypy"
+"$VENV/bin/python" -m pytest "$@"

@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from sbatch_migrate.engine import Result, migrate
+from sbatch_migrate.profile import Profile, load
+from sbatch_migrate.source import Source
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def profile() -> Profile:
+    return load()
+
+
+def run(text: str | bytes, profile: Profile | None = None, dedent: bool = True) -> Result:
+    if isinstance(text, str):
+        data = (textwrap.dedent(text) if dedent else text).encode()
+    else:
+        data = text
+    return migrate(Source.from_bytes(data, "job.sh"), profile or load())
+
+
+def out(text: str | bytes, profile: Profile | None = None) -> str:
+    return run(text, profile).output.decode()
+
+
+def codes(result: Result) -> list[str]:
+    return [f.code for f in result.findings]

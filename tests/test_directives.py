@@ -1,0 +1,123 @@
+"""The #SBATCH scanner against what the real sbatch does (shared/facts/sbatch-directives.md)."""
+
+from __future__ import annotations
+
+import pytest
+
+from sbatch_migrate.directives import scan
+
+
+def parse(body: str) -> tuple[dict[str, str | None], list[str]]:
+    d = scan(("#!/bin/bash\n" + body).encode())
+    opts = {u.name: u.value for u in d.options if u.in_block}
+    return opts, [p.code for p in d.problems]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "#SBATCH -p X",
+        "#SBATCH -pX",
+        "#SBATCH --partition X",
+        "#SBATCH --partition=X",
+        '#SBATCH --partition="X"',
+        "#SBATCH --partition='X'",
+        "#SBATCH --part=X",
+        "#SBATCH -p X # comment here",
+        "#SBATCH\t-p X",
+        "#SBATCH-p X",
+        "#SBATCH -N 1 -p X -J x",
+        "#SLURM -p X",
+    ],
+)
+def test_partition_forms(line: str) -> None:
+    opts, problems = parse(line + "\n")
+    assert opts["partition"] == "X"
+    assert problems == []
+
+
+@pytest.mark.parametrize(
+    ("line", "job_name"),
+    [
+        ("#SBATCH -J a#b", "a"),
+        ('#SBATCH -J "a #b"', "a #b"),
+        ("#SBATCH -J x   -N   1", "x"),
+        ("#SBATCH -J first\n#SBATCH -J second", "second"),
+        ("#SBATCH -J 'it''s'", "its"),
+    ],
+)
+def test_quotes_and_comments(line: str, job_name: str) -> None:
+    opts, problems = parse(line + "\n")
+    assert opts["job-name"] == job_name
+    assert problems == []
+
+
+@pytest.mark.parametrize(
+    ("line", "problem"),
+    [
+        ("#SBATCH -J a\\ b", "non-option"),
+        ('#SBATCH -J "unterminated', "syntax"),
+        ("#SBATCH --nodes=1 ; echo hi", "non-option"),
+        ("#SBATCHX -J x", "non-option"),
+        ("#SBATCH --ntask-per-node=2", "unknown-option"),
+        ("#SBATCH --mem-p=1", "unknown-option"),
+        ("#SBATCH --hold=yes", "syntax"),
+        ("#SBATCH -J", "syntax"),
+        ("#SBATCH :x", "syntax"),
+    ],
+)
+def test_rejected_lines(line: str, problem: str) -> None:
+    _, problems = parse(line + "\n")
+    assert problem in problems
+
+
+@pytest.mark.parametrize("line", ["  #SBATCH -p X", "\t#SBATCH -p X", "# SBATCH -p X", "#sbatch -p X", "##SBATCH -p X"])
+def test_ignored_lines(line: str) -> None:
+    opts, problems = parse(line + "\n")
+    assert "partition" not in opts and problems == []
+
+
+def test_block_ends_at_first_command() -> None:
+    d = scan(b"#!/bin/bash\n#SBATCH -N 1\n\n   \n# note\n#SBATCH -p a\nset -e\n#SBATCH -p late\n")
+    assert [u.value for u in d.partitions] == ["a"]
+    assert d.block_end_line == 6
+    assert [p.code for p in d.problems] == ["late"]
+
+
+def test_option_argument_may_be_on_the_next_line() -> None:
+    # all block arguments form one argv for getopt: -p takes the next word
+    opts, problems = parse("#SBATCH -p\n#SBATCH X\n")
+    assert opts["partition"] == "X" and problems == []
+
+
+def test_empty_value_does_not_crash() -> None:
+    opts, problems = parse("#SBATCH --account= # fill in\n#SBATCH -p X\n")
+    assert opts["account"] == "" and opts["partition"] == "X" and problems == []
+
+
+def test_value_spans_keep_quotes() -> None:
+    data = b'#!/bin/bash\n#SBATCH --partition="gtest" -pgp1d\n'
+    uses = scan(data).partitions
+    assert [data[u.value_start : u.value_end] for u in uses] == [b'"gtest"', b"gp1d"]
+
+
+def test_pbs_queue_is_a_partition_anywhere_in_the_first_lines() -> None:
+    d = scan(b"#!/bin/bash\necho hi\n#PBS -q gtest\n#PBS -N name\n")
+    assert [(u.kind, u.value) for u in d.partitions] == [("PBS", "gtest")]
+
+
+def test_ignore_pbs() -> None:
+    d = scan(b"#!/bin/bash\n#SBATCH --ignore-pbs\n#PBS -q gtest\n")
+    assert d.partitions == [] and d.pbs_ignored
+
+
+def test_hetjob_components() -> None:
+    d = scan(b"#!/bin/bash\n#SBATCH -p a\n#SBATCH hetjob\n#SBATCH -p b\n")
+    assert [(u.component, u.value) for u in d.partitions] == [(0, "a"), (1, "b")]
+    assert d.problems == []
+
+
+def test_tab_stripped_heredoc_lines() -> None:
+    data = b"\t#!/bin/bash\n\t#SBATCH -p gtest\n"
+    assert [u.value for u in scan(data, strip_tabs=True).partitions] == ["gtest"]
+    assert scan(data).partitions == []
