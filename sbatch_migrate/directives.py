@@ -8,7 +8,8 @@
   literal, and an unquoted ``#`` ends the line.
 - All arguments of the block form one argv for getopt_long with a ``+`` option string:
   the first non-option argument stops option processing and sbatch exits with
-  ``Invalid directive found in batch script``.
+  ``Invalid directive found in batch script`` (reported; the scanner reads on, so the
+  options after it still get migrated).
 - ``#PBS`` / ``#BSUB`` lines are read anywhere in the first 100 non-comment lines and
   translated (``-q`` is the partition) unless ``--ignore-pbs`` is given.
 """
@@ -493,9 +494,11 @@ def _getopt(
                 break
             i += 1
             continue
-        # first non-option argument: getopt stops; sbatch exits
-        fail("non-option", f"{_who(kind)} stops with `Invalid directive found in batch script: {arg}`", tok)
-        break
+        # first non-option argument: getopt stops and sbatch exits.  The options after
+        # it are still read here, so that they get migrated once the line is mended.
+        if not any(p.code == "non-option" for p in problems):
+            fail("non-option", f"{_who(kind)} stops with `Invalid directive found in batch script: {arg}`", tok)
+        i += 1
     return uses, problems
 
 

@@ -168,6 +168,9 @@ def plan(source: Source, requests: list[Node]) -> Plan:
                 end += len(tail) - len(stripped) + 1
             result.edits.append(Edit(prev.end_byte, end, ""))
         else:
+            start = node.start_byte
+            while start > ls and data[start - 1] in b" \t":
+                start -= 1
             end = node.end_byte
             tail = data[end:le]
             stripped = tail.lstrip(b" \t")
@@ -175,7 +178,7 @@ def plan(source: Source, requests: list[Node]) -> Plan:
                 end += len(tail) - len(stripped) + 1
                 while end < le and data[end] in b" \t":
                     end += 1
-            result.edits.append(Edit(node.start_byte, end, ""))
+            result.edits.append(Edit(start, end, ""))
     result.edits.extend(_line_edits(source, sorted(line_removals)))
     return result
 

@@ -91,7 +91,10 @@ def diff(result: Result, path: str) -> str:
     old = src.text
     new_source = result.output.decode(src.encoding if not src.is_identity else "utf-8", "replace")
     lines = difflib.unified_diff(
-        old.splitlines(keepends=True), new_source.splitlines(keepends=True), f"a/{path}", f"b/{path}"
+        old.splitlines(keepends=True),
+        new_source.splitlines(keepends=True),
+        f"a/{path.lstrip('/')}",
+        f"b/{path.lstrip('/')}",
     )
     out = []
     for line in lines:

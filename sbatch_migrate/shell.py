@@ -123,6 +123,11 @@ class Arg:
     word: Word  # the word in this command that produced it
     direct: bool  # True: the value is written right here (word.is_literal)
 
+    @property
+    def known(self) -> bool:
+        """The value is known statically (possibly through a variable)."""
+        return self.word.value is not None
+
 
 @dataclass(frozen=True)
 class Assignment:
@@ -345,9 +350,7 @@ def analyse(data: bytes, env: dict[str, object] | None = None, span: tuple[int, 
             # assignments are handled through their statement or command
             items.append((n.start_byte, -n.end_byte, kind, n))
     items.sort(key=lambda x: (x[0], x[1]))
-    errors = sorted({(n.start_byte, n.end_byte) for n in captures.get("error", [])})
-    errors.extend(_missing(tree.root_node))
-    errors.sort()
+    errors = sorted({_region(n) for n in captures.get("error", [])} | {_region(n) for n in _missing(tree.root_node)})
 
     state: dict[str, object] = dict(env or {})
     ev = _Evaluator(data, state)
@@ -427,7 +430,7 @@ def _index(parent: Node, child: Node) -> int:
     return -1
 
 
-def _missing(root: Node) -> list[tuple[int, int]]:
+def _missing(root: Node) -> list[Node]:
     if not root.has_error:
         return []
     out = []
@@ -435,10 +438,19 @@ def _missing(root: Node) -> list[tuple[int, int]]:
     while stack:
         n = stack.pop()
         if n.is_missing:
-            out.append((n.start_byte, max(n.end_byte, n.start_byte)))
+            out.append(n)
         elif n.has_error:
             stack.extend(n.children)
     return out
+
+
+def _region(node: Node) -> tuple[int, int]:
+    """What the parser could not make sense of: the whole top-level statement holding
+    the error (an ERROR node at top level stands for itself)."""
+    top = node
+    while top.parent is not None and top.parent.parent is not None:
+        top = top.parent
+    return top.start_byte, max(top.end_byte, node.end_byte)
 
 
 def _assignment(ev: _Evaluator, node: Node, keyword: str | None, prefix: bool) -> Assignment:

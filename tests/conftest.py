@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -17,11 +16,8 @@ def profile() -> Profile:
     return load()
 
 
-def run(text: str | bytes, profile: Profile | None = None, dedent: bool = True) -> Result:
-    if isinstance(text, str):
-        data = (textwrap.dedent(text) if dedent else text).encode()
-    else:
-        data = text
+def run(text: str | bytes, profile: Profile | None = None) -> Result:
+    data = text.encode() if isinstance(text, str) else text
     return migrate(Source.from_bytes(data, "job.sh"), profile or load())
 
 

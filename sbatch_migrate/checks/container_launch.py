@@ -48,7 +48,7 @@ class ContainerLaunch(Rule):
                 flags = " --nv" if call.nv else ""
                 if call.image is None:
                     image = "no image"
-                elif call.image.direct or (cmd.resolved and "$" not in call.image.value):
+                elif call.image.known and "$" not in call.image.value:
                     image = call.image.value
                 else:
                     image = f"an image from {call.image.word.text} (not known statically)"
@@ -56,7 +56,8 @@ class ContainerLaunch(Rule):
                 if call.binds:
                     parts.append("binds " + ", ".join(call.binds))
                 if job.gpus_per_node is not None:
-                    parts.append(f"{job.gpus_per_node} GPUs per node requested")
+                    n = job.gpus_per_node
+                    parts.append(f"{n} GPU{'s' if n != 1 else ''} per node requested")
                 elif call.nv:
                     parts.append("no GPUs requested")
                 note = "; ".join(parts)

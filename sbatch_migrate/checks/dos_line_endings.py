@@ -1,4 +1,4 @@
-"""## What it does
+r"""## What it does
 Reports a script with Windows (CRLF, `\r\n`) line endings.
 
 ## Why is this bad?

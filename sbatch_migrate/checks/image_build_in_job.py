@@ -40,7 +40,7 @@ class ImageBuildInJob(Rule):
                 call = container_call(cmd)
                 if call is None or call.subcommand not in ("pull", "build"):
                     continue
-                target = call.args[0].value if call.args else (call.image.value if call.image else "")
+                target = " ".join(a.value for a in ((call.image,) if call.image else ()) + call.args)
                 yield self.finding(
                     cmd.start,
                     cmd.end,

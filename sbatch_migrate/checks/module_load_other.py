@@ -47,7 +47,7 @@ class ModuleLoadOther(Rule):
             yield self.finding(
                 cmd.start,
                 cmd.end,
-                f"`{mc.tool} {mc.action}` of {names}: there is no module system in the pod; "
-                "this software must come from the container image (run that step inside "
+                f"`{ctx.source.span_text(cmd.start, cmd.end)}`: {names} cannot be loaded in the pod (there is "
+                "no module system); that software must come from the container image (run the step inside "
                 "`singularity exec IMAGE ...`) or be installed in the slurmd image",
             )

@@ -1,0 +1,7 @@
+#!/bin/bash
+#SBATCH --job-name=win
+#SBATCH --partition=slinky
+#SBATCH --gres=gpu:1
+#SBATCH -t 10
+
+srun singularity exec --nv /work/TWCC_cntr/pytorch_21.11-py3_horovod.sif python train.py

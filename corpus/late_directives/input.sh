@@ -1,0 +1,8 @@
+#!/bin/bash
+#SBATCH --job-name=late
+#SBATCH --partition=gtest
+module load singularity
+#SBATCH --gres=gpu:8
+#SBATCH --time=00:10:00
+
+srun singularity exec --nv /work/TWCC_cntr/pytorch_21.11-py3_horovod.sif python train.py

@@ -1,0 +1,9 @@
+#!/bin/bash
+sbatch <<EOT
+#!/bin/bash
+#SBATCH -p gp2d
+#SBATCH -N 1
+#SBATCH --gres=gpu:8
+module load singularity
+srun singularity exec --nv /work/TWCC_cntr/tensorflow_21.11-tf2-py3.sif python train.py
+EOT

@@ -1,0 +1,13 @@
+#!/bin/bash
+#SBATCH -J envs
+#SBATCH -p slinky
+#SBATCH --gres=gpu:1
+#SBATCH -t 10
+
+export APPTAINER_BINDPATH=/work/u1234567,/home/u1234567
+export APPTAINERENV_LD_LIBRARY_PATH=/usr/local/lib
+SINGULARITY_TMPDIR=/work/u1234567/tmp
+export SINGULARITY_TMPDIR
+echo "using tmp $SINGULARITY_TMPDIR"
+
+srun singularity exec --nv /work/TWCC_cntr/pytorch_21.11-py3_horovod.sif python train.py

@@ -1,0 +1,7 @@
+#!/bin/bash
+#SLURM --job-name=old
+#SLURM --partition=gtest
+#SBATCH --gres=gpu:1
+#SBATCH -t 10
+
+srun singularity exec --nv /work/TWCC_cntr/pytorch_21.11-py3_horovod.sif python train.py

@@ -1,0 +1,12 @@
+#!/bin/bash
+#SBATCH -J broken
+#SBATCH -p gtest
+#SBATCH --gres=gpu:1
+#SBATCH -t 10
+
+module load singularity
+
+if [ -d /work/u1234567/data ]; then
+    module purge
+    srun singularity exec --nv /work/TWCC_cntr/pytorch_21.11-py3_horovod.sif python train.py
+# the fi is missing

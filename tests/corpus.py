@@ -1,0 +1,51 @@
+"""The corpus: ``corpus/<case>/input.*`` with ``expected.*`` (migrated) and ``report.json``.
+
+``python -m tests.corpus`` rewrites the golden files from the current code; review the
+diff before committing it.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from sbatch_migrate.engine import migrate
+from sbatch_migrate.profile import load
+from sbatch_migrate.report import file_dict, json_report
+from sbatch_migrate.source import Source
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "corpus"
+
+
+def cases() -> list[Path]:
+    return sorted(p for p in CORPUS.iterdir() if p.is_dir())
+
+
+def input_of(case: Path) -> Path:
+    [found] = [p for p in case.iterdir() if p.name.startswith("input.")]
+    return found
+
+
+def expected_of(case: Path) -> Path:
+    return case / ("expected" + input_of(case).suffix)
+
+
+def render(case: Path) -> tuple[bytes, str]:
+    src = input_of(case)
+    rel = src.relative_to(ROOT).as_posix()
+    result = migrate(Source.from_bytes(src.read_bytes(), rel), load())
+    return result.output, json_report([file_dict(result, rel)])
+
+
+def update() -> None:
+    for case in cases():
+        output, report = render(case)
+        expected_of(case).write_bytes(output)
+        (case / "report.json").write_text(report)
+        summary = json.loads(report)["summary"]
+        print(f"{case.name}: changed={summary['changed']} findings={summary['findings']}")
+
+
+if __name__ == "__main__":
+    update()

@@ -1,0 +1,173 @@
+"""The command line, through click's CliRunner and as a real process."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from sbatch_migrate.checks import RULES
+from sbatch_migrate.cli import main
+
+from .conftest import ROOT
+
+EXAMPLE = ROOT / "examples" / "hello_twcc.sh"
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+def test_default_prints_the_script_and_reports_on_stderr(runner: CliRunner) -> None:
+    r = runner.invoke(main, [str(EXAMPLE)])
+    assert r.exit_code == 0
+    assert "#SBATCH --partition=slinky" in r.stdout and "module" not in r.stdout
+    assert "SM101 [error]" in r.stderr and "(fixed)" in r.stderr
+    assert r.stderr.strip().splitlines()[-1].startswith("1 file, 1 changed")
+
+
+def test_diff(runner: CliRunner) -> None:
+    r = runner.invoke(main, ["--diff", str(EXAMPLE)])
+    assert r.exit_code == 0
+    assert "\n-#SBATCH --partition=gtest\n" in r.stdout and "\n+#SBATCH --partition=slinky\n" in r.stdout
+    assert "-module load singularity\n" in r.stdout
+    assert r.stdout.startswith("--- a/")
+
+
+def test_json_contract(runner: CliRunner) -> None:
+    r = runner.invoke(main, ["--format", "json", str(EXAMPLE)])
+    assert r.exit_code == 0
+    doc = json.loads(r.stdout)
+    assert doc["version"] == 1
+    [f] = doc["files"]
+    assert f["changed"] is True
+    keys = {"code", "rule", "severity", "line", "column", "end_line", "end_column", "message", "fixed"}
+    for item in f["findings"]:
+        assert set(item) == keys
+        assert item["severity"] in ("error", "warning", "info")
+    assert doc["summary"]["files"] == 1
+
+
+def test_check_exit_codes(runner: CliRunner, tmp_path: Path) -> None:
+    clean = tmp_path / "clean.sh"
+    clean.write_text("#!/bin/bash\n#SBATCH -p slinky\nsrun hostname\n")
+    assert runner.invoke(main, ["--check", str(clean)]).exit_code == 0
+    r = runner.invoke(main, ["--check", str(clean), str(EXAMPLE)])
+    assert r.exit_code == 1
+    assert "SM101" in r.stdout  # the report is the artifact in --check mode
+    assert EXAMPLE.read_text().count("gtest") == 1  # nothing written
+    broken = tmp_path / "err.sh"
+    broken.write_text("#!/bin/bash\n#SBATCH -p nowhere\n")
+    assert runner.invoke(main, ["--check", str(broken)]).exit_code == 1
+
+
+def test_in_place_is_atomic_and_keeps_mode(runner: CliRunner, tmp_path: Path) -> None:
+    job = tmp_path / "job.sh"
+    job.write_bytes(EXAMPLE.read_bytes())
+    os.chmod(job, 0o750)
+    r = runner.invoke(main, ["-i", str(job)])
+    assert r.exit_code == 0 and r.stdout == ""
+    assert "--partition=slinky" in job.read_text()
+    assert (job.stat().st_mode & 0o777) == 0o750
+    assert [p.name for p in tmp_path.iterdir()] == ["job.sh"]
+    # second run changes nothing
+    before = job.read_bytes()
+    assert runner.invoke(main, ["--check", str(job)]).exit_code == 0
+    assert job.read_bytes() == before
+
+
+def test_output_file(runner: CliRunner, tmp_path: Path) -> None:
+    target = tmp_path / "new.sh"
+    r = runner.invoke(main, ["-o", str(target), str(EXAMPLE)])
+    assert r.exit_code == 0 and "slinky" in target.read_text()
+
+
+def test_stdin(runner: CliRunner) -> None:
+    r = runner.invoke(main, ["-"], input="#!/bin/bash\n#SBATCH -p gtest\n")
+    assert r.exit_code == 0 and r.stdout == "#!/bin/bash\n#SBATCH -p slinky\n"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["a.sh", "b.sh"], "several files"),
+        (["--diff", "-i", "a.sh"], "choose one"),
+        (["--diff", "--format", "json", "a.sh"], "stdout"),
+        (["--check", "-i", "a.sh"], "writes nothing"),
+        (["--partition-map", "nonsense", "a.sh"], "OLD=NEW"),
+        (["--profile", "/nonexistent/p.toml", "a.sh"], "cannot read profile"),
+        ([], "no file given"),
+    ],
+)
+def test_usage_errors(runner: CliRunner, args: list[str], message: str) -> None:
+    r = runner.invoke(main, args)
+    assert r.exit_code == 2
+    assert message in r.stderr
+
+
+def test_unreadable_inputs_get_one_line_and_exit_2(runner: CliRunner, tmp_path: Path) -> None:
+    binary = tmp_path / "a.out"
+    binary.write_bytes(b"\x7fELF\x02\x01\x01\x00\x00")
+    r = runner.invoke(main, ["--check", str(tmp_path / "missing.sh"), str(binary), str(tmp_path), str(EXAMPLE)])
+    assert r.exit_code == 2
+    errors = [line for line in r.stderr.splitlines() if line.startswith("sbatch-migrate: error:")]
+    assert len(errors) == 3
+    assert "No such file or directory" in errors[0] and "binary file" in errors[1] and "directory" in errors[2]
+    assert "SM101" in r.stdout  # the readable file was still processed
+    assert "Traceback" not in r.output
+
+
+def test_bad_profile_names_the_key(runner: CliRunner, tmp_path: Path) -> None:
+    prof = tmp_path / "p.toml"
+    prof.write_text(
+        (ROOT / "rules" / "twcc-to-slinky.toml").read_text().replace("gpus_per_node = 8", 'gpus_per_node = "8"')
+    )
+    r = runner.invoke(main, ["--profile", str(prof), str(EXAMPLE)])
+    assert r.exit_code == 2
+    assert "nodeset.gpus_per_node: expected a non-negative integer" in r.stderr
+
+
+def test_select_and_ignore(runner: CliRunner) -> None:
+    r = runner.invoke(main, ["--format", "json", "--select", "SM3", "--ignore", "SM303", str(EXAMPLE)])
+    codes = {f["code"] for f in json.loads(r.stdout)["files"][0]["findings"]}
+    assert codes == {"SM301"}
+
+
+def test_rules_and_explain(runner: CliRunner) -> None:
+    r = runner.invoke(main, ["rules"])
+    assert r.exit_code == 0 and len(r.stdout.splitlines()) == len(RULES)
+    r = runner.invoke(main, ["explain", "SM201"])
+    assert r.exit_code == 0 and "## Fix safety" in r.stdout and "module-singularity" in r.stdout
+    assert runner.invoke(main, ["explain", "module-purge"]).exit_code == 0
+    r = runner.invoke(main, ["explain", "SM999"])
+    assert r.exit_code == 2 and "no rule" in r.stderr
+
+
+def test_every_rule_is_documented() -> None:
+    for rule in RULES:
+        doc = rule.doc()
+        for heading in ("## What it does", "## Why is this bad?", "## Example", "## Fix safety"):
+            assert heading in doc, (rule.code, heading)
+
+
+def test_docs_rules_md_is_current() -> None:
+    from sbatch_migrate.ruledocs import render
+
+    assert (ROOT / "docs" / "rules.md").read_text() == render(), (
+        "run: python -m sbatch_migrate.ruledocs > docs/rules.md"
+    )
+
+
+def test_console_script_end_to_end(tmp_path: Path) -> None:
+    exe = Path(sys.executable).parent / "sbatch-migrate"
+    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "sbatch_migrate"]
+    p = subprocess.run([*cmd, str(EXAMPLE)], capture_output=True, check=False)
+    assert p.returncode == 0
+    expected = (ROOT / "corpus" / "seed_hello_twcc" / "expected.sh").read_bytes()
+    assert p.stdout == expected

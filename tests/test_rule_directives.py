@@ -1,0 +1,96 @@
+"""SM001-SM007 (directives) and SM901-SM905 (parsing, encodings)."""
+
+from __future__ import annotations
+
+import pytest
+
+from .conftest import codes, out, run
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("#!/bin/bash\n#SBATCH --nodes=1 ; echo hi\n", "SM001"),
+        ('#!/bin/bash\n#SBATCH -J "x\n', "SM001"),
+        ("#!/bin/bash\n#SBATCH --ntask-per-node=2\n", "SM002"),
+        ("#!/bin/bash\nhostname\n#SBATCH -N 1\n", "SM003"),
+        ("#!/bin/bash\n#SBATCH --account=$PROJECT\n", "SM004"),
+        ("#!/bin/bash\n#SBATCH -o /work/$(whoami)/o.txt\n", "SM004"),
+        ("#!/bin/bash\r\n#SBATCH -N 1\r\n", "SM005"),
+        ("#SBATCH -N 1\nhostname\n", "SM006"),
+        ("#!/bin/bash\n#SLURM -N 1\n", "SM007"),
+        ("#!/bin/bash\nif true; then\n", "SM901"),
+        ("#!/usr/bin/env python3\n#SBATCH -N 1\nprint(1)\n", "SM903"),
+        ("#!/bin/tcsh\n#SBATCH -N 1\nsetenv X 1\n", "SM903"),
+    ],
+)
+def test_reported(text: str, code: str) -> None:
+    assert code in codes(run(text.encode()))
+
+
+def test_suggestion_for_typo() -> None:
+    [f] = run(b"#!/bin/bash\n#SBATCH --ntask-per-node=2\n").findings
+    assert "--ntasks-per-node" in f.message
+
+
+def test_variable_in_unquoted_heredoc_is_fine_but_not_in_quoted() -> None:
+    driver = "#!/bin/bash\nA=1\ncat <<EOF > j.sh\n#!/bin/bash\n#SBATCH --account=$A\nhostname\nEOF\n"
+    assert "SM004" not in codes(run(driver))
+    assert "SM004" in codes(run(driver.replace("<<EOF", "<<'EOF'")))
+
+
+def test_slurm_magic_rewritten() -> None:
+    assert out("#!/bin/bash\n#SLURM -N 1\n") == "#!/bin/bash\n#SBATCH -N 1\n"
+
+
+def test_crlf_kept_and_inserted_lines_follow_it() -> None:
+    result = run(b"#!/bin/bash\r\n#SBATCH -p gtest\r\n\r\nmodule load singularity\r\n\r\nsrun x\r\n")
+    assert result.output == b"#!/bin/bash\r\n#SBATCH -p slinky\r\n\r\nsrun x\r\n"
+    assert "SM005" in codes(result)
+
+
+def test_big5_comments_survive_byte_for_byte() -> None:
+    comment = "# 測試佇列，之後改 gp1d\n".encode("cp950")
+    tricky = 'echo "許"\n'.encode("cp950")  # 許 is B3 5C: a backslash byte inside a character
+    data = b"#!/bin/bash\n#SBATCH -p gtest\n" + comment + b"module load singularity\n" + tricky
+    result = run(data)
+    assert result.output == b"#!/bin/bash\n#SBATCH -p slinky\n" + comment + tricky
+    assert "SM905" in codes(result)
+    assert "SM901" not in codes(result)
+
+
+def test_latin1_fallback_keeps_bytes() -> None:
+    data = b"#!/bin/bash\n#SBATCH -p gtest\n# caf\xe9 \xff\xfe\n"
+    result = run(data)
+    assert result.output == data.replace(b"gtest", b"slinky")
+
+
+def test_parse_error_region_is_not_edited_but_directives_are() -> None:
+    text = "#!/bin/bash\n#SBATCH -p gtest\nif [ x ]; then\n  module load singularity\necho 'open\n"
+    result = run(text)
+    assert result.output.decode() == text.replace("gtest", "slinky")
+    assert {"SM101", "SM901"} <= set(codes(result))
+
+
+def test_suppression_comment() -> None:
+    text = "#!/bin/bash\n#SBATCH -N 1\nexport UCX_TLS=rc  # sbatch-migrate: disable=SM301\n"
+    assert codes(run(text)) == []
+    text = "#!/bin/bash\n#SBATCH -N 1\n# sbatch-migrate: disable=SM201\nmodule load singularity\n"
+    result = run(text)
+    assert codes(result) == [] and not result.changed
+
+
+def test_no_final_newline_and_whitespace_only_lines() -> None:
+    text = "#!/bin/bash\n#SBATCH -p gtest\n   \n\t\nmodule purge\n  \nsrun x"
+    assert out(text) == "#!/bin/bash\n#SBATCH -p slinky\n   \n\t\nsrun x"
+
+
+def test_tab_before_trailing_comment() -> None:
+    assert out("#!/bin/bash\n#SBATCH -p gtest\t# test queue\n") == "#!/bin/bash\n#SBATCH -p slinky\t# test queue\n"
+
+
+def test_binary_input_is_refused() -> None:
+    from sbatch_migrate.source import InputError, Source
+
+    with pytest.raises(InputError, match="binary"):
+        Source.from_bytes(b"\x7fELF\x00\x00")

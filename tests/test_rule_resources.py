@@ -1,0 +1,63 @@
+"""SM501-SM504: requests against the NodeSet's capacity."""
+
+from __future__ import annotations
+
+import pytest
+
+from sbatch_migrate.directives import scan
+from sbatch_migrate.jobshape import gres_gpus, shape
+
+from .conftest import codes, run
+
+
+@pytest.mark.parametrize(
+    ("value", "gpus"),
+    [("gpu:8", 8), ("gpu:v100:4", 4), ("gpu", 1), ("gpu:2,mps:100", 2), ("mps:100", None), ("gpu:1(S:0)", 1)],
+)
+def test_gres_gpus(value: str, gpus: int | None) -> None:
+    assert gres_gpus(value) == gpus
+
+
+@pytest.mark.parametrize(
+    ("directives", "gpus", "cpus", "mem_gb"),
+    [
+        ("--nodes=2 --ntasks-per-node=8 --cpus-per-task=4 --gres=gpu:8", 8, 32, None),
+        ("--nodes=2 --gpus=16", 8, None, None),
+        ("--gpus-per-node=v100:4 --mem=360G", 4, None, 360),
+        ("--ntasks-per-node=2 --gpus-per-task=2 --mem-per-gpu=90G", 4, 2, 360),
+        ("--nodes=2 --ntasks=16 --mem-per-cpu=22G", None, 8, 176),
+    ],
+)
+def test_shape(directives: str, gpus: int | None, cpus: int | None, mem_gb: int | None) -> None:
+    job = shape(scan(f"#!/bin/bash\n#SBATCH {directives}\n".encode()))
+    assert job.gpus_per_node == gpus
+    assert job.cpus_per_node == cpus
+    assert (job.mem_per_node_mb // 1024 if job.mem_per_node_mb else None) == mem_gb
+
+
+@pytest.mark.parametrize(
+    ("directives", "code"),
+    [
+        ("--gres=gpu:16", "SM501"),
+        ("--nodes=1 --gpus=9", "SM501"),
+        ("--ntasks-per-node=8 --cpus-per-task=8", "SM502"),
+        ("--mem=1000G", "SM503"),
+    ],
+)
+def test_over_capacity(directives: str, code: str) -> None:
+    assert code in codes(run(f"#!/bin/bash\n#SBATCH {directives}\nhostname\n"))
+
+
+@pytest.mark.parametrize(
+    "directives", ["--gres=gpu:8 --ntasks-per-node=8 --cpus-per-task=4 --mem=720G", "--nodes=2 --gpus=16"]
+)
+def test_within_capacity(directives: str) -> None:
+    assert codes(run(f"#!/bin/bash\n#SBATCH {directives}\nhostname\n")) == []
+
+
+def test_nv_without_gpu() -> None:
+    script = "#!/bin/bash\n#SBATCH -N 1\nsrun singularity exec --nv a.sif nvidia-smi\n"
+    assert "SM504" in codes(run(script))
+    assert "SM504" not in codes(run(script.replace("-N 1", "-N 1 --gres=gpu:1")))
+    assert "SM504" not in codes(run(script.replace("srun ", "srun --gpus-per-node=1 ")))
+    assert "SM504" not in codes(run(script.replace("--nv ", "")))
