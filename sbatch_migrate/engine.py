@@ -26,6 +26,7 @@ class Result:
     output: bytes
     findings: list[Finding]
     facts: ScriptFacts
+    edits: list[Edit]  # the edits applied to the original bytes
 
     @property
     def changed(self) -> bool:
@@ -59,7 +60,8 @@ def migrate(source: Source, profile: Profile, rules: list[type[Rule]] | None = N
             if not facts.suppressed(finding.code, source.position(finding.start).line):
                 findings.append(finding)
     findings.sort(key=lambda f: (f.start, f.code))
-    output = _apply(source, facts, findings)
+    edits = _apply(source, facts, findings)
+    output = apply_edits(source, edits)
     if output != source.data and not _still_parses(source, facts, output):
         for f in findings:
             f.fixed = False
@@ -75,7 +77,8 @@ def migrate(source: Source, profile: Profile, rules: list[type[Rule]] | None = N
             )
         )
         output = source.data
-    return Result(source, output, findings, facts)
+        edits = []
+    return Result(source, output, findings, facts, edits)
 
 
 def _error_spans(facts: ScriptFacts) -> list[tuple[int, int]]:
@@ -90,7 +93,8 @@ def _touches(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
     return any(s <= end and start <= e for s, e in spans)
 
 
-def _apply(source: Source, facts: ScriptFacts, findings: list[Finding]) -> bytes:
+def _apply(source: Source, facts: ScriptFacts, findings: list[Finding]) -> list[Edit]:
+    """Decide which fixes apply; returns their edits (findings are marked fixed)."""
     errors = _error_spans(facts)
     # 1. nothing inside a region bash could not parse
     for f in findings:
@@ -121,7 +125,7 @@ def _apply(source: Source, facts: ScriptFacts, findings: list[Finding]) -> bytes
             continue
         accepted.extend(f.edits)
         f.fixed = True
-    return apply_edits(source, accepted)
+    return accepted
 
 
 def _in_shell_region(f: Finding, facts: ScriptFacts) -> bool:

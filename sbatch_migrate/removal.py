@@ -79,7 +79,6 @@ def _index(parent: Node, child: Node) -> int:
 
 def plan(source: Source, requests: list[Node]) -> Plan:
     result = Plan()
-    data = source.parse_bytes
     removed: dict[int, Node] = {}
     origin: dict[int, list[int]] = {}  # removed node id -> request ids it carries
     for req in requests:
@@ -104,8 +103,8 @@ def plan(source: Source, requests: list[Node]) -> Plan:
     def top(node: Node) -> bool:
         return node.parent is None or node.parent.id not in removed
 
-    line_removals: set[int] = set()
-    placeholders: set[int] = set()
+    # statements removed from a block body, grouped by block
+    blocks: dict[int, tuple[list[Node], list[Node]]] = {}
     for node in sorted(removed.values(), key=lambda n: n.start_byte):
         if not top(node):
             continue
@@ -119,68 +118,113 @@ def plan(source: Source, requests: list[Node]) -> Plan:
             continue
         segment = _segment(node)
         if segment is None:
+            where = parent.type.replace("_", " ") if parent is not None else "statement"
             for rid in origin.get(node.id, []):
-                result.failed[rid] = f"it stands inside a {parent.type.replace('_', ' ') if parent else 'statement'}"
+                result.failed[rid] = f"it stands inside a {where}"
             continue
-        emptied = all(s.id in removed for s in segment)
-        if emptied and parent is not None and parent.type != "program" and segment[0].id == node.id:
-            placeholders.add(node.id)
-            result.edits.append(Edit(node.start_byte, node.end_byte, ":"))
-            continue
-        first = source.line_of(node.start_byte)
-        last = source.line_of(max(node.end_byte - 1, node.start_byte))
-        ls, _ = source.line_span(first)
-        _, le = source.line_span(last)
-        before = data[ls : node.start_byte]
-        after = data[node.end_byte : le]
-        after_stripped = after.strip(b" \t")
-        alone = not before.strip(b" \t") and (
-            not after_stripped
-            or after_stripped.startswith(b"#")
-            or (
-                after_stripped.startswith(b";")
-                and not after_stripped.startswith(b";;")
-                and (not after_stripped[1:].strip() or after_stripped[1:].strip().startswith(b"#"))
-            )
-        )
-        if alone:
-            line_removals.update(range(first, last + 1))
-            continue
-        # shares its line with other statements
-        idx = next(i for i, s in enumerate(segment) if s.id == node.id)
-        nxt = segment[idx + 1] if idx + 1 < len(segment) else None
-        prev = segment[idx - 1] if idx > 0 else None
-        if (
-            nxt is not None
-            and source.line_of(nxt.start_byte) == last
-            and _plain_gap(data, node.end_byte, nxt.start_byte)
-        ):
-            result.edits.append(Edit(node.start_byte, nxt.start_byte, ""))
-        elif (
-            prev is not None
-            and source.line_of(prev.end_byte) == first
-            and _plain_gap(data, prev.end_byte, node.start_byte)
-        ):
-            end = node.end_byte
-            tail = data[end:le]
-            stripped = tail.lstrip(b" \t")
-            if stripped.startswith(b";") and not stripped.startswith(b";;"):
-                end += len(tail) - len(stripped) + 1
-            result.edits.append(Edit(prev.end_byte, end, ""))
-        else:
-            start = node.start_byte
-            while start > ls and data[start - 1] in b" \t":
-                start -= 1
-            end = node.end_byte
-            tail = data[end:le]
-            stripped = tail.lstrip(b" \t")
-            if stripped.startswith(b";") and not stripped.startswith(b";;"):
-                end += len(tail) - len(stripped) + 1
-                while end < le and data[end] in b" \t":
-                    end += 1
-            result.edits.append(Edit(start, end, ""))
+        key = segment[0].id
+        blocks.setdefault(key, (segment, []))[1].append(node)
+
+    gone: list[Node] = []  # removed statements that do not become ":"
+    plans: list[tuple[list[Node], list[Node]]] = []
+    for segment, nodes in blocks.values():
+        ids = {n.id for n in nodes}
+        parent = segment[0].parent
+        if len(ids) == len(segment) and parent is not None and parent.type != "program":
+            first = segment[0]
+            result.edits.append(Edit(first.start_byte, first.end_byte, ":"))
+            nodes = [n for n in nodes if n.id != first.id]
+        gone.extend(nodes)
+        plans.append((segment, nodes))
+
+    cleared = _cleared_lines(source, gone)
+    line_removals: set[int] = set()
+    for segment, nodes in plans:
+        removed_ids = {n.id for n in nodes}
+        inline = []
+        for node in nodes:
+            lines = range(source.line_of(node.start_byte), source.line_of(max(node.end_byte - 1, node.start_byte)) + 1)
+            if all(line in cleared for line in lines):
+                line_removals.update(lines)
+            else:
+                inline.append(node)
+        for run in _runs(source, segment, inline):
+            result.edits.append(_inline_edit(source, segment, run, removed_ids))
     result.edits.extend(_line_edits(source, sorted(line_removals)))
     return result
+
+
+def _after_separator(data: bytes, end: int, limit: int) -> int:
+    """End of the blanks and one ``;`` (not ``;;``) that follow a statement ending at ``end``."""
+    pos = end
+    while pos < limit and data[pos] in b" \t":
+        pos += 1
+    if data[pos : pos + 1] == b";" and data[pos : pos + 2] != b";;":
+        return pos + 1
+    return end
+
+
+def _cleared_lines(source: Source, nodes: list[Node]) -> set[int]:
+    """Lines left with nothing but blanks, ``;`` and a comment once ``nodes`` are gone."""
+    data = source.parse_bytes
+    by_line: dict[int, list[tuple[int, int]]] = {}
+    for n in nodes:
+        first = source.line_of(n.start_byte)
+        last = source.line_of(max(n.end_byte - 1, n.start_byte))
+        _, le = source.line_span(last)
+        span = (n.start_byte, _after_separator(data, n.end_byte, le))
+        for line in range(first, last + 1):
+            by_line.setdefault(line, []).append(span)
+    cleared = set()
+    for line, spans in by_line.items():
+        ls, le = source.line_span(line)
+        text = bytearray(data[ls:le])
+        for s, e in spans:
+            for i in range(max(s, ls), min(e, le)):
+                text[i - ls] = 0x20
+        rest = bytes(text).strip(b" \t")
+        if not rest or rest.startswith(b"#"):
+            cleared.add(line)
+    return cleared
+
+
+def _runs(source: Source, segment: list[Node], nodes: list[Node]) -> list[list[Node]]:
+    """Consecutive removed statements of a block that share lines."""
+    order = {s.id: i for i, s in enumerate(segment)}
+    runs: list[list[Node]] = []
+    for node in sorted(nodes, key=lambda n: order[n.id]):
+        if runs:
+            last = runs[-1][-1]
+            adjacent = order[node.id] == order[last.id] + 1
+            if adjacent and source.line_of(max(last.end_byte - 1, 0)) == source.line_of(node.start_byte):
+                runs[-1].append(node)
+                continue
+        runs.append([node])
+    return runs
+
+
+def _inline_edit(source: Source, segment: list[Node], run: list[Node], removed: set[int]) -> Edit:
+    """Remove a run of statements that shares its line with statements that stay."""
+    data = source.parse_bytes
+    order = {s.id: i for i, s in enumerate(segment)}
+    first, last = run[0], run[-1]
+    ls, _ = source.line_span(source.line_of(first.start_byte))
+    _, le = source.line_span(source.line_of(max(last.end_byte - 1, last.start_byte)))
+    i, j = order[first.id], order[last.id]
+    nxt = segment[j + 1] if j + 1 < len(segment) and segment[j + 1].id not in removed else None
+    prev = segment[i - 1] if i > 0 and segment[i - 1].id not in removed else None
+    if nxt is not None and nxt.start_byte <= le and _plain_gap(data, last.end_byte, nxt.start_byte):
+        return Edit(first.start_byte, nxt.start_byte, "")
+    if prev is not None and prev.end_byte >= ls and _plain_gap(data, prev.end_byte, first.start_byte):
+        return Edit(prev.end_byte, _after_separator(data, last.end_byte, le), "")
+    start = first.start_byte
+    while start > ls and data[start - 1] in b" \t":
+        start -= 1
+    end = _after_separator(data, last.end_byte, le)
+    if end != last.end_byte:
+        while end < le and data[end] in b" \t":
+            end += 1
+    return Edit(start, end, "")
 
 
 def _plain_gap(data: bytes, start: int, end: int) -> bool:

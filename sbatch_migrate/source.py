@@ -149,12 +149,17 @@ def decode(data: bytes) -> tuple[str, str]:
         return ("ascii" if text.isascii() else "utf-8"), text
     for candidate in _guesses(data):
         try:
+            if _PROBE.encode(candidate) != _PROBE.encode("ascii"):
+                continue  # not ASCII-compatible (UTF-16, EBCDIC ...): spans would not map
             text = data.decode(candidate)
-        except (UnicodeDecodeError, LookupError):
+        except (UnicodeError, LookupError):
             continue
-        if text.encode(candidate) == data:
+        if text.encode(candidate) == data and text.count("\n") == data.count(b"\n"):
             return candidate, text
     return "latin-1", data.decode("latin-1")
+
+
+_PROBE = "#!/bin/bash\n#SBATCH -p x # '\"$`\\{}[]|~\t\r"
 
 
 def _guesses(data: bytes) -> list[str]:

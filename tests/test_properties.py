@@ -1,0 +1,197 @@
+"""Property tests (hypothesis): idempotence, fixed points, still-parses, never crash,
+no change outside what is reported."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from sbatch_migrate.edits import apply_edits
+from sbatch_migrate.engine import migrate
+from sbatch_migrate.profile import load
+from sbatch_migrate.source import InputError, Source
+
+PROFILE = load()
+SETTINGS = settings(
+    max_examples=int(__import__("os").environ.get("PROPERTY_EXAMPLES", "150")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+
+partitions = st.sampled_from(["gtest", "gp1d", "gp2d", "gp4d", "slinky", "gtest,gp1d", "v100"])
+quoted = st.sampled_from(["{}", '"{}"', "'{}'"])
+comment = st.sampled_from(["", "  # 測試佇列", "\t# test queue", " #x"])
+
+
+@st.composite
+def directive(draw: st.DrawFn) -> str:
+    part = draw(quoted).format(draw(partitions))
+    form = draw(
+        st.sampled_from(
+            [
+                f"#SBATCH -p {part}",
+                f"#SBATCH -p{part}",
+                f"#SBATCH --partition={part}",
+                f"#SBATCH --partition {part}",
+                f"#SBATCH --part={part}",
+                "#SBATCH -N 2 --ntasks-per-node=8",
+                "#SBATCH --gres=gpu:8",
+                "#SBATCH --gres=gpu:16",
+                "#SBATCH -t 00:10:00",
+                "#SBATCH --account=$PROJECT",
+                "#SBATCH --ntask-per-node=8",
+                '#SBATCH -J "a #b"',
+                "#SBATCH --account= # fill in",
+                "##SBATCH -p gtest",
+                "# SBATCH -p gtest",
+                "#PBS -q gtest",
+                "#SLURM -N 1",
+                "",
+                "   ",
+                "# 註解",
+            ]
+        )
+    )
+    return form + (draw(comment) if form.startswith("#SBATCH") and "#" not in form[7:] else "")
+
+
+simple = st.sampled_from(
+    [
+        "module load singularity",
+        "module purge",
+        "module add singularity/3.7.1",
+        "ml singularity",
+        "module load cuda/11.0 singularity/3.7.1 openmpi",
+        "module list",
+        "source /etc/profile.d/modules.sh",
+        "export UCX_NET_DEVICES=mlx5_0:1",
+        "export NCCL_DEBUG=INFO",
+        "export SINGULARITY_BINDPATH=/work/u1",
+        "export SBATCH_PARTITION=gp1d",
+        "SIF=/work/TWCC_cntr/a.sif",
+        'S="singularity run --nv $SIF"',
+        "srun $S python train.py",
+        "srun -p gtest singularity exec --nv /work/TWCC_cntr/a.sif nvidia-smi",
+        "singularity pull docker://nvcr.io/nvidia/pytorch:24.01-py3",
+        "echo done",
+        "cd /work/u1 || exit 1",
+        ":",
+    ]
+)
+
+
+@st.composite
+def statement(draw: st.DrawFn, depth: int = 0) -> str:
+    kind = draw(st.integers(0, 9 if depth < 2 else 3))
+    a = draw(simple)
+    if kind <= 3:
+        return a
+    b = draw(statement(depth + 1))
+    c = draw(statement(depth + 1))
+    return {
+        4: f"{a} && {b}",
+        5: f"{a}; {b}",
+        6: f"if [ -f x ]; then\n  {b}\nfi",
+        7: f"for i in 1 2; do {b}; done",
+        8: f"f() {{\n  {b}\n  {c}\n}}",
+        9: f"case $x in\n  a) {b} ;;\n  *) {c} ;;\nesac",
+    }[kind]
+
+
+@st.composite
+def script(draw: st.DrawFn) -> bytes:
+    lines = ["#!/bin/bash", *draw(st.lists(directive(), max_size=8))]
+    body = draw(st.lists(statement(), max_size=10))
+    blanks = draw(st.lists(st.sampled_from(["", "  ", "# note"]), max_size=len(body) + 1))
+    for i, stmt in enumerate(body):
+        if i < len(blanks):
+            lines.append(blanks[i])
+        lines.append(stmt)
+    text = "\n".join(lines) + ("\n" if draw(st.booleans()) else "")
+    if draw(st.integers(0, 9)) == 0:
+        text = text.replace("\n", "\r\n")
+    encoding = draw(st.sampled_from(["utf-8", "utf-8", "utf-8", "cp950"]))
+    return text.encode(encoding)
+
+
+def _migrate(data: bytes):  # type: ignore[no-untyped-def]
+    return migrate(Source.from_bytes(data, "job.sh"), PROFILE)
+
+
+@SETTINGS
+@given(script())
+def test_idempotent(data: bytes) -> None:
+    first = _migrate(data)
+    second = _migrate(first.output)
+    assert second.output == first.output
+    assert not any(f.fixed for f in second.findings)
+
+
+@SETTINGS
+@given(script())
+def test_edits_stay_within_what_is_reported(data: bytes) -> None:
+    result = _migrate(data)
+    src = result.source
+    assert apply_edits(src, result.edits) == result.output
+    fixed_lines: set[int] = set()
+    for f in result.findings:
+        if f.fixed:
+            fixed_lines.update(range(src.line_of(f.start), src.line_of(max(f.start, f.end - 1)) + 1))
+    data = src.parse_bytes
+    for edit in result.edits:
+        for line in range(src.line_of(edit.start), src.line_of(max(edit.start, edit.end - 1)) + 1):
+            ls = src.line_starts[line]
+            le = src.line_starts[line + 1] if line + 1 < src.line_count else len(data)
+            touched = data[max(edit.start, ls) : min(edit.end, le)]
+            if not touched.strip() and not edit.replacement.strip():
+                continue  # only blanks and line breaks: collapsing blank lines, keeping the last newline
+            # non-blank text changes only on the lines of a fixed finding
+            assert line in fixed_lines, (edit, line)
+
+
+@SETTINGS
+@given(script())
+def test_a_migrated_script_is_a_fixed_point_without_new_errors(data: bytes) -> None:
+    first = _migrate(data)
+    second = _migrate(first.output)
+    assert second.output == first.output
+    assert {f.code for f in second.errors} <= {f.code for f in first.errors}
+
+
+BASH = shutil.which("bash")
+
+
+def _bash_ok(data: bytes) -> bool:
+    assert BASH is not None
+    p = subprocess.run([BASH, "-n"], input=data, capture_output=True, check=False)
+    return p.returncode == 0
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(script())
+def test_output_still_parses_when_input_did(data: bytes) -> None:
+    assume(b"\r" not in data)  # bash reads \r as part of words; those scripts are reported (SM005)
+    if not _bash_ok(data):
+        return
+    assert _bash_ok(_migrate(data).output)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=400))
+def test_arbitrary_bytes_never_crash(data: bytes) -> None:
+    try:
+        result = _migrate(data)
+    except InputError:
+        assert b"\x00" in data
+        return
+    assert isinstance(result.output, bytes)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("#SBATCH -p=gtest\"' \\\n\t$(){};&|<>`!mdulo")), max_size=200))
+def test_shell_like_noise_never_crashes_and_is_idempotent(text: str) -> None:
+    first = _migrate(("#!/bin/bash\n" + text).encode())
+    assert _migrate(first.output).output == first.output
