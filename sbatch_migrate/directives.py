@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Literal
 
 from . import options as opts
@@ -93,11 +94,12 @@ class Directives:
     pbs_ignored: bool = False
 
     def last(self, name: str, component: int = 0) -> OptionUse | None:
-        found = None
-        for use in self.options:
-            if use.in_block and use.name == name and use.component == component:
-                found = use
-        return found
+        """The option that wins (the last one in the block), as sbatch reads it."""
+        return self._last.get((name, component))
+
+    @cached_property
+    def _last(self) -> dict[tuple[str, int], OptionUse]:
+        return {(u.name, u.component): u for u in self.options if u.in_block}
 
     @property
     def partitions(self) -> list[OptionUse]:

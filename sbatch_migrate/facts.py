@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Literal
 
 from . import directives as dirs
+from .jobshape import JobShape, shape
 from .shell import Heredoc, ShellFacts, analyse
 from .source import Source
 
@@ -34,6 +36,11 @@ class Unit:
     @property
     def embedded(self) -> bool:
         return self.heredoc is not None
+
+    @cached_property
+    def job(self) -> JobShape:
+        """What the job asks for per node, from its directives."""
+        return shape(self.directives)
 
 
 @dataclass

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import fnmatch
 import hashlib
+import re
 import tomllib
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -29,7 +31,11 @@ class VariableRule:
     why: str
 
     def matches(self, name: str) -> bool:
-        return any(fnmatch.fnmatchcase(name, p) for p in self.patterns)
+        return self._regex.match(name) is not None
+
+    @cached_property
+    def _regex(self) -> re.Pattern[str]:
+        return re.compile("|".join(f"(?:{fnmatch.translate(p)})" for p in self.patterns))
 
 
 @dataclass(frozen=True)

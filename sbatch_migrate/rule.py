@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import inspect
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, ClassVar, Literal
 
 from .edits import Edit
 from .facts import ScriptFacts, Unit
+from .launch import ContainerCall, container_call
 from .profile import Profile
+from .shell import Command
 
 
 class Severity(StrEnum):
@@ -49,7 +51,13 @@ class Finding:
 class Context:
     facts: ScriptFacts
     profile: Profile
-    findings: list[Finding] = field(default_factory=list)
+    memo: dict[str, Any] = field(default_factory=dict)
+
+    def cached(self, key: str, compute: Callable[[], Any]) -> Any:
+        """Facts several rules derive the same way are derived once per script."""
+        if key not in self.memo:
+            self.memo[key] = compute()
+        return self.memo[key]
 
     @property
     def source(self):  # type: ignore[no-untyped-def]
@@ -57,6 +65,13 @@ class Context:
 
     def units(self) -> Iterator[Unit]:
         return iter(self.facts.units)
+
+    def container(self, cmd: Command) -> ContainerCall | None:
+        """The container launch ``cmd`` makes, if any (derived once per command)."""
+        calls: dict[int, ContainerCall | None] = self.memo.setdefault("containers", {})
+        if cmd.start not in calls:
+            calls[cmd.start] = container_call(cmd)
+        return calls[cmd.start]
 
 
 class Rule:

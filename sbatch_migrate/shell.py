@@ -199,6 +199,8 @@ def _text(data: bytes, node: Node) -> str:
 
 
 def _unescape_word(raw: str) -> str:
+    if "\\" not in raw:
+        return raw
     out = []
     i = 0
     while i < len(raw):
@@ -214,6 +216,8 @@ def _unescape_word(raw: str) -> str:
 
 
 def _unescape_dquoted(raw: str) -> str:
+    if "\\" not in raw:
+        return raw
     out = []
     i = 0
     while i < len(raw):
@@ -367,8 +371,9 @@ def analyse(data: bytes, env: dict[str, object] | None = None, span: tuple[int, 
             for child in node.children:
                 if child.type == "variable_assignment":
                     env_words.append(_assignment(ev, child, None, prefix=True))
-                elif child is not None and node.field_name_for_child(_index(node, child)) == "argument":
-                    args.append(ev.word(child))
+                elif child.type == "command_name":
+                    break
+            args = [ev.word(child) for child in node.children_by_field_name("argument")]
             name = None
             if name_node is not None and name_node.named_children:
                 name = ev.word(name_node.named_children[0])

@@ -51,7 +51,13 @@ def module_name(arg: Arg) -> str:
     return arg.value.split("/", 1)[0].lower()
 
 
-def module_commands(ctx: Context) -> Iterator[ModuleCommand]:
+def module_commands(ctx: Context) -> list[ModuleCommand]:
+    """Every module/ml command (computed once per script)."""
+    found: list[ModuleCommand] = ctx.cached("module-commands", lambda: list(_module_commands(ctx)))
+    return found
+
+
+def _module_commands(ctx: Context) -> Iterator[ModuleCommand]:
     for unit in ctx.units():
         if unit.shell is None:
             continue

@@ -39,7 +39,13 @@ def mapped(value: str, profile: Profile) -> tuple[list[str], list[str]]:
     return new, unknown
 
 
-def sites(ctx: Context) -> Iterator[PartitionSite]:
+def sites(ctx: Context) -> list[PartitionSite]:
+    """Every place the script names a partition (computed once per script)."""
+    found: list[PartitionSite] = ctx.cached("partition-sites", lambda: list(_sites(ctx)))
+    return found
+
+
+def _sites(ctx: Context) -> Iterator[PartitionSite]:
     source = ctx.source
     for unit in ctx.units():
         for use in unit.directives.partitions:

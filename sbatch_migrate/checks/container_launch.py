@@ -24,8 +24,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..jobshape import shape
-from ..launch import container_call
 from ..rule import Context, Finding, Rule, Severity
 
 
@@ -39,9 +37,9 @@ class ContainerLaunch(Rule):
         for unit in ctx.units():
             if unit.shell is None:
                 continue
-            job = shape(unit.directives)
+            job = unit.job
             for cmd in unit.shell.commands:
-                call = container_call(cmd)
+                call = ctx.container(cmd)
                 if call is None or call.subcommand in ("pull", "build", ""):
                     continue
                 who = "srun" if call.launcher else ("mpirun" if call.via_mpi else "the script")

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..jobshape import shape
 from ..rule import Context, Finding, Rule, Severity
 
 
@@ -34,7 +33,7 @@ class CpusOverCapacity(Rule):
     def check(self, ctx: Context) -> Iterator[Finding]:
         cap = ctx.profile.cpus_per_node
         for unit in ctx.units():
-            job = shape(unit.directives)
+            job = unit.job
             if job.cpus_per_node is not None and job.cpus_per_node > cap and job.cpu_source is not None:
                 src = job.cpu_source
                 yield self.finding(

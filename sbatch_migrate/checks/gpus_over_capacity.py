@@ -21,7 +21,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..jobshape import shape
 from ..rule import Context, Finding, Rule, Severity
 
 
@@ -34,7 +33,7 @@ class GpusOverCapacity(Rule):
     def check(self, ctx: Context) -> Iterator[Finding]:
         cap = ctx.profile.gpus_per_node
         for unit in ctx.units():
-            job = shape(unit.directives)
+            job = unit.job
             if job.gpus_per_node is not None and job.gpus_per_node > cap and job.gpu_source is not None:
                 src = job.gpu_source
                 yield self.finding(

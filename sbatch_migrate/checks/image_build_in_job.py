@@ -22,7 +22,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..launch import container_call
 from ..rule import Context, Finding, Rule, Severity
 
 
@@ -37,7 +36,7 @@ class ImageBuildInJob(Rule):
             if unit.shell is None or not (unit.directives.options or unit.embedded):
                 continue
             for cmd in unit.shell.commands:
-                call = container_call(cmd)
+                call = ctx.container(cmd)
                 if call is None or call.subcommand not in ("pull", "build"):
                     continue
                 target = " ".join(a.value for a in ((call.image,) if call.image else ()) + call.args)

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..jobshape import shape
 from ..rule import Context, Finding, Rule, Severity
 
 
@@ -32,7 +31,7 @@ class MemoryOverCapacity(Rule):
     def check(self, ctx: Context) -> Iterator[Finding]:
         cap = ctx.profile.memory_per_node_mb
         for unit in ctx.units():
-            job = shape(unit.directives)
+            job = unit.job
             if job.mem_per_node_mb is not None and job.mem_per_node_mb > cap and job.mem_source is not None:
                 src = job.mem_source
                 yield self.finding(

@@ -22,8 +22,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..jobshape import shape
-from ..launch import container_call
 from ..rule import Context, Finding, Rule, Severity
 
 _GPU_OPTIONS = ("gres", "gpus", "gpus-per-node", "gpus-per-task", "gpus-per-socket")
@@ -39,11 +37,11 @@ class NvWithoutGpu(Rule):
         for unit in ctx.units():
             if unit.shell is None or not unit.directives.options:
                 continue
-            job = shape(unit.directives)
+            job = unit.job
             if job.gpus_per_node:
                 continue
             for cmd in unit.shell.commands:
-                call = container_call(cmd)
+                call = ctx.container(cmd)
                 if call is None or not call.nv:
                     continue
                 if call.launcher is not None and any(
