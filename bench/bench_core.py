@@ -66,11 +66,15 @@ def main() -> None:
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})  # one core
     times = single_file(args.runs)
-    print(f"single file (fresh process): median {statistics.median(times) * 1000:.1f} ms, "
-          f"min {min(times) * 1000:.1f} ms, max {max(times) * 1000:.1f} ms over {args.runs} runs")
+    print(
+        f"single file (fresh process): median {statistics.median(times) * 1000:.1f} ms, "
+        f"min {min(times) * 1000:.1f} ms, max {max(times) * 1000:.1f} ms over {args.runs} runs"
+    )
     done, elapsed, avg = throughput(args.seconds)
-    print(f"in-process throughput (one core): {done / elapsed:,.0f} scripts/s "
-          f"({done} corpus scripts in {elapsed:.2f} s, {avg} bytes on average)")
+    print(
+        f"in-process throughput (one core): {done / elapsed:,.0f} scripts/s "
+        f"({done} corpus scripts in {elapsed:.2f} s, {avg} bytes on average)"
+    )
 
 
 if __name__ == "__main__":
