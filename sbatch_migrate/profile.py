@@ -29,6 +29,7 @@ class VariableRule:
     patterns: tuple[str, ...]
     code: str
     why: str
+    rewrite: tuple[tuple[str, str], ...] = ()  # (variable, new value) pairs the fix sets
 
     def matches(self, name: str) -> bool:
         return self._regex.match(name) is not None
@@ -136,7 +137,8 @@ def parse(raw: bytes, label: str) -> Profile:
         if not isinstance(pats, list) or not pats or not all(isinstance(p, str) for p in pats):
             raise ProfileError(f"{label}: {key}.match: expected a string or a list of strings")
         code = r.string(entry, f"{key}.code")
-        rules.append(VariableRule(tuple(pats), code, r.string(entry, f"{key}.why")))
+        rewrite = r.str_map(entry, f"{key}.set", default={})
+        rules.append(VariableRule(tuple(pats), code, r.string(entry, f"{key}.why"), tuple(sorted(rewrite.items()))))
     app = r.table("apptainer", default={})
     ns = r.table("nodeset")
     try:

@@ -38,6 +38,16 @@ def test_fabric_severities() -> None:
     assert [str(f.severity) for f in result.findings] == ["warning", "info"]
 
 
+def test_profile_can_rewrite_a_fabric_variable() -> None:
+    from sbatch_migrate.profile import VariableRule
+
+    rule = VariableRule(("UCX_NET_DEVICES",), "SM301", "pod device", (("UCX_NET_DEVICES", "mlx5_2:1"),))
+    prof = replace(load(), variables=(rule, *load().variables))
+    result = run(H + 'export UCX_NET_DEVICES="mlx5_0:1"\nexport UCX_TLS=rc\n', prof)
+    assert result.output.decode() == H + 'export UCX_NET_DEVICES="mlx5_2:1"\nexport UCX_TLS=rc\n'
+    assert [f.fixed for f in result.findings] == [True, False]
+
+
 def test_unrelated_variables_not_flagged() -> None:
     assert codes(run(H + "export NCCL_HOME=/opt\nexport UCXX=1\nexport CUDA_VISIBLE_DEVICES=0\n")) == []
 

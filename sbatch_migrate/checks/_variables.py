@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from ..edits import replace_value
 from ..rule import Context, Finding, Rule
 from ..shell import Assignment
 
@@ -32,4 +33,12 @@ class VariableRule(Rule):
                 continue
             value = a.value.text if a.value is not None else ""
             verb = "exports" if a.exported else "sets"
-            yield self.finding(a.start, a.end, f"{verb} {a.name}={value}: {first.why}")
+            message = f"{verb} {a.name}={value}: {first.why}"
+            new = dict(first.rewrite).get(a.name)
+            edit = None
+            if new is not None and a.value is not None and a.value.is_literal and a.value.value != new:
+                edit = replace_value(a.value.text, a.value.start, new)
+            if edit is not None:
+                yield self.finding(a.start, a.end, f"{message}; the profile sets it to {new}", edits=[edit])
+            else:
+                yield self.finding(a.start, a.end, message)

@@ -15,7 +15,8 @@ export NCCL_SOCKET_IFNAME=ib0
 Check the interface names inside a job (`ip -br link`) and set the variable to match.
 
 ## Fix safety
-No fix: the right value depends on the cluster.
+No fix by default: the right value depends on the cluster. A profile entry with
+`set = { NAME = "value" }` rewrites the value once the site knows it.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from ._variables import VariableRule
 
 
 class NcclFabric(VariableRule):
+    fix = "sometimes"
     code = "SM302"
     name = "nccl-fabric-variable"
     severity = Severity.WARNING

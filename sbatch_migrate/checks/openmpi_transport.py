@@ -15,7 +15,7 @@ export OMPI_MCA_btl=openib,self,vader
 Use UCX (`OMPI_MCA_pml=ucx`) where the pod sees InfiniBand, or leave the choice to Open MPI.
 
 ## Fix safety
-No fix.
+No fix by default; a profile entry with `set = { NAME = "value" }` rewrites the value.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from ._variables import VariableRule
 
 
 class OpenmpiTransport(VariableRule):
+    fix = "sometimes"
     code = "SM304"
     name = "openmpi-transport-variable"
     severity = Severity.WARNING

@@ -16,7 +16,8 @@ Ask the administrators whether the NodeSet has hostNetwork or the RDMA plugin, a
 the device name with `ibv_devinfo` inside a job.
 
 ## Fix safety
-No fix: the right value depends on the cluster.
+No fix by default: the right value depends on the cluster. A profile entry with
+`set = { NAME = "value" }` rewrites the value once the site knows it.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from ._variables import VariableRule
 
 
 class UcxFabric(VariableRule):
+    fix = "sometimes"
     code = "SM301"
     name = "ucx-fabric-variable"
     severity = Severity.WARNING
