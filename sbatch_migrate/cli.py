@@ -9,15 +9,20 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
 
 from . import __version__
 from .checks import RULES, lookup
+from .config import Config, ConfigError, check_codes, discover
+from .config import load as load_config
+from .discovery import is_job_script
 from .engine import Result, migrate, select_rules
-from .profile import Profile, ProfileError, load, parse_partition_map
-from .report import diff, file_dict, json_report, summary_line, text_lines
+from .profile import Profile, ProfileError, extend, load, parse_partition_map
+from .report import diff, file_dict, github_lines, json_report, sarif_report, summary_line, text_lines
+from .rule import Rule
 from .source import InputError, Source
 from .writer import atomic_write
 
@@ -75,13 +80,6 @@ def read_source(path: str) -> Source:
     return Source.from_bytes(data, path)
 
 
-def build_profile(profile: str | None, partition_map: tuple[str, ...]) -> Profile:
-    prof = load(profile)
-    if partition_map:
-        prof = prof.with_partition_map(parse_partition_map(partition_map))
-    return prof
-
-
 @main.command("migrate")
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=True, allow_dash=True))
 @click.option("--diff", "show_diff", is_flag=True, help="Print a unified diff instead of the script.")
@@ -91,15 +89,20 @@ def build_profile(profile: str | None, partition_map: tuple[str, ...]) -> Profil
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "json"]),
+    type=click.Choice(["text", "json", "sarif", "github"]),
     default="text",
     show_default=True,
-    help="Report format; json goes to stdout.",
+    help="Report format; json, sarif and github go to stdout.",
 )
 @click.option("--profile", metavar="NAME|PATH", help="Rule profile (default: twcc-to-slinky).")
 @click.option("--partition-map", multiple=True, metavar="OLD=NEW", help="Map a partition (repeatable).")
 @click.option("--select", multiple=True, metavar="CODES", help="Only these rule codes or prefixes.")
 @click.option("--ignore", multiple=True, metavar="CODES", help="Skip these rule codes or prefixes.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Use this configuration file.")
+@click.option("--isolated", is_flag=True, help="Ignore configuration files.")
+@click.option("--job-scripts-only", is_flag=True, help="Skip files that are not job scripts (by content).")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when --check finds work or errors remain.")
+@click.option("--exit-non-zero-on-fix", is_flag=True, help="With -i: exit 1 when a file was changed.")
 @click.option("-q", "--quiet", is_flag=True, help="No text report.")
 def migrate_cmd(
     files: tuple[str, ...],
@@ -112,6 +115,11 @@ def migrate_cmd(
     partition_map: tuple[str, ...],
     select: tuple[str, ...],
     ignore: tuple[str, ...],
+    config_path: str | None,
+    isolated: bool,
+    job_scripts_only: bool,
+    exit_zero: bool,
+    exit_non_zero_on_fix: bool,
     quiet: bool,
 ) -> None:
     """Migrate job scripts (FILE may be - for stdin)."""
@@ -121,23 +129,23 @@ def migrate_cmd(
         raise click.UsageError("choose one of --diff, -i/--in-place, -o/--output")
     if check and (in_place or output):
         raise click.UsageError("--check writes nothing: drop -i/-o")
-    if show_diff and fmt == "json":
-        raise click.UsageError("--diff and --format json both want stdout: choose one")
+    if show_diff and fmt != "text":
+        raise click.UsageError(f"--diff and --format {fmt} both want stdout: choose one")
     if output and len(files) > 1:
         raise click.UsageError("-o/--output takes one input file")
-    script_out = not (show_diff or in_place or output or check or fmt == "json")
+    script_out = not (show_diff or in_place or output or check or fmt != "text")
     if script_out and len(files) > 1:
-        raise click.UsageError("several files: use -i, --diff, --check or --format json")
+        raise click.UsageError("several files: use -i, --diff, --check or a --format")
     if in_place and "-" in files:
         raise click.UsageError("-i cannot rewrite stdin")
     try:
-        prof = build_profile(profile, partition_map)
-    except ProfileError as exc:
+        settings = Settings.resolve(files, profile, partition_map, select, ignore, config_path, isolated)
+    except (ProfileError, ConfigError) as exc:
         raise click.UsageError(str(exc)) from None
-    rules = select_rules(_split(select), _split(ignore))
     reports: list[dict[str, Any]] = []
     failures = 0
     text_to_stdout = check and not show_diff and fmt == "text"
+    written = not (check or show_diff)
     for path in files:
         try:
             source = read_source(path)
@@ -145,30 +153,90 @@ def migrate_cmd(
             _fail(f"{path}: {exc}")
             failures += 1
             continue
-        result = migrate(source, prof, rules)
+        if job_scripts_only and path != "-" and not is_job_script(path, source.data):
+            continue
+        result = migrate(source, settings.profile, settings.rules_for(path))
         report = file_dict(result, "<stdin>" if path == "-" else path)
         reports.append(report)
-        if fmt == "text" and not quiet:
-            for line in text_lines(report):
-                click.echo(line, err=not text_to_stdout)
-        _emit(result, path, show_diff, in_place, output, check, script_out)
+        if not quiet:
+            if fmt == "text":
+                for line in text_lines(report, written):
+                    click.echo(line, err=not text_to_stdout)
+            elif fmt == "github":
+                for line in github_lines(report):
+                    click.echo(line)
+        _emit(result, path, show_diff, in_place, output, script_out)
     if fmt == "json":
         click.echo(json_report(reports, failures), nl=False)
-    elif not quiet:
+    elif fmt == "sarif":
+        click.echo(sarif_report(reports), nl=False)
+    elif fmt == "text" and not quiet:
         click.echo(summary_line(reports, failures), err=not text_to_stdout)
     if failures:
         sys.exit(2)
+    if exit_zero:
+        return
     if check and any(r["changed"] or _errors(r) for r in reports):
         sys.exit(1)
+    if in_place and exit_non_zero_on_fix and any(r["changed"] for r in reports):
+        sys.exit(1)
+
+
+class Settings:
+    """Profile and rule selection for a run: configuration file, then command line."""
+
+    def __init__(self, profile: Profile, config: Config, select: tuple[str, ...], ignore: tuple[str, ...]):
+        self.profile = profile
+        self.config = config
+        self.select = select
+        self.ignore = ignore
+        self._cache: dict[tuple[str, ...], list[type[Rule]]] = {}
+
+    @classmethod
+    def resolve(
+        cls,
+        files: tuple[str, ...],
+        profile: str | None,
+        partition_map: tuple[str, ...],
+        select: tuple[str, ...],
+        ignore: tuple[str, ...],
+        config_path: str | None,
+        isolated: bool,
+    ) -> Settings:
+        if config_path:
+            config = load_config(Path(config_path))
+        elif isolated:
+            config = Config()
+        else:
+            first = next((f for f in files if f != "-"), None)
+            config = discover(Path(first).parent if first else Path.cwd())
+        prof = load(profile or config.profile)
+        for extra in config.extra_rules:
+            prof = extend(prof, extra)
+        mapping = {**config.partition_map, **parse_partition_map(partition_map)}
+        if mapping:
+            prof = prof.with_partition_map(mapping)
+        sel = tuple(s.upper() for s in _split(select)) or config.select
+        ign = config.ignore + tuple(s.upper() for s in _split(ignore))
+        where = str(config.path) if config.path else "command line"
+        check_codes(sel, f"{where}: select")
+        check_codes(ign, f"{where}: ignore")
+        for pattern, codes in config.per_file_ignores:
+            check_codes(codes, f"{where}: per-file-ignores {pattern!r}")
+        return cls(prof, config, sel, ign)
+
+    def rules_for(self, path: str) -> list[type[Rule]]:
+        extra = self.config.ignores_for(path) if path != "-" else ()
+        if extra not in self._cache:
+            self._cache[extra] = select_rules(self.select, self.ignore + extra)
+        return self._cache[extra]
 
 
 def _errors(report: dict[str, Any]) -> bool:
     return any(f["severity"] == "error" and not f["fixed"] for f in report["findings"])
 
 
-def _emit(
-    result: Result, path: str, show_diff: bool, in_place: bool, output: str | None, check: bool, script_out: bool
-) -> None:
+def _emit(result: Result, path: str, show_diff: bool, in_place: bool, output: str | None, script_out: bool) -> None:
     if show_diff:
         click.echo(diff(result, path), nl=False)
     elif in_place:

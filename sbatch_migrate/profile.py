@@ -127,18 +127,7 @@ def parse(raw: bytes, label: str) -> Profile:
     targets = frozenset(r.str_list(parts, "partitions.targets", default=[])) | frozenset(mapping.values())
     implicit = r.str_map(parts, "partitions.implicit_time", default={})
     mods = r.table("modules")
-    fabric = r.table("variables", default={})
-    rules = []
-    for i, entry in enumerate(r.list_of_tables(fabric, "variables.flag", default=[])):
-        key = f"variables.flag[{i}]"
-        pats = entry.get("match")
-        if isinstance(pats, str):
-            pats = [pats]
-        if not isinstance(pats, list) or not pats or not all(isinstance(p, str) for p in pats):
-            raise ProfileError(f"{label}: {key}.match: expected a string or a list of strings")
-        code = r.string(entry, f"{key}.code")
-        rewrite = r.str_map(entry, f"{key}.set", default={})
-        rules.append(VariableRule(tuple(pats), code, r.string(entry, f"{key}.why"), tuple(sorted(rewrite.items()))))
+    rules = _variable_rules(r, r.table("variables", default={}))
     app = r.table("apptainer", default={})
     ns = r.table("nodeset")
     try:
@@ -155,7 +144,7 @@ def parse(raw: bytes, label: str) -> Profile:
         remove_modules=frozenset(r.str_list(mods, "modules.remove")),
         remove_purge=r.boolean(mods, "modules.remove_purge", default=True),
         module_init=tuple(r.str_list(mods, "modules.init", default=[])),
-        variables=tuple(rules),
+        variables=rules,
         rename_singularity_env=r.boolean(app, "apptainer.rename_env", default=False),
         nodeset=r.string(ns, "nodeset.name"),
         gpus_per_node=r.integer(ns, "nodeset.gpus_per_node"),
@@ -164,6 +153,23 @@ def parse(raw: bytes, label: str) -> Profile:
         path=label,
         digest=hashlib.sha256(raw).hexdigest(),
     )
+
+
+def _variable_rules(r: _Reader, fabric: dict[str, Any]) -> tuple[VariableRule, ...]:
+    rules = []
+    for i, entry in enumerate(r.list_of_tables(fabric, "variables.flag", default=[])):
+        key = f"variables.flag[{i}]"
+        pats = entry.get("match")
+        if isinstance(pats, str):
+            pats = [pats]
+        if not isinstance(pats, list) or not pats or not all(isinstance(p, str) for p in pats):
+            raise ProfileError(f"{r.label}: {key}.match: expected a string or a list of strings")
+        code = r.string(entry, f"{key}.code")
+        if code not in ("SM301", "SM302", "SM303", "SM304"):
+            raise ProfileError(f"{r.label}: {key}.code: expected one of SM301, SM302, SM303, SM304")
+        rewrite = r.str_map(entry, f"{key}.set", default={})
+        rules.append(VariableRule(tuple(pats), code, r.string(entry, f"{key}.why"), tuple(sorted(rewrite.items()))))
+    return tuple(rules)
 
 
 class _Reader:
@@ -237,3 +243,32 @@ def parse_partition_map(items: tuple[str, ...] | list[str]) -> dict[str, str]:
             raise ProfileError(f"--partition-map {item!r}: expected OLD=NEW, e.g. gp1d=long")
         out[old.strip()] = new.strip()
     return out
+
+
+def extend(profile: Profile, path: str) -> Profile:
+    """Merge a rule file into a profile: ``[partitions]`` map, targets and implicit_time,
+    and ``[[variables.flag]]`` entries (checked before the profile's own)."""
+    try:
+        raw = Path(path).read_bytes()
+        doc = tomllib.loads(raw.decode("utf-8"))
+    except OSError as exc:
+        raise ProfileError(f"{path}: cannot read rule file: {exc.strerror or exc}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ProfileError(f"{path}: not valid TOML: {exc}") from None
+    r = _Reader(doc, path)
+    unknown = sorted(set(doc) - {"partitions", "variables"})
+    if unknown:
+        raise ProfileError(f"{path}: unknown key {unknown[0]!r} (a rule file holds [partitions] and [variables])")
+    parts = r.table("partitions", default={})
+    mapping = r.str_map(parts, "partitions.map", default={})
+    targets = frozenset(r.str_list(parts, "partitions.targets", default=[])) | frozenset(mapping.values())
+    implicit = r.str_map(parts, "partitions.implicit_time", default={})
+    extra = _variable_rules(r, r.table("variables", default={}))
+    return replace(
+        profile,
+        partition_map={**profile.partition_map, **mapping},
+        partition_targets=profile.partition_targets | targets,
+        implicit_time={**profile.implicit_time, **implicit},
+        variables=extra + profile.variables,
+        digest=hashlib.sha256(profile.digest.encode() + raw).hexdigest(),
+    )

@@ -1,0 +1,145 @@
+"""Project configuration: ``[tool.sbatch-migrate]`` in the nearest ``pyproject.toml``, or a
+``.sbatch-migrate.toml`` (same keys at top level), found by walking up from a folder.
+
+Keys: ``profile`` (name or path), ``partition-map`` (table OLD = NEW), ``select`` and
+``ignore`` (rule codes or prefixes), ``per-file-ignores`` (glob = [codes]), and
+``extra-rules`` (profile fragments merged into the profile: partition maps, flagged
+variables).  Paths are relative to the file that names them.  A mistake is reported with
+the file, the key and what is expected.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .profile import ProfileError
+
+KEYS = ("profile", "partition-map", "select", "ignore", "per-file-ignores", "extra-rules")
+
+
+class ConfigError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path | None = None  # the file it came from; None: no configuration
+    profile: str | None = None
+    partition_map: dict[str, str] = field(default_factory=dict)
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    extra_rules: tuple[str, ...] = ()
+
+    @property
+    def root(self) -> Path:
+        return self.path.parent if self.path is not None else Path.cwd()
+
+    def ignores_for(self, file: str) -> tuple[str, ...]:
+        """Codes ignored for ``file`` by ``per-file-ignores`` (globs relative to the config)."""
+        if not self.per_file_ignores:
+            return ()
+        try:
+            rel = Path(os.path.abspath(file)).relative_to(self.root.resolve()).as_posix()
+        except ValueError:
+            rel = Path(file).as_posix()
+        out: list[str] = []
+        for pattern, codes in self.per_file_ignores:
+            if fnmatch.fnmatch(rel, pattern) or fnmatch.fnmatch(Path(rel).name, pattern):
+                out.extend(codes)
+        return tuple(out)
+
+
+def discover(start: Path) -> Config:
+    """The configuration that applies in folder ``start``: the nearest one above it."""
+    folder = start.resolve()
+    if folder.is_file():
+        folder = folder.parent
+    for candidate in (folder, *folder.parents):
+        dotfile = candidate / ".sbatch-migrate.toml"
+        if dotfile.is_file():
+            return load(dotfile)
+        pyproject = candidate / "pyproject.toml"
+        if pyproject.is_file():
+            try:
+                doc = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+            except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:
+                raise ConfigError(f"{pyproject}: not valid TOML: {exc}") from None
+            if "sbatch-migrate" in doc.get("tool", {}):
+                return _from_table(doc["tool"]["sbatch-migrate"], pyproject, "[tool.sbatch-migrate] ")
+    return Config()
+
+
+def load(path: Path) -> Config:
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    try:
+        doc = tomllib.loads(raw)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    if path.name == "pyproject.toml":
+        doc = doc.get("tool", {}).get("sbatch-migrate", {})
+        return _from_table(doc, path, "[tool.sbatch-migrate] ")
+    return _from_table(doc, path, "")
+
+
+def _from_table(table: Any, path: Path, prefix: str) -> Config:
+    def err(key: str, expected: str) -> ConfigError:
+        return ConfigError(f"{path}: {prefix}{key}: expected {expected}")
+
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: {prefix.strip() or 'the file'}: expected a table")
+    unknown = sorted(set(table) - set(KEYS))
+    if unknown:
+        raise ConfigError(f"{path}: {prefix}unknown key {unknown[0]!r} (known: {', '.join(KEYS)})")
+
+    def codes(key: str) -> tuple[str, ...]:
+        value = table.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+            raise err(key, 'a list of rule codes or prefixes, e.g. ["SM3", "SM101"]')
+        return tuple(v.upper() for v in value)
+
+    profile = table.get("profile")
+    if profile is not None and not isinstance(profile, str):
+        raise err("profile", "a profile name or a path to a .toml file")
+    if isinstance(profile, str) and (profile.endswith(".toml") or "/" in profile):
+        profile = str((path.parent / profile).resolve())
+    pmap = table.get("partition-map", {})
+    if not isinstance(pmap, dict) or not all(isinstance(v, str) and v for v in pmap.values()):
+        raise err("partition-map", 'a table of partition names, e.g. { gp1d = "long" }')
+    pfi = table.get("per-file-ignores", {})
+    if not isinstance(pfi, dict):
+        raise err("per-file-ignores", 'a table of glob = [codes], e.g. { "legacy/*.sh" = ["SM301"] }')
+    per_file = []
+    for pattern, value in pfi.items():
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise err(f"per-file-ignores.{pattern!r}", "a list of rule codes")
+        per_file.append((pattern, tuple(v.upper() for v in value)))
+    extra = table.get("extra-rules", [])
+    if not isinstance(extra, list) or not all(isinstance(v, str) for v in extra):
+        raise err("extra-rules", "a list of paths to .toml rule files")
+    return Config(
+        path=path,
+        profile=profile,
+        partition_map=dict(pmap),
+        select=codes("select"),
+        ignore=codes("ignore"),
+        per_file_ignores=tuple(per_file),
+        extra_rules=tuple(str((path.parent / e).resolve()) for e in extra),
+    )
+
+
+def check_codes(codes: tuple[str, ...], where: str) -> None:
+    """Every code or prefix must name at least one rule."""
+    from .checks import RULES
+
+    for code in codes:
+        if not any(r.code.startswith(code) or r.name == code.lower() for r in RULES):
+            raise ProfileError(f"{where}: {code!r} matches no rule (see `sbatch-migrate rules`)")

