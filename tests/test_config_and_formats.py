@@ -56,7 +56,8 @@ def test_dotfile_wins_and_cli_overrides(repo: Path) -> None:
 
 def test_per_file_ignores_and_extra_rules(repo: Path) -> None:
     (repo / "site.toml").write_text(
-        '[partitions]\nmap = { v100 = "slinky" }\n\n[[variables.flag]]\nmatch = "MY_IB_*"\ncode = "SM302"\nwhy = "site IB knob"\n'
+        '[partitions]\nmap = { v100 = "slinky" }\n\n'
+        '[[variables.flag]]\nmatch = "MY_IB_*"\ncode = "SM302"\nwhy = "site IB knob"\n'
     )
     (repo / ".sbatch-migrate.toml").write_text(
         'extra-rules = ["site.toml"]\nper-file-ignores = { "jobs/*.sh" = ["SM301"] }\n'
