@@ -24,6 +24,7 @@ from .profile import Profile, ProfileError, extend, load, parse_partition_map
 from .report import diff, file_dict, github_lines, json_report, sarif_report, summary_line, text_lines
 from .rule import Rule
 from .source import InputError, Source
+from .validate import test_only
 from .writer import atomic_write
 
 
@@ -103,6 +104,7 @@ def read_source(path: str) -> Source:
 @click.option("--job-scripts-only", is_flag=True, help="Skip files that are not job scripts (by content).")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when --check finds work or errors remain.")
 @click.option("--exit-non-zero-on-fix", is_flag=True, help="With -i: exit 1 when a file was changed.")
+@click.option("--validate", is_flag=True, help="Ask the cluster: run `sbatch --test-only` on the migrated script.")
 @click.option("-q", "--quiet", is_flag=True, help="No text report.")
 def migrate_cmd(
     files: tuple[str, ...],
@@ -120,6 +122,7 @@ def migrate_cmd(
     job_scripts_only: bool,
     exit_zero: bool,
     exit_non_zero_on_fix: bool,
+    validate: bool,
     quiet: bool,
 ) -> None:
     """Migrate job scripts (FILE may be - for stdin)."""
@@ -144,6 +147,7 @@ def migrate_cmd(
         raise click.UsageError(str(exc)) from None
     reports: list[dict[str, Any]] = []
     failures = 0
+    unvalidated = 0
     text_to_stdout = check and not show_diff and fmt == "text"
     written = not (check or show_diff)
     for path in files:
@@ -157,6 +161,30 @@ def migrate_cmd(
             continue
         result = migrate(source, settings.profile, settings.rules_for(path))
         report = file_dict(result, "<stdin>" if path == "-" else path)
+        if validate:
+            verdict = test_only(result.output)
+            report["validation"] = {"ok": verdict.ok, "message": verdict.message}
+            if verdict.ok is False:
+                report["findings"].append(
+                    {
+                        "code": "SM906",
+                        "rule": "sbatch-rejects",
+                        "severity": "error",
+                        "line": 1,
+                        "column": 1,
+                        "end_line": 1,
+                        "end_column": 1,
+                        "fixed": False,
+                        "message": f"sbatch --test-only rejects the migrated script: {verdict.message}",
+                    }
+                )
+            elif verdict.ok is None:
+                _fail(f"{path}: --validate: {verdict.message}")
+                unvalidated += 1
+            elif fmt == "text" and not quiet:
+                click.echo(
+                    f"{report['path']}: sbatch --test-only accepts it: {verdict.message}", err=not text_to_stdout
+                )
         reports.append(report)
         if not quiet:
             if fmt == "text":
@@ -172,7 +200,7 @@ def migrate_cmd(
         click.echo(sarif_report(reports), nl=False)
     elif fmt == "text" and not quiet:
         click.echo(summary_line(reports, failures), err=not text_to_stdout)
-    if failures:
+    if failures or unvalidated:
         sys.exit(2)
     if exit_zero:
         return

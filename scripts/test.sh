@@ -12,7 +12,10 @@ if [ "${SBATCH_MIGRATE_NO_INSTALL:-0}" != 1 ]; then
   # system packages the tests drive for real (only as root, i.e. on CI or a dev box)
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     need=()
-    command -v bash >/dev/null || need+=(bash)
+    command -v git >/dev/null || need+=(git)
+    # a real local Slurm cluster (tests/slurm_cluster.py): Debian's Slurm 22.05 and munge
+    command -v slurmctld >/dev/null || need+=(slurm-wlm)
+    command -v munged >/dev/null || need+=(munge)
     if [ ${#need[@]} -gt 0 ]; then
       apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}"
     fi

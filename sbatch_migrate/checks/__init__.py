@@ -28,6 +28,7 @@ from .openmpi_transport import OpenmpiTransport
 from .partition_rename import PartitionRename
 from .partition_time_limit import PartitionTimeLimit
 from .partition_unresolved import PartitionUnresolved
+from .sbatch_rejects import SbatchRejects
 from .shell_parse_error import ShellParseError
 from .singularity_env import SingularityEnv
 from .slurm_magic import SlurmMagic
@@ -63,6 +64,7 @@ RULES: tuple[type[Rule], ...] = tuple(
             PartitionRename,
             PartitionTimeLimit,
             PartitionUnresolved,
+            SbatchRejects,
             ShellParseError,
             SingularityEnv,
             SlurmMagic,

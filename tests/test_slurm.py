@@ -1,0 +1,289 @@
+"""Migrated scripts on a real Slurm: two slurmd daemons posing as two Slinky NodeSet pods.
+
+The Apptainer front end is a stand-in (tests/standin/singularity): what runs is real
+Slurm (sbatch, slurmctld, slurmd, srun task launch across both nodes), and the stand-in
+records what each task asked the container runtime for.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from sbatch_migrate.directives import scan
+from sbatch_migrate.engine import migrate
+from sbatch_migrate.profile import load
+from sbatch_migrate.source import Source
+
+from .conftest import ROOT
+from .corpus import cases, expected_of, input_of
+from .slurm_cluster import LocalCluster, missing_requirements
+
+STANDIN = ROOT / "tests" / "standin"
+SEED = ROOT / "examples" / "hello_twcc.sh"
+IMAGE = "/work/TWCC_cntr/pytorch_21.11-py3_horovod.sif"
+
+_why = missing_requirements()
+pytestmark = pytest.mark.skipif(_why is not None, reason=_why or "")
+
+
+@pytest.fixture(scope="session")
+def cluster(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    c = LocalCluster(tmp_path_factory.mktemp("slurm"))
+    try:
+        c.start()
+        yield c
+    finally:
+        c.stop()
+
+
+@pytest.fixture
+def jobdir(tmp_path: Path) -> Path:
+    """A job folder with the benchmark the seed script runs, and the image store."""
+    (tmp_path / "pytorch_synthetic_benchmark.py").write_text(
+        "import os, sys\n"
+        "print(f\"rank {os.environ['SLURM_PROCID']} of {os.environ['SLURM_NTASKS']} on "
+        "{os.environ['SLURMD_NODENAME']} args {' '.join(sys.argv[1:])}\", flush=True)\n"
+    )
+    store = tmp_path / "root" / IMAGE.lstrip("/")
+    store.parent.mkdir(parents=True)
+    store.write_bytes(b"SIF stand-in image\n")
+    return tmp_path
+
+
+def job_env(jobdir: Path) -> dict[str, str]:
+    return {
+        "PATH": f"{STANDIN}:{Path(sys.executable).parent}:{os.environ.get('PATH', '')}",
+        "STANDIN_ROOT": str(jobdir / "root"),
+        "STANDIN_LOG": str(jobdir / "standin.jsonl"),
+    }
+
+
+def migrated(path: Path) -> bytes:
+    return migrate(Source.from_bytes(path.read_bytes(), str(path)), load()).output
+
+
+def test_seed_script_fails_on_the_new_cluster_as_it_is(cluster: LocalCluster, jobdir: Path) -> None:
+    p = cluster.sbatch("--test-only", str(SEED), cwd=jobdir)
+    assert p.returncode != 0
+    assert "invalid partition specified: gtest" in p.stderr
+    # with the partition forced on the command line it runs, and the module lines fail
+    p = cluster.sbatch("-p", "slinky", "--wait", "-o", "out-%j.txt", str(SEED), cwd=jobdir, env=job_env(jobdir))
+    out = "".join(f.read_text() for f in jobdir.glob("out-*.txt"))
+    assert "module: command not found" in out
+
+
+def test_migrated_seed_runs_across_both_nodes(cluster: LocalCluster, jobdir: Path) -> None:
+    job = jobdir / "hello_twcc.sh"
+    job.write_bytes(migrated(SEED))
+    p = cluster.sbatch("--wait", "-o", "out-%j.txt", str(job), cwd=jobdir, env=job_env(jobdir))
+    out = "".join(f.read_text() for f in jobdir.glob("out-*.txt"))
+    assert p.returncode == 0, p.stderr + out + cluster.logs()
+    assert "command not found" not in out
+    calls = [json.loads(line) for line in (jobdir / "standin.jsonl").read_text().splitlines()]
+    assert len(calls) == 16
+    assert {c["node"] for c in calls} == {"slinky-0", "slinky-1"}
+    assert sorted(int(c["rank"]) for c in calls) == list(range(16))
+    assert all(c["subcommand"] == "run" and c["nv"] and c["image"] == IMAGE for c in calls)
+    assert all(c["args"] == ["python", "pytorch_synthetic_benchmark.py", "--batch-size", "256"] for c in calls)
+    assert len(re.findall(r"^rank \d+ of 16 on slinky-[01] args --batch-size 256$", out, re.M)) == 16
+
+
+def test_standin_fails_like_apptainer_for_a_missing_image(cluster: LocalCluster, jobdir: Path) -> None:
+    job = jobdir / "job.sh"
+    job.write_text("#!/bin/bash\n#SBATCH -p slinky -N 1 --gres=gpu:1\nsrun singularity exec --nv /work/none.sif true\n")
+    p = cluster.sbatch("--wait", "-o", "out.txt", str(job), cwd=jobdir, env=job_env(jobdir))
+    assert p.returncode != 0
+    assert "could not open image /work/none.sif" in (jobdir / "out.txt").read_text()
+
+
+# -- every migrated corpus script against the real sbatch -------------------------------
+# what sbatch --test-only says for the error findings that mean "rejected at submission"
+REJECTED = {
+    "SM001": r"Invalid directive found in batch script|Unmatched",
+    "SM002": r"unrecognized option|ambiguous",
+    "SM005": r"DOS line breaks",
+    "SM006": r"does not look like a batch script",
+    "SM102": r"invalid partition",
+    "SM501": r"Requested node configuration is not available",
+    "SM502": r"Requested node configuration is not available",
+    "SM503": r"Requested node configuration is not available|Memory specification",
+}
+# error findings that sbatch accepts but that make the job fail when it runs, and how
+FAILS_AT_RUN = {"SM203": r"module: command not found", "SM201": r"module: command not found", "SM901": r"syntax error"}
+
+JOB_CASES = [
+    c
+    for c in cases()
+    if not c.name.startswith("driver") and c.name not in ("sbatch_heredoc_pipe", "srun_partition_args")
+]
+
+
+@pytest.mark.parametrize("case", JOB_CASES, ids=[c.name for c in JOB_CASES])
+def test_corpus_script_on_the_real_sbatch(cluster: LocalCluster, jobdir: Path, case: Path) -> None:
+    report = json.loads((case / "report.json").read_text())["files"][0]
+    errors = {f["code"] for f in report["findings"] if f["severity"] == "error" and not f["fixed"]}
+    job = jobdir / input_of(case).name
+    job.write_bytes(expected_of(case).read_bytes())
+    # sized to the test cluster: it has two nodes (command-line options override directives)
+    nodes = scan(job.read_bytes()).last("nodes")
+    sizing = ["-N", "2"] if nodes is not None and nodes.value and nodes.value.isdigit() and int(nodes.value) > 2 else []
+    p = cluster.sbatch("--test-only", *sizing, str(job), cwd=jobdir, env=job_env(jobdir))
+    rejected = [code for code in errors if code in REJECTED]
+    if rejected:
+        assert p.returncode != 0, f"{case.name}: sbatch accepted a script with {rejected}"
+        assert any(re.search(REJECTED[c], p.stderr) for c in rejected), p.stderr
+        return
+    assert p.returncode == 0, f"{case.name}: {p.stderr}"
+    assert "to start at" in p.stderr
+    failing = [code for code in errors if code in FAILS_AT_RUN]
+    if failing:
+        p = cluster.sbatch("--wait", "-t", "1", *sizing, "-o", "out.txt", str(job), cwd=jobdir, env=job_env(jobdir))
+        out = (jobdir / "out.txt").read_text()
+        assert any(re.search(FAILS_AT_RUN[c], out) for c in failing), out
+
+
+# -- differential test: the directive scanner against the real sbatch ---------------------
+VALUES = st.sampled_from(["slinky", "gtest", '"slinky"', "'gtest'", "slinky,gtest", '"gp 1"'])
+NAMES = st.sampled_from(["job", '"a b"', "a#b", '"a #b"', "a\\b", "'x y'", "n-1"])
+
+
+@st.composite
+def directive_line(draw: st.DrawFn) -> str:
+    v, n = draw(VALUES), draw(NAMES)
+    option = draw(
+        st.sampled_from(
+            [
+                f"-p {v}",
+                f"-p{v}",
+                f"--partition {v}",
+                f"--partition={v}",
+                f"--part={v}",
+                f"--parti {v}",
+                f"-J {n}",
+                f"--job-name={n}",
+                f"--job {n}",
+                "-N 1",
+                "--nodes 1",
+                f"-N 1 -p {v} -J {n}",
+            ]
+        )
+    )
+    prefix = draw(st.sampled_from(["#SBATCH ", "#SBATCH\t", "#SBATCH", "#SBATCH   "]))
+    tail = draw(st.sampled_from(["", "  # comment", "\t# c", " #"]))
+    return prefix + option + tail
+
+
+@st.composite
+def directive_block(draw: st.DrawFn) -> str:
+    lines = draw(
+        st.lists(
+            st.one_of(
+                directive_line(),
+                st.sampled_from(["", "   ", "# a comment", "# SBATCH -p gtest", "  #SBATCH -p gtest", "##SBATCH -p x"]),
+            ),
+            min_size=1,
+            max_size=6,
+        )
+    )
+    if draw(st.booleans()):
+        at = draw(st.integers(0, len(lines)))
+        lines.insert(at, "hostname")
+    return "#!/bin/bash\n" + "\n".join(lines) + "\necho done\n"
+
+
+SBATCH_VALUE = re.compile(r"^sbatch: (partition|job-name)\s+: (.*)$", re.M)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(script=directive_block())
+@example(script="#!/bin/bash\n#SBATCH -p\n#SBATCH slinky\necho done\n")
+@example(script='#!/bin/bash\n#SBATCH -J "a #b" --part=gtest  # c\necho done\n')
+@example(script="#!/bin/bash\n#SBATCH -J a\\b\necho done\n")
+@example(script='#!/bin/bash\n#SBATCH -J "x\necho done\n')
+@example(script="#!/bin/bash\nhostname\n#SBATCH -p gtest\necho done\n")
+def test_directive_scanner_agrees_with_sbatch(cluster: LocalCluster, tmp_path: Path, script: str) -> None:
+    job = tmp_path / "job.sh"
+    job.write_text(script)
+    p = cluster.sbatch("--test-only", "-vv", str(job), cwd=tmp_path)
+    ours = scan(script.encode())
+    problems = {pr.code for pr in ours.problems if pr.code != "late"}
+    err = p.stderr
+    if "Unmatched" in err or "Unexpected" in err:
+        assert "syntax" in problems, err
+        return
+    if "Invalid directive found" in err:
+        assert "non-option" in problems, err
+        return
+    if "unrecognized option" in err or "ambiguous" in err or "invalid option" in err:
+        assert "unknown-option" in problems, err
+        return
+    assert p.returncode == 0 or "invalid partition" in err.lower(), err
+    assert not problems, (script, ours.problems)
+    seen = dict(SBATCH_VALUE.findall(err))
+    for name in ("partition", "job-name"):
+        use = ours.last(name)
+        if use is None:
+            assert name not in seen or name == "job-name", (name, seen)
+        else:
+            assert seen.get(name) == use.value, (name, seen, use)
+
+
+# -- sbatch-migrate --validate --------------------------------------------------------------
+def _cli(cluster: LocalCluster, *args: str, path: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = cluster.env
+    if path is not None:
+        env["PATH"] = path
+    return subprocess.run(
+        [sys.executable, "-m", "sbatch_migrate", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+
+
+def test_validate_accepts_the_migrated_seed(cluster: LocalCluster) -> None:
+    p = _cli(cluster, "--validate", "--format", "json", str(SEED))
+    assert p.returncode == 0, p.stderr
+    doc = json.loads(p.stdout)["files"][0]
+    assert doc["validation"]["ok"] is True and "in partition slinky" in doc["validation"]["message"]
+    p = _cli(cluster, "--validate", "-q", str(SEED))
+    assert p.returncode == 0 and "#SBATCH --partition=slinky" in p.stdout
+
+
+def test_validate_reports_what_slurm_rejects(cluster: LocalCluster, tmp_path: Path) -> None:
+    job = tmp_path / "job.sh"
+    job.write_text("#!/bin/bash\n#SBATCH -p gtest\n#SBATCH --gres=gpu:9\nsrun hostname\n")
+    p = _cli(cluster, "--validate", "--check", str(job))
+    assert p.returncode == 1
+    assert "SM906 [error] sbatch --test-only rejects the migrated script" in p.stdout
+    assert "Requested node configuration is not available" in p.stdout
+
+
+def test_validate_without_sbatch_or_controller(cluster: LocalCluster, tmp_path: Path) -> None:
+    p = _cli(cluster, "--validate", "-q", str(SEED), path=str(tmp_path))
+    assert p.returncode == 2
+    assert "sbatch is not installed here" in p.stderr and "Traceback" not in p.stderr
+    conf = tmp_path / "slurm.conf"
+    conf.write_text(cluster.conf.read_text().replace(f"SlurmctldPort={cluster.ctld_port}", "SlurmctldPort=9"))
+    env = dict(cluster.env, SLURM_CONF=str(conf))
+    p = subprocess.run(
+        [sys.executable, "-m", "sbatch_migrate", "--validate", "-q", str(SEED)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert p.returncode == 2
+    assert "no Slurm controller answered" in p.stderr
