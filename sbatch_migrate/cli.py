@@ -8,6 +8,8 @@ stdout carries exactly one artifact (the script, the diff, or the report); exit 
 from __future__ import annotations
 
 import os
+import re
+import shlex
 import sys
 from pathlib import Path
 from typing import Any
@@ -302,3 +304,209 @@ def explain_cmd(code: str) -> None:
         sys.exit(2)
     click.echo(f"{rule.code} {rule.name} ({rule.severity.value}; fix: {rule.fix})\n")
     click.echo(rule.doc())
+
+
+def _shard(value: str | None) -> tuple[int, int] | None:
+    if value is None:
+        return None
+    m = re.fullmatch(r"(\d+)/(\d+)", value.strip())
+    if not m or not 0 <= int(m.group(1)) < int(m.group(2)):
+        raise click.BadParameter(f"{value!r}: expected K/N with 0 <= K < N, e.g. 3/64")
+    return int(m.group(1)), int(m.group(2))
+
+
+def _size(value: str) -> int:
+    m = re.fullmatch(r"(\d+)\s*([KMG]?)i?B?", value.strip(), re.I)
+    if not m:
+        raise click.BadParameter(f"{value!r}: expected a size such as 1MiB or 512K")
+    return int(m.group(1)) * {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30}[m.group(2).upper()]
+
+
+@main.command("bulk")
+@click.argument("roots", nargs=-1, required=True, type=click.Path())
+@click.option("--write", is_flag=True, help="Rewrite job scripts in place (default: dry run, nothing written).")
+@click.option("--backup-dir", type=click.Path(file_okay=False), help="Where originals go [./sbatch-migrate-backups].")
+@click.option("--no-backup", is_flag=True, help="With --write: keep no backups (not recommended).")
+@click.option("--out-dir", type=click.Path(file_okay=False), help="Write migrated copies into this mirror tree.")
+@click.option("--report-dir", type=click.Path(file_okay=False), help="Write JSON, Markdown and HTML reports here.")
+@click.option("-j", "--jobs", type=click.IntRange(1), default=os.cpu_count() or 1, show_default="all cores")
+@click.option("--resume", is_flag=True, help="Continue an interrupted run (needs its --report-dir).")
+@click.option("--shard", metavar="K/N", help="Only shard K of N (0 <= K < N) of a deterministic split.")
+@click.option(
+    "--emit-array-job",
+    type=click.IntRange(1),
+    metavar="N",
+    help="Print a Slurm job array script that runs the N shards, and exit.",
+)
+@click.option("--max-size", default="1MiB", show_default=True, help="Skip larger files.")
+@click.option("--cache/--no-cache", default=True, show_default=True, help="Reuse results for unchanged files.")
+@click.option("--cache-dir", type=click.Path(file_okay=False), help="[~/.cache/sbatch-migrate]")
+@click.option("--keep-mtime", is_flag=True, help="Keep the modification time of rewritten files.")
+@click.option("--profile", metavar="NAME|PATH", help="Rule profile (default: twcc-to-slinky).")
+@click.option("--partition-map", multiple=True, metavar="OLD=NEW", help="Map a partition (repeatable).")
+@click.option("--select", multiple=True, metavar="CODES")
+@click.option("--ignore", multiple=True, metavar="CODES")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar or summary.")
+def bulk_cmd(
+    roots: tuple[str, ...],
+    write: bool,
+    backup_dir: str | None,
+    no_backup: bool,
+    out_dir: str | None,
+    report_dir: str | None,
+    jobs: int,
+    resume: bool,
+    shard: str | None,
+    emit_array_job: int | None,
+    max_size: str,
+    cache: bool,
+    cache_dir: str | None,
+    keep_mtime: bool,
+    profile: str | None,
+    partition_map: tuple[str, ...],
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    quiet: bool,
+) -> None:
+    """Migrate whole trees (home and work directories): dry run unless --write."""
+    from . import bulk
+    from .bulkreport import Aggregate, markdown, write_reports
+
+    shard_kn = _shard(shard)
+    size = _size(max_size)
+    if resume and not report_dir:
+        raise click.UsageError("--resume continues the run recorded in --report-dir: give it")
+    if write and not report_dir:
+        report_dir = "sbatch-migrate-report"  # the journal of a writing run always exists
+    if emit_array_job:
+        if not report_dir:
+            raise click.UsageError("--emit-array-job needs --report-dir (each shard writes a report there)")
+        click.echo(array_job(emit_array_job, sys.argv[1:]), nl=False)
+        return
+    try:
+        settings = Settings.resolve((), profile, partition_map, select, ignore, None, True)
+    except (ProfileError, ConfigError) as exc:
+        raise click.UsageError(str(exc)) from None
+    opts = bulk.Options(
+        roots=[os.path.abspath(r) for r in roots],
+        profile=settings.profile,
+        rules=settings.rules_for("-"),
+        write=write,
+        backup_dir=None if (no_backup or not write) else Path(backup_dir or "sbatch-migrate-backups").resolve(),
+        out_dir=Path(out_dir).resolve() if out_dir else None,
+        report_dir=Path(report_dir).resolve() if report_dir else None,
+        jobs=jobs,
+        resume=resume,
+        shard=shard_kn,
+        max_size=size,
+        cache_path=(Path(cache_dir or Path.home() / ".cache" / "sbatch-migrate") / "results.sqlite") if cache else None,
+        keep_mtime=keep_mtime,
+    )
+    show = not quiet and sys.stderr.isatty() and not os.environ.get("CI")
+    agg = Aggregate() if opts.report_dir is None else None
+    on_record = agg.add if agg is not None else None
+    if show:
+        with click.progressbar(length=0, label="migrating", file=sys.stderr, show_pos=True) as bar:
+            result = bulk.run(opts, progress=bar.update, on_record=on_record)
+    else:
+        result = bulk.run(opts, on_record=on_record)
+    if opts.report_dir is not None and result.records_file is not None:
+        summary = write_reports(opts.report_dir, [result.records_file])
+    else:
+        assert agg is not None
+        summary = agg.summary()
+        click.echo(markdown(summary), nl=False)  # no report folder: the Markdown report is the output
+    if not quiet:
+        parts = ", ".join(f"{n} {k}" for k, n in sorted(result.counts.items()))
+        click.echo(f"{sum(result.counts.values())} files in {result.seconds:.1f}s: {parts}", err=True)
+        where = f"; reports in {opts.report_dir}" if opts.report_dir else ""
+        click.echo(f"{summary['users_ready']} of {summary['users_total']} users ready{where}", err=True)
+        if opts.write and opts.backup_dir is not None:
+            click.echo(
+                f"backups in {opts.backup_dir / opts.run_id} (sbatch-migrate restore "
+                f"{opts.backup_dir} --run {opts.run_id})",
+                err=True,
+            )
+    if result.counts.get("write-failed"):
+        sys.exit(1)
+
+
+def array_job(n: int, argv: list[str]) -> str:
+    """A Slurm job array script running shard $SLURM_ARRAY_TASK_ID of N with the same options."""
+    exe = os.path.abspath(sys.argv[0]) if os.path.exists(sys.argv[0]) else "sbatch-migrate"
+    args: list[str] = []
+    skip = False
+    report_dir = ""
+    for i, arg in enumerate(argv):
+        if skip:
+            skip = False
+            continue
+        if arg in ("--emit-array-job", "--shard", "--report-dir"):
+            skip = True
+            if arg == "--report-dir":
+                report_dir = argv[i + 1]
+            continue
+        if arg.startswith(("--emit-array-job=", "--shard=")):
+            continue
+        if arg.startswith("--report-dir="):
+            report_dir = arg.split("=", 1)[1]
+            continue
+        args.append(arg)
+    if args and args[0] == "bulk":
+        args = args[1:]
+    report = os.path.abspath(report_dir)
+    quoted = " ".join(shlex.quote(a) for a in args)
+    return (
+        "#!/bin/bash\n"
+        "#SBATCH --job-name=sbatch-migrate\n"
+        f"#SBATCH --array=0-{n - 1}\n"
+        "#SBATCH --cpus-per-task=2\n"
+        f"#SBATCH --output={report}/logs/shard-%a.out\n"
+        "# Generated by sbatch-migrate bulk --emit-array-job: each array task migrates one shard\n"
+        "# and writes its report; then run: sbatch-migrate merge-reports " + shlex.quote(report) + "\n"
+        "set -euo pipefail\n"
+        f"mkdir -p {shlex.quote(report)}/logs\n"
+        f'exec {shlex.quote(exe)} bulk {quoted} --jobs "${{SLURM_CPUS_PER_TASK:-1}}" '
+        f'--shard "${{SLURM_ARRAY_TASK_ID}}/{n}" '
+        f'--report-dir {shlex.quote(report)}/shard-"${{SLURM_ARRAY_TASK_ID}}"\n'
+    )
+
+
+@main.command("merge-reports")
+@click.argument("report_dir", type=click.Path(exists=True, file_okay=False))
+@click.option("--out", type=click.Path(file_okay=False), help="Write the merged report here [REPORT_DIR].")
+def merge_reports_cmd(report_dir: str, out: str | None) -> None:
+    """Combine the shard reports under REPORT_DIR into one report."""
+    from .bulkreport import write_reports
+
+    root = Path(report_dir)
+    shards = sorted(p for p in root.rglob("files.jsonl") if p.parent != root)
+    if not shards:
+        _fail(f"{report_dir}: no shard reports (*/files.jsonl) found")
+        sys.exit(2)
+    target = Path(out) if out else root
+    target.mkdir(parents=True, exist_ok=True)
+    summary = write_reports(target, shards)
+    click.echo(
+        f"merged {len(shards)} shard reports: {summary['job_scripts']} job scripts, "
+        f"{summary['users_ready']} of {summary['users_total']} users ready; reports in {target}",
+        err=True,
+    )
+
+
+@main.command("restore")
+@click.argument("backup_dir", type=click.Path(exists=True, file_okay=False))
+@click.option("--run", "run_id", help="Only this run (a folder of BACKUP_DIR).")
+@click.option("--force", is_flag=True, help="Also restore files changed after the migration.")
+def restore_cmd(backup_dir: str, run_id: str | None, force: bool) -> None:
+    """Put back the originals a bulk --write run saved."""
+    from .backup import restore
+
+    counts: dict[str, int] = {}
+    for r in restore(Path(backup_dir), run_id, force):
+        counts[r.status] = counts.get(r.status, 0) + 1
+        if r.status not in ("restored", "already-original"):
+            click.echo(f"{r.path}: {r.status}: {r.detail}", err=True)
+    click.echo(", ".join(f"{n} {k}" for k, n in sorted(counts.items())) or "nothing to restore", err=True)
+    if counts.get("error") or counts.get("missing-backup"):
+        sys.exit(1)

@@ -7,7 +7,11 @@ counts when it carries ``#SBATCH`` lines.
 
 from __future__ import annotations
 
+import os
 import re
+import stat
+from collections.abc import Iterator
+from dataclasses import dataclass
 
 JOB_SUFFIXES = frozenset({".sh", ".bash", ".slurm", ".sbatch", ".job", ".pbs", ".batch"})
 _DIRECTIVE = re.compile(rb"^#(SBATCH|PBS|SLURM)", re.M)
@@ -29,3 +33,90 @@ def is_job_script(path: str, data: bytes) -> bool:
     if suffix in JOB_SUFFIXES or _SHELL.match(data) or has_directive:
         return True
     return _COMMAND.search(data) is not None and data.startswith(b"#!")
+
+
+# -- walking trees ----------------------------------------------------------------------
+SKIP_DIRS = frozenset(
+    {
+        ".git",
+        ".hg",
+        ".svn",
+        ".bzr",
+        "__pycache__",
+        ".cache",
+        "node_modules",
+        ".venv",
+        "venv",
+        ".conda",
+        ".tox",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+        "site-packages",
+        ".ipynb_checkpoints",
+        ".Trash",
+        ".local",
+    }
+)
+TEMP_SUFFIX = ".sbatch-migrate"  # our own temporary files (writer.atomic_write)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    path: str
+    size: int
+    mtime_ns: int
+    ino: int
+    uid: int
+
+
+@dataclass(frozen=True)
+class Skipped:
+    path: str
+    reason: str  # symlink, too-large, unreadable, vcs-or-cache, stale-temp
+
+
+def walk(roots: list[str], max_size: int) -> Iterator[Candidate | Skipped]:
+    """Regular files under ``roots`` in a stable order; never follows a symlink."""
+    for root in roots:
+        try:
+            st = os.lstat(root)
+        except OSError as exc:
+            yield Skipped(root, f"unreadable: {exc.strerror or exc}")
+            continue
+        if stat.S_ISLNK(st.st_mode):
+            yield Skipped(root, "symlink")
+            continue
+        if stat.S_ISREG(st.st_mode):
+            yield Candidate(os.path.abspath(root), st.st_size, st.st_mtime_ns, st.st_ino, st.st_uid)
+            continue
+        stack = [os.path.abspath(root)]
+        while stack:
+            folder = stack.pop()
+            try:
+                with os.scandir(folder) as it:
+                    entries = sorted(it, key=lambda e: e.name)
+            except OSError as exc:
+                yield Skipped(folder, f"unreadable: {exc.strerror or exc}")
+                continue
+            subdirs = []
+            for entry in entries:
+                try:
+                    if entry.is_symlink():
+                        yield Skipped(entry.path, "symlink")
+                    elif entry.is_dir(follow_symlinks=False):
+                        if entry.name in SKIP_DIRS:
+                            yield Skipped(entry.path, "vcs-or-cache")
+                        else:
+                            subdirs.append(entry.path)
+                    elif entry.is_file(follow_symlinks=False):
+                        est = entry.stat(follow_symlinks=False)
+                        if entry.name.endswith(TEMP_SUFFIX) and entry.name.startswith("."):
+                            yield Skipped(entry.path, "stale-temp")
+                        elif est.st_size > max_size:
+                            yield Skipped(entry.path, "too-large")
+                        else:
+                            yield Candidate(entry.path, est.st_size, est.st_mtime_ns, est.st_ino, est.st_uid)
+                except OSError as exc:
+                    yield Skipped(entry.path, f"unreadable: {exc.strerror or exc}")
+            stack.extend(reversed(subdirs))

@@ -1,0 +1,110 @@
+"""Backups of the files a bulk run rewrites, and ``sbatch-migrate restore``.
+
+Layout of a backup folder::
+
+    BACKUP_DIR/<run-id>/files/<absolute path of the file>        the original bytes
+    BACKUP_DIR/<run-id>/meta/<absolute path of the file>.json    path, hashes, mode, owner
+
+Both are written and synced by the worker *before* it replaces the file, so a run killed
+at any point leaves every replaced file with its backup and its description.  ``restore`` puts an
+original back only when the file still holds what the migration wrote (its sha256), so a
+user's later edits are never overwritten (unless ``--force``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .writer import atomic_write
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+class BackupStore:
+    def __init__(self, root: Path, run_id: str):
+        self.run = root / run_id
+        (self.run / "files").mkdir(parents=True, exist_ok=True)
+        (self.run / "meta").mkdir(parents=True, exist_ok=True)
+
+    def save(self, path: str, original: bytes, migrated: bytes, st: os.stat_result) -> Path:
+        rel = path.lstrip("/")
+        target = self.run / "files" / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(target, original)
+        os.chmod(target, 0o600)  # other users' scripts: readable by the administrator only
+        meta = {
+            "path": path,
+            "sha256_before": sha256(original),
+            "sha256_after": sha256(migrated),
+            "mode": st.st_mode & 0o7777,
+            "uid": st.st_uid,
+            "gid": st.st_gid,
+            "mtime_ns": st.st_mtime_ns,
+        }
+        info = self.run / "meta" / (rel + ".json")
+        info.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(info, json.dumps(meta).encode())
+        return target
+
+
+@dataclass(frozen=True)
+class RestoreResult:
+    path: str
+    status: str  # restored, already-original, changed-since, missing-backup, error
+    detail: str = ""
+
+
+def manifests(backup_dir: Path, run: str | None) -> Iterator[tuple[Path, dict[str, Any]]]:
+    runs = [backup_dir / run] if run else sorted(p for p in backup_dir.iterdir() if p.is_dir())
+    for r in runs:
+        meta = r / "meta"
+        if not meta.is_dir():
+            continue
+        for folder, _, names in sorted(os.walk(meta)):
+            for name in sorted(names):
+                if name.endswith(".json"):
+                    yield r, json.loads(Path(folder, name).read_text(encoding="utf-8"))
+
+
+def restore(backup_dir: Path, run: str | None = None, force: bool = False) -> Iterator[RestoreResult]:
+    for run_dir, entry in manifests(backup_dir, run):
+        path = entry["path"]
+        saved = run_dir / "files" / path.lstrip("/")
+        try:
+            original = saved.read_bytes()
+        except OSError as exc:
+            yield RestoreResult(path, "missing-backup", exc.strerror or str(exc))
+            continue
+        if sha256(original) != entry["sha256_before"]:
+            yield RestoreResult(path, "error", "the backup does not match its manifest; left alone")
+            continue
+        try:
+            current = Path(path).read_bytes()
+        except FileNotFoundError:
+            current = None
+        except OSError as exc:
+            yield RestoreResult(path, "error", exc.strerror or str(exc))
+            continue
+        if current is not None and sha256(current) == entry["sha256_before"]:
+            yield RestoreResult(path, "already-original")
+            continue
+        if current is not None and sha256(current) != entry["sha256_after"] and not force:
+            yield RestoreResult(path, "changed-since", "the file changed after the migration (use --force)")
+            continue
+        try:
+            atomic_write(path, original)
+            os.chmod(path, entry["mode"])
+            if os.geteuid() == 0:
+                os.chown(path, entry["uid"], entry["gid"])
+        except OSError as exc:
+            yield RestoreResult(path, "error", exc.strerror or str(exc))
+            continue
+        yield RestoreResult(path, "restored")

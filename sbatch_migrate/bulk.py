@@ -1,0 +1,296 @@
+"""Bulk migration of whole trees: safe, parallel, resumable, shardable.
+
+Per file, a worker: reads it without following symlinks, skips what is not a job script,
+migrates it with the core engine, and with ``--write``: checks the file did not change
+since it was read, saves a backup (bytes + description, synced), replaces the file
+atomically keeping mode and owner, and reports.  The main process is the only writer of
+``files.jsonl`` (one record per file, streamed), which doubles as the journal: ``--resume``
+skips every path it already holds.  Memory stays flat: nothing per file is kept.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import multiprocessing
+import os
+import pwd
+import re
+import stat
+import time
+import uuid
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .backup import BackupStore
+from .cache import Cache
+from .discovery import Candidate, Skipped, is_job_script, walk
+from .engine import migrate
+from .profile import Profile
+from .report import file_dict
+from .rule import Rule
+from .source import InputError, Source
+from .writer import atomic_write
+
+NO_WRITE_NEEDED = frozenset({"unchanged", "not-a-job-script", "binary"})
+_TEMP = re.compile(r"^\..+\.[a-z0-9_]{8}\.sbatch-migrate$")
+
+
+@dataclass
+class Options:
+    roots: list[str]
+    profile: Profile
+    rules: list[type[Rule]]
+    write: bool = False
+    backup_dir: Path | None = None
+    out_dir: Path | None = None
+    report_dir: Path | None = None
+    jobs: int = 1
+    resume: bool = False
+    shard: tuple[int, int] | None = None  # (k, n), 0 <= k < n
+    max_size: int = 1 << 20
+    cache_path: Path | None = None
+    keep_mtime: bool = False
+    run_id: str = field(default_factory=lambda: time.strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6])
+
+    @property
+    def cache_key(self) -> str:
+        rules = ",".join(r.code for r in self.rules)
+        return hashlib.sha256(f"{__version__}|{self.profile.digest}|{rules}".encode()).hexdigest()[:32]
+
+
+def in_shard(path: str, shard: tuple[int, int] | None) -> bool:
+    """Deterministic split: the same path always lands in the same shard."""
+    if shard is None:
+        return True
+    k, n = shard
+    digest = hashlib.sha1(path.encode("utf-8", "surrogateescape")).digest()
+    return int.from_bytes(digest[:8], "big") % n == k
+
+
+# -- worker side ------------------------------------------------------------------------
+_W: dict[str, Any] = {}
+
+
+def _init_worker(opts: Options) -> None:
+    _W["opts"] = opts
+    _W["users"] = {}
+    _W["backup"] = BackupStore(opts.backup_dir, opts.run_id) if opts.write and opts.backup_dir else None
+    _W["cache"] = Cache(opts.cache_path, opts.cache_key) if opts.cache_path else None
+
+
+def _user(uid: int) -> str:
+    users: dict[int, str] = _W["users"]
+    if uid not in users:
+        try:
+            users[uid] = pwd.getpwuid(uid).pw_name
+        except KeyError:
+            users[uid] = str(uid)
+    return users[uid]
+
+
+def process(c: Candidate) -> dict[str, Any]:
+    """Everything done to one file; returns its record (never raises for bad input)."""
+    opts: Options = _W["opts"]
+    cache: Cache | None = _W["cache"]
+    base = {"path": c.path, "user": _user(c.uid)}
+    if cache is not None:
+        hit = cache.get(c.path, c.size, c.mtime_ns, c.ino)
+        if hit is not None and (not opts.write or hit["status"] in NO_WRITE_NEEDED) and opts.out_dir is None:
+            return {**hit, "cached": True}
+    try:
+        fd = os.open(c.path, os.O_RDONLY | os.O_NOFOLLOW)
+        with os.fdopen(fd, "rb") as fh:
+            st = os.fstat(fh.fileno())
+            data = fh.read(opts.max_size + 1)
+    except OSError as exc:
+        return {**base, "status": "unreadable", "detail": exc.strerror or str(exc)}
+    if not stat.S_ISREG(st.st_mode) or len(data) > opts.max_size:
+        return {**base, "status": "too-large" if len(data) > opts.max_size else "not-a-regular-file"}
+    key = {"_stat": [st.st_size, st.st_mtime_ns, st.st_ino]}
+    try:
+        source = Source.from_bytes(data, c.path)
+    except InputError:
+        return {**base, **key, "status": "binary"}
+    if not is_job_script(c.path, data):
+        return {**base, **key, "status": "not-a-job-script"}
+    result = migrate(source, opts.profile, opts.rules)
+    record = {**base, **key, **file_dict(result, c.path)}
+    if not result.changed:
+        record["status"] = "unchanged"
+    elif not opts.write:
+        record["status"] = "would-change"
+    else:
+        record["status"], detail = _write(c.path, data, result.output, st, opts)
+        if detail:
+            record["detail"] = detail
+    if opts.out_dir is not None:
+        copy = opts.out_dir / c.path.lstrip("/")
+        try:
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write(copy, result.output)
+        except OSError as exc:
+            record["detail"] = f"out-dir copy failed: {exc.strerror or exc}"
+    return record
+
+
+def _write(path: str, original: bytes, migrated: bytes, st: os.stat_result, opts: Options) -> tuple[str, str]:
+    """Replace the file if it is still what was read; backup first."""
+    try:
+        now = os.lstat(path)
+        if stat.S_ISLNK(now.st_mode) or (now.st_ino, now.st_size, now.st_mtime_ns) != (
+            st.st_ino,
+            st.st_size,
+            st.st_mtime_ns,
+        ):
+            return "skipped-changed", "the file changed while it was being migrated; run again"
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+        with os.fdopen(fd, "rb") as fh:
+            if fh.read(len(original) + 1) != original:
+                return "skipped-changed", "the file changed while it was being migrated; run again"
+        backup: BackupStore | None = _W["backup"]
+        if backup is not None:
+            backup.save(path, original, migrated, st)
+        atomic_write(path, migrated, like=st)
+        if opts.keep_mtime:
+            os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    except OSError as exc:
+        return "write-failed", exc.strerror or str(exc)
+    return "written", ""
+
+
+# -- main side --------------------------------------------------------------------------
+@dataclass
+class RunResult:
+    records_file: Path | None
+    counts: dict[str, int]
+    seconds: float
+
+
+def _skip_record(s: Skipped, write: bool) -> dict[str, Any]:
+    status = s.reason.split(":", 1)[0]
+    record: dict[str, Any] = {"path": s.path, "status": status}
+    if ":" in s.reason:
+        record["detail"] = s.reason.split(":", 1)[1].strip()
+    if status == "stale-temp" and write and _TEMP.match(os.path.basename(s.path)):
+        try:
+            os.unlink(s.path)  # a temporary file of ours left by a killed run
+            record["status"] = "stale-temp-removed"
+        except OSError as exc:
+            record["detail"] = exc.strerror or str(exc)
+    return record
+
+
+def _done_paths(records: Path) -> set[str]:
+    """Paths a previous (interrupted) run already recorded; a torn last line is cut off."""
+    done: set[str] = set()
+    if not records.exists():
+        return done
+    with open(records, "rb+") as fh:
+        good = 0
+        for line in fh:
+            if not line.endswith(b"\n"):
+                break
+            try:
+                done.add(json.loads(line)["path"])
+            except (ValueError, KeyError):
+                break
+            good += len(line)
+        fh.truncate(good)
+    return done
+
+
+def run(
+    opts: Options,
+    progress: Callable[[int], None] | None = None,
+    on_record: Callable[[dict[str, Any]], None] | None = None,
+) -> RunResult:
+    """Walk, migrate, write; records go to ``files.jsonl`` (with a report dir) and to
+    ``on_record``."""
+    t0 = time.monotonic()
+    records_file = None
+    out = None
+    done: set[str] = set()
+    if opts.report_dir is not None:
+        opts.report_dir.mkdir(parents=True, exist_ok=True)
+        records_file = opts.report_dir / "files.jsonl"
+        state = opts.report_dir / "run.json"
+        if opts.resume and state.exists():
+            opts.run_id = json.loads(state.read_text())["run_id"]
+            done = _done_paths(records_file)
+        else:
+            state.write_text(
+                json.dumps(
+                    {
+                        "run_id": opts.run_id,
+                        "roots": opts.roots,
+                        "write": opts.write,
+                        "shard": opts.shard,
+                        "tool": __version__,
+                    }
+                )
+                + "\n"
+            )
+            records_file.unlink(missing_ok=True)
+        out = open(records_file, "a", encoding="utf-8")
+    if opts.write and opts.backup_dir is not None:
+        BackupStore(opts.backup_dir, opts.run_id)  # create it before any worker writes
+    cache = Cache(opts.cache_path, opts.cache_key) if opts.cache_path else None
+    counts: dict[str, int] = {}
+
+    def emit(record: dict[str, Any]) -> None:
+        stat_key = record.pop("_stat", None)
+        counts[record["status"]] = counts.get(record["status"], 0) + 1
+        if out is not None:
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+            out.flush()
+        if on_record is not None:
+            on_record(record)
+        if cache is not None and stat_key and record["status"] in NO_WRITE_NEEDED | {"would-change"}:
+            rec = {k: v for k, v in record.items() if k != "cached"}
+            size, mtime_ns, ino = stat_key
+            cache.put(record["path"], size, mtime_ns, ino, rec)
+        if progress is not None:
+            progress(1)
+
+    def tasks() -> Iterator[Candidate]:
+        for item in walk(opts.roots, opts.max_size):
+            if isinstance(item, Skipped):
+                if in_shard(item.path, opts.shard) and item.path not in done:
+                    pending.append(_skip_record(item, opts.write))
+                continue
+            if item.path in done or not in_shard(item.path, opts.shard):
+                continue
+            yield item
+
+    pending: deque[dict[str, Any]] = deque()  # skipped paths, queued by the walk
+    try:
+        for record in _map(opts, tasks()):
+            while pending:
+                emit(pending.popleft())
+            emit(record)
+        while pending:
+            emit(pending.popleft())
+    finally:
+        if out is not None:
+            out.flush()
+            os.fsync(out.fileno())
+            out.close()
+        if cache is not None:
+            cache.close()
+    return RunResult(records_file, counts, time.monotonic() - t0)
+
+
+def _map(opts: Options, tasks: Iterable[Candidate]) -> Iterator[dict[str, Any]]:
+    if opts.jobs <= 1:
+        _init_worker(opts)
+        for c in tasks:
+            yield process(c)
+        return
+    ctx = multiprocessing.get_context("fork")
+    with ctx.Pool(opts.jobs, initializer=_init_worker, initargs=(opts,)) as pool:
+        yield from pool.imap_unordered(process, tasks, chunksize=8)

@@ -1,0 +1,242 @@
+"""Bulk reports: per file and per user, as JSON (machines), Markdown and one HTML page.
+
+Records stream in one at a time (``files.jsonl``); the :class:`Aggregate` keeps only
+counters and a bounded list of blocking files per user, so memory stays flat however many
+files there are.  ``merge-reports`` feeds several shards' ``files.jsonl`` through the same
+aggregate.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .report import REPORT_VERSION
+
+BLOCKING_PER_USER = 50
+
+
+@dataclass
+class UserStats:
+    files: int = 0
+    changed: int = 0
+    errors: int = 0  # unfixed error findings
+    warnings: int = 0
+    blocked_files: int = 0
+    blocking: list[tuple[str, list[str]]] = field(default_factory=list)  # (path, codes), bounded
+
+    @property
+    def ready(self) -> bool:
+        return self.blocked_files == 0
+
+
+@dataclass
+class Aggregate:
+    statuses: Counter[str] = field(default_factory=Counter)
+    rules: Counter[str] = field(default_factory=Counter)
+    rules_fixed: Counter[str] = field(default_factory=Counter)
+    severities: Counter[str] = field(default_factory=Counter)
+    rule_names: dict[str, str] = field(default_factory=dict)
+    users: dict[str, UserStats] = field(default_factory=lambda: defaultdict(UserStats))
+    job_scripts: int = 0
+
+    def add(self, record: dict[str, Any]) -> None:
+        self.statuses[record["status"]] += 1
+        if "findings" not in record:
+            return
+        self.job_scripts += 1
+        user = self.users[record.get("user") or "?"]
+        user.files += 1
+        user.changed += bool(record["changed"])
+        codes = []
+        for f in record["findings"]:
+            self.rules[f["code"]] += 1
+            self.rule_names[f["code"]] = f["rule"]
+            self.severities[f["severity"]] += 1
+            if f["fixed"]:
+                self.rules_fixed[f["code"]] += 1
+            elif f["severity"] == "error":
+                user.errors += 1
+                codes.append(f["code"])
+            if f["severity"] == "warning":
+                user.warnings += 1
+        if codes:
+            user.blocked_files += 1
+            if len(user.blocking) < BLOCKING_PER_USER:
+                user.blocking.append((record["path"], sorted(set(codes))))
+
+    def summary(self) -> dict[str, Any]:
+        users = {
+            name: {
+                "files": u.files,
+                "changed": u.changed,
+                "errors": u.errors,
+                "warnings": u.warnings,
+                "blocked_files": u.blocked_files,
+                "ready": u.ready,
+                "blocking": [{"path": p, "codes": c} for p, c in u.blocking],
+            }
+            for name, u in sorted(self.users.items())
+        }
+        return {
+            "version": REPORT_VERSION,
+            "tool": f"sbatch-migrate {__version__}",
+            "files_seen": sum(self.statuses.values()),
+            "job_scripts": self.job_scripts,
+            "statuses": dict(sorted(self.statuses.items())),
+            "findings": {s: self.severities.get(s, 0) for s in ("error", "warning", "info")},
+            "rules": {
+                code: {"rule": self.rule_names[code], "count": n, "fixed": self.rules_fixed.get(code, 0)}
+                for code, n in sorted(self.rules.items())
+            },
+            "users": users,
+            "users_ready": sum(1 for u in self.users.values() if u.ready),
+            "users_total": len(self.users),
+        }
+
+
+def read_records(paths: Iterable[Path]) -> Iterator[dict[str, Any]]:
+    for path in paths:
+        with open(path, encoding="utf-8") as fh:
+            for line in fh:
+                if line.strip():
+                    yield json.loads(line)
+
+
+def write_reports(report_dir: Path, records_files: list[Path]) -> dict[str, Any]:
+    """From streamed records: report.json (the report contract), summary.json, report.md,
+    report.html.  Returns the summary."""
+    agg = Aggregate()
+    with open(report_dir / "report.json", "w", encoding="utf-8") as out:
+        out.write(f'{{"version": {REPORT_VERSION}, "files": [\n')
+        first = True
+        for record in read_records(records_files):
+            agg.add(record)
+            if "findings" not in record:
+                continue
+            entry = {
+                "path": record["path"],
+                "changed": record["changed"],
+                "findings": record["findings"],
+                "user": record.get("user"),
+                "status": record["status"],
+            }
+            out.write(("" if first else ",\n") + json.dumps(entry, ensure_ascii=False))
+            first = False
+        summary = agg.summary()
+        out.write('\n], "summary": ' + json.dumps(summary, ensure_ascii=False) + "}\n")
+    (report_dir / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
+    (report_dir / "report.md").write_text(markdown(summary), encoding="utf-8")
+    (report_dir / "report.html").write_text(html_page(summary), encoding="utf-8")
+    return summary
+
+
+def markdown(s: dict[str, Any]) -> str:
+    f = s["findings"]
+    st = s["statuses"]
+    lines = [
+        "# sbatch-migrate bulk report",
+        "",
+        f"- **{s['job_scripts']}** job scripts among {s['files_seen']} files looked at",
+        f"- **{st.get('written', 0) + st.get('would-change', 0)}** "
+        f"{'rewritten' if st.get('written') else 'would change'}, {st.get('unchanged', 0)} need no change",
+        f"- **{s['users_ready']} of {s['users_total']}** users ready (no error left to fix by hand)",
+        f"- findings: {f['error']} errors, {f['warning']} warnings, {f['info']} info",
+        "",
+    ]
+    skipped = {k: v for k, v in st.items() if k not in ("written", "would-change", "unchanged")}
+    if skipped:
+        lines += ["Files not migrated: " + ", ".join(f"{k} {v}" for k, v in skipped.items()), ""]
+    blocked = [(name, u) for name, u in s["users"].items() if not u["ready"]]
+    lines += ["## Needs a human", ""]
+    if not blocked:
+        lines += ["Nothing: every error was fixed automatically.", ""]
+    for name, u in blocked:
+        lines.append(f"### {name}: {u['blocked_files']} file(s) with errors")
+        lines.append("")
+        for item in u["blocking"]:
+            lines.append(f"- `{item['path']}`: {', '.join(item['codes'])}")
+        more = u["blocked_files"] - len(u["blocking"])
+        if more > 0:
+            lines.append(f"- … and {more} more (see report.json)")
+        lines.append("")
+    lines += ["## Findings by rule", "", "| code | rule | findings | fixed |", "|---|---|---:|---:|"]
+    for code, r in s["rules"].items():
+        lines.append(f"| {code} | {r['rule']} | {r['count']} | {r['fixed']} |")
+    lines += [
+        "",
+        "## Users",
+        "",
+        "| user | job scripts | changed | errors | warnings | ready |",
+        "|---|---:|---:|---:|---:|---|",
+    ]
+    for name, u in s["users"].items():
+        lines.append(
+            f"| {name} | {u['files']} | {u['changed']} | {u['errors']} | {u['warnings']} | "
+            f"{'yes' if u['ready'] else 'no'} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+_PAGE = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>sbatch-migrate bulk report</title>
+<style>
+body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222}
+h1{font-size:1.5em}.totals span{display:inline-block;margin-right:2em}
+table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}
+td.n{text-align:right}.no{color:#b00020;font-weight:bold}.yes{color:#1b5e20}
+svg text{font-size:12px}
+</style></head><body>
+<h1>sbatch-migrate bulk report</h1>
+<p class="totals" id="totals"></p>
+<h2>Findings by rule</h2>
+<svg id="chart" role="img" aria-label="findings by rule"></svg>
+<h2>Users</h2>
+<table id="users"><thead><tr><th>user</th><th>job scripts</th><th>changed</th><th>errors</th>
+<th>warnings</th><th>ready</th></tr></thead><tbody></tbody></table>
+<script id="data" type="application/json">__DATA__</script>
+<script>
+const s = JSON.parse(document.getElementById("data").textContent);
+const t = document.getElementById("totals");
+[["job scripts", s.job_scripts], ["files looked at", s.files_seen],
+ ["users ready", s.users_ready + " of " + s.users_total],
+ ["errors", s.findings.error], ["warnings", s.findings.warning]].forEach(([k, v]) => {
+  const e = document.createElement("span"); e.textContent = k + ": " + v; t.appendChild(e); });
+const rules = Object.entries(s.rules).sort((a, b) => b[1].count - a[1].count);
+const max = Math.max(1, ...rules.map(r => r[1].count));
+const svg = document.getElementById("chart"), NS = "http://www.w3.org/2000/svg", bh = 22;
+svg.setAttribute("width", 760); svg.setAttribute("height", rules.length * bh + 10);
+rules.forEach(([code, r], i) => {
+  const y = i * bh + 5, w = Math.max(1, 420 * r.count / max);
+  const label = document.createElementNS(NS, "text");
+  label.setAttribute("x", 0); label.setAttribute("y", y + 15); label.textContent = code + " " + r.rule;
+  const bar = document.createElementNS(NS, "rect");
+  bar.setAttribute("x", 250); bar.setAttribute("y", y); bar.setAttribute("width", w);
+  bar.setAttribute("height", bh - 6); bar.setAttribute("fill", "#3f6fb5");
+  bar.setAttribute("class", "bar"); bar.setAttribute("data-code", code);
+  const n = document.createElementNS(NS, "text");
+  n.setAttribute("x", 255 + w); n.setAttribute("y", y + 15); n.textContent = r.count;
+  svg.append(label, bar, n);
+});
+const body = document.querySelector("#users tbody");
+Object.entries(s.users).forEach(([name, u]) => {
+  const tr = document.createElement("tr"); tr.setAttribute("data-user", name);
+  [name, u.files, u.changed, u.errors, u.warnings].forEach((v, i) => {
+    const td = document.createElement("td"); td.textContent = v; if (i) td.className = "n"; tr.appendChild(td); });
+  const td = document.createElement("td"); td.textContent = u.ready ? "yes" : "no";
+  td.className = u.ready ? "yes" : "no"; tr.appendChild(td); body.appendChild(tr);
+});
+</script>
+</body></html>
+"""
+
+
+def html_page(summary: dict[str, Any]) -> str:
+    """One self-contained page: the summary is embedded as JSON and drawn by inline script."""
+    data = json.dumps(summary, ensure_ascii=False).replace("</", "<\\/")  # cannot close the <script>
+    return _PAGE.replace("__DATA__", data)
