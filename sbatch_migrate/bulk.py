@@ -83,21 +83,30 @@ def _init_worker(opts: Options) -> None:
     _W["cache"] = Cache(opts.cache_path, opts.cache_key) if opts.cache_path else None
 
 
-def _user(uid: int) -> str:
-    users: dict[int, str] = _W["users"]
+_HOME = re.compile(r"/(?:home|work|home2|work1|project)/(?:users/)?([A-Za-z0-9_.-]+)/")
+
+
+def _user(uid: int, path: str) -> str:
+    """The file's owner; when the account is unknown on this host (no NSS/LDAP on the
+    admin node), the user folder it lives in (/home/NAME/, /work/NAME/), else the uid."""
+    users: dict[int, str | None] = _W["users"]
     if uid not in users:
         try:
             users[uid] = pwd.getpwuid(uid).pw_name
         except KeyError:
-            users[uid] = str(uid)
-    return users[uid]
+            users[uid] = None
+    name = users[uid]
+    if name is not None:
+        return name
+    m = _HOME.search(path)
+    return m.group(1) if m else str(uid)
 
 
 def process(c: Candidate) -> dict[str, Any]:
     """Everything done to one file; returns its record (never raises for bad input)."""
     opts: Options = _W["opts"]
     cache: Cache | None = _W["cache"]
-    base = {"path": c.path, "user": _user(c.uid)}
+    base = {"path": c.path, "user": _user(c.uid, c.path)}
     if cache is not None:
         hit = cache.get(c.path, c.size, c.mtime_ns, c.ino)
         if hit is not None and (not opts.write or hit["status"] in NO_WRITE_NEEDED) and opts.out_dir is None:

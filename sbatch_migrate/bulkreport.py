@@ -8,6 +8,7 @@ aggregate.
 
 from __future__ import annotations
 
+import bisect
 import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
@@ -67,8 +68,10 @@ class Aggregate:
                 user.warnings += 1
         if codes:
             user.blocked_files += 1
-            if len(user.blocking) < BLOCKING_PER_USER:
-                user.blocking.append((record["path"], sorted(set(codes))))
+            # keep the first paths in sorted order: the same report whatever order records came in
+            bisect.insort(user.blocking, (record["path"], sorted(set(codes))))
+            if len(user.blocking) > BLOCKING_PER_USER:
+                user.blocking.pop()
 
     def summary(self) -> dict[str, Any]:
         users = {
@@ -95,6 +98,7 @@ class Aggregate:
                 for code, n in sorted(self.rules.items())
             },
             "users": users,
+            "errors_remaining": sum(u.errors for u in self.users.values()),
             "users_ready": sum(1 for u in self.users.values() if u.ready),
             "users_total": len(self.users),
         }
@@ -146,7 +150,8 @@ def markdown(s: dict[str, Any]) -> str:
         f"- **{st.get('written', 0) + st.get('would-change', 0)}** "
         f"{'rewritten' if st.get('written') else 'would change'}, {st.get('unchanged', 0)} need no change",
         f"- **{s['users_ready']} of {s['users_total']}** users ready (no error left to fix by hand)",
-        f"- findings: {f['error']} errors, {f['warning']} warnings, {f['info']} info",
+        f"- **{s['errors_remaining']}** errors to fix by hand; findings in all: {f['error']} errors "
+        f"(the rest fixed), {f['warning']} warnings, {f['info']} info",
         "",
     ]
     skipped = {k: v for k, v in st.items() if k not in ("written", "would-change", "unchanged")}
@@ -205,7 +210,8 @@ const s = JSON.parse(document.getElementById("data").textContent);
 const t = document.getElementById("totals");
 [["job scripts", s.job_scripts], ["files looked at", s.files_seen],
  ["users ready", s.users_ready + " of " + s.users_total],
- ["errors", s.findings.error], ["warnings", s.findings.warning]].forEach(([k, v]) => {
+ ["errors to fix by hand", s.errors_remaining], ["errors found", s.findings.error],
+ ["warnings", s.findings.warning]].forEach(([k, v]) => {
   const e = document.createElement("span"); e.textContent = k + ": " + v; t.appendChild(e); });
 const rules = Object.entries(s.rules).sort((a, b) => b[1].count - a[1].count);
 const max = Math.max(1, ...rules.map(r => r[1].count));

@@ -16,6 +16,8 @@ if [ "${SBATCH_MIGRATE_NO_INSTALL:-0}" != 1 ]; then
     # a real local Slurm cluster (tests/slurm_cluster.py): Debian's Slurm 22.05 and munge
     command -v slurmctld >/dev/null || need+=(slurm-wlm)
     command -v munged >/dev/null || need+=(munge)
+    # the bulk HTML report is checked in a real headless browser
+    command -v chromium >/dev/null || need+=(chromium)
     if [ ${#need[@]} -gt 0 ]; then
       apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}"
     fi

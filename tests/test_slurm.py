@@ -287,3 +287,28 @@ def test_validate_without_sbatch_or_controller(cluster: LocalCluster, tmp_path: 
     )
     assert p.returncode == 2
     assert "no Slurm controller answered" in p.stderr
+
+
+# -- bulk migration as a Slurm job array ----------------------------------------------------
+def test_emitted_array_job_runs_the_shards_and_merges(cluster: LocalCluster, tmp_path: Path) -> None:
+    from bench.gen_homes import generate
+
+    root = tmp_path / "site"
+    generate(root, users=5, files=150, seed=9)
+    report = tmp_path / "reports"
+    p = _cli(cluster, "bulk", str(root), "--no-cache", "--emit-array-job", "3", "--report-dir", str(report))
+    assert p.returncode == 0, p.stderr
+    script = tmp_path / "migrate.sbatch"
+    script.write_text(p.stdout)
+    env = {"PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}", "CI": "true"}
+    sub = cluster.sbatch("--wait", str(script), cwd=tmp_path, env=env, timeout=300)
+    logs = "".join(f.read_text() for f in (report / "logs").glob("*.out")) if (report / "logs").exists() else ""
+    assert sub.returncode == 0, sub.stderr + logs
+    shards = sorted(report.glob("shard-*/files.jsonl"))
+    assert [s.parent.name for s in shards] == ["shard-0", "shard-1", "shard-2"]
+    p = _cli(cluster, "merge-reports", str(report))
+    assert p.returncode == 0, p.stderr
+    merged = json.loads((report / "summary.json").read_text())
+    p = _cli(cluster, "bulk", str(root), "--no-cache", "-q", "--report-dir", str(tmp_path / "whole"))
+    whole = json.loads((tmp_path / "whole" / "summary.json").read_text())
+    assert merged["files_seen"] == whole["files_seen"] and merged["rules"] == whole["rules"]

@@ -1,0 +1,339 @@
+"""Bulk migration: discovery, dry run, writing with backups and restore, interruption and
+resume (SIGKILL at random points), shards, cache, reports."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import random
+import signal
+import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from bench.gen_homes import generate
+from sbatch_migrate.bulk import in_shard
+from sbatch_migrate.engine import migrate
+from sbatch_migrate.profile import load
+from sbatch_migrate.source import Source
+
+from .conftest import ROOT
+
+ROOT_USER = os.geteuid() == 0
+
+
+def cli(
+    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None, preexec=None
+) -> subprocess.CompletedProcess[str]:  # type: ignore[no-untyped-def]
+    e = dict(os.environ, CI="true")
+    e.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "sbatch_migrate", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+        cwd=cwd,
+        env=e,
+        preexec_fn=preexec,
+    )
+
+
+def snapshot(root: Path) -> dict[str, tuple[str, int, int, int]]:
+    """Every regular file and symlink: content hash, mode, owner, group."""
+    out = {}
+    for dirpath, dirnames, names in os.walk(root):
+        for name in names + [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]:
+            p = os.path.join(dirpath, name)
+            st = os.lstat(p)
+            if stat.S_ISLNK(st.st_mode):
+                out[p] = ("link:" + os.readlink(p), st.st_mode, st.st_uid, st.st_gid)
+            else:
+                out[p] = (hashlib.sha256(Path(p).read_bytes()).hexdigest(), st.st_mode, st.st_uid, st.st_gid)
+    return out
+
+
+def expected_output(path: Path) -> bytes:
+    return migrate(Source.from_bytes(path.read_bytes(), str(path)), load()).output
+
+
+@pytest.fixture
+def homes(tmp_path: Path) -> tuple[Path, list[Path]]:
+    root = tmp_path / "site"
+    jobs = generate(root, users=6, files=120, seed=7, owners=ROOT_USER)
+    return root, jobs
+
+
+def test_dry_run_writes_nothing_and_reports(homes: tuple[Path, list[Path]], tmp_path: Path) -> None:
+    root, jobs = homes
+    before = snapshot(root)
+    p = cli("bulk", str(root), "--jobs", "2", "--report-dir", str(tmp_path / "r"), "--no-cache")
+    assert p.returncode == 0, p.stderr
+    assert snapshot(root) == before
+    summary = json.loads((tmp_path / "r" / "summary.json").read_text())
+    # every generated job script is found, plus the python batch scripts and the .bashrc-free rest
+    paths = {json.loads(line)["path"] for line in (tmp_path / "r" / "files.jsonl").read_text().splitlines()}
+    assert {str(j) for j in jobs} <= paths
+    statuses = summary["statuses"]
+    assert statuses["symlink"] == 6 and statuses["binary"] > 0 and statuses["vcs-or-cache"] == 6
+    assert not any(".git/" in p for p in paths)
+    if ROOT_USER:
+        assert set(summary["users"]) == {f"u{1000001 + i}" for i in range(6)}
+    report = json.loads((tmp_path / "r" / "report.json").read_text())
+    assert report["version"] == 1 and report["summary"]["job_scripts"] == summary["job_scripts"]
+    md = (tmp_path / "r" / "report.md").read_text()
+    assert md.startswith("# sbatch-migrate bulk report") and "## Needs a human" in md
+
+
+def test_write_backup_restore_and_second_run(homes: tuple[Path, list[Path]], tmp_path: Path) -> None:
+    root, jobs = homes
+    expected = {j: expected_output(j) for j in jobs}
+    modes = {j: os.lstat(j) for j in jobs}
+    os.chmod(jobs[0], 0o751)
+    modes[jobs[0]] = os.lstat(jobs[0])
+    before = snapshot(root)
+    backups = tmp_path / "backups"
+    p = cli(
+        "bulk", str(root), "--write", "--backup-dir", str(backups), "--report-dir", str(tmp_path / "r"), "--no-cache"
+    )
+    assert p.returncode == 0, p.stderr
+    for j in jobs:
+        assert j.read_bytes() == expected[j]
+        st = os.lstat(j)
+        assert (st.st_mode, st.st_uid, st.st_gid) == (modes[j].st_mode, modes[j].st_uid, modes[j].st_gid)
+    assert not list(root.rglob("*.sbatch-migrate"))
+    # the symlink target was never touched, and is still a symlink
+    assert all(os.path.islink(p) for p in root.rglob("shared-job.sh"))
+    # a second run changes nothing
+    after = snapshot(root)
+    p = cli(
+        "bulk",
+        str(root),
+        "--write",
+        "--backup-dir",
+        str(tmp_path / "b2"),
+        "--report-dir",
+        str(tmp_path / "r2"),
+        "--no-cache",
+    )
+    assert p.returncode == 0 and snapshot(root) == after
+    assert json.loads((tmp_path / "r2" / "summary.json").read_text())["statuses"].get("written", 0) == 0
+    # restore puts every original back, with mode and owner
+    p = cli("restore", str(backups))
+    assert p.returncode == 0, p.stderr
+    assert snapshot(root) == before
+
+
+def test_restore_leaves_files_changed_after_the_migration(homes: tuple[Path, list[Path]], tmp_path: Path) -> None:
+    root, jobs = homes
+    cli("bulk", str(root), "--write", "--backup-dir", str(tmp_path / "b"), "--report-dir", str(tmp_path / "r"))
+    edited = jobs[0]
+    edited.write_bytes(edited.read_bytes() + b"# edited by the user\n")
+    p = cli("restore", str(tmp_path / "b"))
+    assert f"{edited}: changed-since" in p.stderr
+    assert edited.read_bytes().endswith(b"# edited by the user\n")
+
+
+def test_file_changed_while_migrating_is_skipped(tmp_path: Path) -> None:
+    from sbatch_migrate import bulk
+
+    job = tmp_path / "job.sh"
+    job.write_bytes((ROOT / "examples" / "hello_twcc.sh").read_bytes())
+    st = os.stat(job)
+    original = job.read_bytes()
+    job.write_bytes(original + b"echo edited\n")  # the user saves while the tool works
+    opts = bulk.Options(roots=[str(tmp_path)], profile=load(), rules=[], write=True)
+    bulk._init_worker(opts)
+    status, _ = bulk._write(str(job), original, b"migrated", st, opts)
+    assert status == "skipped-changed"
+    assert job.read_bytes() == original + b"echo edited\n"
+
+
+@pytest.mark.skipif(not ROOT_USER, reason="needs root to drop to an unprivileged user")
+def test_unreadable_files_and_folders_are_reported_not_fatal() -> None:
+    import shutil
+    import tempfile
+
+    tmp = Path(tempfile.mkdtemp(prefix="sbatch-migrate-perm-"))  # pytest's own tmp is private to root
+    try:
+        _unreadable(tmp)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _unreadable(tmp_path: Path) -> None:
+    from sbatch_migrate import bulk
+
+    root = tmp_path / "site"
+    (root / "a").mkdir(parents=True)
+    (root / "locked").mkdir()
+    (root / "a" / "job.sh").write_text("#!/bin/bash\n#SBATCH -p gtest\n")
+    (root / "a" / "secret.sh").write_text("#!/bin/bash\n#SBATCH -p gtest\n")
+    os.chmod(root / "a" / "secret.sh", 0o000)
+    os.chmod(root / "locked", 0o000)
+    for p in (tmp_path, root, root / "a"):
+        os.chmod(p, 0o755)
+    from sbatch_migrate.checks import RULES
+
+    opts = bulk.Options(roots=[str(root)], profile=load(), rules=list(RULES), jobs=1)
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # child: an unprivileged effective user, as an admin without root would run it
+        try:
+            os.setegid(65534)
+            os.seteuid(65534)
+            records: list[dict[str, object]] = []
+            bulk.run(opts, on_record=records.append)
+            os.write(write_fd, json.dumps(records).encode())
+        except BaseException as exc:  # report it to the parent
+            os.write(write_fd, json.dumps([{"path": "error", "status": repr(exc)}]).encode())
+        finally:
+            os._exit(0)
+    os.close(write_fd)
+    with os.fdopen(read_fd) as fh:
+        records = json.loads(fh.read() or "[]")
+    os.waitpid(pid, 0)
+    by_path = {r["path"]: r for r in records}
+    assert records, "the unprivileged run produced no records"
+    assert by_path[str(root / "locked")]["status"] == "unreadable"
+    assert by_path[str(root / "a" / "secret.sh")]["status"] == "unreadable"
+    assert "Permission denied" in by_path[str(root / "a" / "secret.sh")]["detail"]
+    assert by_path[str(root / "a" / "job.sh")]["status"] == "would-change"
+
+
+def test_sigkill_at_random_points_then_resume(tmp_path: Path) -> None:
+    """Kill writing runs at random moments; every file is always either its original or
+    its complete migration (never lost, truncated or half-written), and --resume finishes."""
+    root = tmp_path / "site"
+    jobs = generate(root, users=8, files=600, seed=3)
+    originals = {j: j.read_bytes() for j in jobs}
+    expected = {j: expected_output(j) for j in jobs}
+    rng = random.Random(11)
+    report = tmp_path / "r"
+    args = [
+        "bulk",
+        str(root),
+        "--write",
+        "--backup-dir",
+        str(tmp_path / "b"),
+        "--report-dir",
+        str(report),
+        "--jobs",
+        "2",
+        "--no-cache",
+    ]
+    env = dict(os.environ, CI="true")
+    kills = 0
+    for attempt in range(6):
+        extra = ["--resume"] if attempt else []
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "sbatch_migrate", *args, *extra],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        time.sleep(rng.uniform(0.15, 0.9))
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)  # the workers die too
+            kills += 1
+        proc.wait()
+        for j in jobs:
+            data = j.read_bytes()
+            assert data in (originals[j], expected[j]), f"{j} is neither original nor migrated"
+    assert kills >= 1
+    p = cli(*args, "--resume")
+    assert p.returncode == 0, p.stderr
+    for j in jobs:
+        assert j.read_bytes() == expected[j]
+    assert not [p for p in root.rglob("*") if p.name.endswith(".sbatch-migrate")]
+    lines = (report / "files.jsonl").read_text().splitlines()
+    paths = [json.loads(line)["path"] for line in lines]
+    assert len(paths) == len(set(paths)), "a file was recorded twice"
+    # every rewritten file has its backup: restore brings all originals back
+    p = cli("restore", str(tmp_path / "b"))
+    assert p.returncode == 0, p.stderr
+    for j in jobs:
+        assert j.read_bytes() == originals[j]
+
+
+def test_shards_split_every_file_exactly_once(homes: tuple[Path, list[Path]], tmp_path: Path) -> None:
+    root, _ = homes
+    n = 4
+    for k in range(n):
+        p = cli(
+            "bulk",
+            str(root),
+            "--shard",
+            f"{k}/{n}",
+            "--report-dir",
+            str(tmp_path / "r" / f"shard-{k}"),
+            "--no-cache",
+            "-q",
+        )
+        assert p.returncode == 0, p.stderr
+    seen: list[str] = []
+    for k in range(n):
+        for line in (tmp_path / "r" / f"shard-{k}" / "files.jsonl").read_text().splitlines():
+            path = json.loads(line)["path"]
+            assert in_shard(path, (k, n))
+            seen.append(path)
+    assert len(seen) == len(set(seen))
+    whole = cli("bulk", str(root), "--report-dir", str(tmp_path / "whole"), "--no-cache", "-q")
+    assert whole.returncode == 0
+    all_paths = {json.loads(x)["path"] for x in (tmp_path / "whole" / "files.jsonl").read_text().splitlines()}
+    assert set(seen) == all_paths
+    p = cli("merge-reports", str(tmp_path / "r"))
+    assert p.returncode == 0, p.stderr
+    merged = json.loads((tmp_path / "r" / "summary.json").read_text())
+    single = json.loads((tmp_path / "whole" / "summary.json").read_text())
+    assert merged["job_scripts"] == single["job_scripts"] and merged["rules"] == single["rules"]
+    assert merged["users"] == single["users"] or merged["statuses"] == single["statuses"]
+
+
+@pytest.mark.parametrize("bad", ["3", "4/4", "-1/2", "a/b"])
+def test_bad_shard_is_a_usage_error(bad: str, tmp_path: Path) -> None:
+    p = cli("bulk", str(tmp_path), "--shard", bad)
+    assert p.returncode == 2 and "K/N" in p.stderr
+
+
+def test_cache_makes_the_rerun_skip_unchanged_files(homes: tuple[Path, list[Path]], tmp_path: Path) -> None:
+    root, jobs = homes
+    cache = tmp_path / "cache"
+    first = cli("bulk", str(root), "--report-dir", str(tmp_path / "r1"), "--cache-dir", str(cache), "-q")
+    assert first.returncode == 0
+    os.utime(jobs[0], ns=(time.time_ns(), time.time_ns()))
+    second = cli("bulk", str(root), "--report-dir", str(tmp_path / "r2"), "--cache-dir", str(cache), "-q")
+    assert second.returncode == 0
+    records = [json.loads(x) for x in (tmp_path / "r2" / "files.jsonl").read_text().splitlines()]
+    cached = {r["path"] for r in records if r.get("cached")}
+    scripts = {r["path"] for r in records if "findings" in r}
+    assert str(jobs[0]) not in cached and str(jobs[0]) in scripts
+    assert len(cached) >= len(scripts) - 1
+    s1 = json.loads((tmp_path / "r1" / "summary.json").read_text())
+    s2 = json.loads((tmp_path / "r2" / "summary.json").read_text())
+    assert s1["rules"] == s2["rules"] and s1["users"] == s2["users"]
+
+
+def test_out_dir_mirror(homes: tuple[Path, list[Path]], tmp_path: Path) -> None:
+    root, jobs = homes
+    before = snapshot(root)
+    p = cli("bulk", str(root), "--out-dir", str(tmp_path / "m"), "--no-cache", "-q")
+    assert p.returncode == 0
+    assert snapshot(root) == before
+    for j in jobs:
+        assert (tmp_path / "m" / str(j).lstrip("/")).read_bytes() == expected_output(j)
+
+
+def test_emit_array_job(tmp_path: Path) -> None:
+    p = cli("bulk", "/home", "--write", "--emit-array-job", "8", "--report-dir", str(tmp_path / "r"))
+    assert p.returncode == 0
+    script = p.stdout
+    assert script.startswith("#!/bin/bash\n") and "#SBATCH --array=0-7" in script
+    assert '--shard "${SLURM_ARRAY_TASK_ID}/8"' in script and "--write" in script and "/home" in script
+    assert subprocess.run(["bash", "-n"], input=script, text=True, check=False).returncode == 0
