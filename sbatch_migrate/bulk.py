@@ -19,8 +19,7 @@ import re
 import stat
 import time
 import uuid
-from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -80,7 +79,6 @@ def _init_worker(opts: Options) -> None:
     _W["opts"] = opts
     _W["users"] = {}
     _W["backup"] = BackupStore(opts.backup_dir, opts.run_id) if opts.write and opts.backup_dir else None
-    _W["cache"] = Cache(opts.cache_path, opts.cache_key) if opts.cache_path else None
 
 
 _HOME = re.compile(r"/(?:home|work|home2|work1|project)/(?:users/)?([A-Za-z0-9_.-]+)/")
@@ -103,14 +101,16 @@ def _user(uid: int, path: str) -> str:
 
 
 def process(c: Candidate) -> dict[str, Any]:
-    """Everything done to one file; returns its record (never raises for bad input)."""
+    """Everything done to one file; returns its record (never raises)."""
+    try:
+        return _process(c)
+    except Exception as exc:  # a bug must cost one file, not the run: it is reported
+        return {"path": c.path, "status": "error", "detail": f"internal error: {type(exc).__name__}: {exc}"}
+
+
+def _process(c: Candidate) -> dict[str, Any]:
     opts: Options = _W["opts"]
-    cache: Cache | None = _W["cache"]
     base = {"path": c.path, "user": _user(c.uid, c.path)}
-    if cache is not None:
-        hit = cache.get(c.path, c.size, c.mtime_ns, c.ino)
-        if hit is not None and (not opts.write or hit["status"] in NO_WRITE_NEEDED) and opts.out_dir is None:
-            return {**hit, "cached": True}
     try:
         fd = os.open(c.path, os.O_RDONLY | os.O_NOFOLLOW)
         with os.fdopen(fd, "rb") as fh:
@@ -256,7 +256,6 @@ def run(
         counts[record["status"]] = counts.get(record["status"], 0) + 1
         if out is not None:
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
-            out.flush()
         if on_record is not None:
             on_record(record)
         if cache is not None and stat_key and record["status"] in NO_WRITE_NEEDED | {"would-change"}:
@@ -266,25 +265,48 @@ def run(
         if progress is not None:
             progress(1)
 
-    def tasks() -> Iterator[Candidate]:
+    def cached(c: Candidate) -> bool:
+        """Emit the cached record of an unchanged file as it was stored (no re-encoding)."""
+        if cache is None or opts.out_dir is not None:
+            return False
+        hit = cache.get(c.path, c.size, c.mtime_ns, c.ino)
+        if hit is None or (opts.write and hit[0] not in NO_WRITE_NEEDED):
+            return False
+        status, text = hit
+        line = '{"cached": true, ' + text[1:]
+        counts[status] = counts.get(status, 0) + 1
+        if out is not None:
+            out.write(line + "\n")
+        if on_record is not None:
+            on_record(json.loads(line))
+        if progress is not None:
+            progress(1)
+        return True
+
+    workers = _Workers(opts)
+    try:
+        batch: list[Candidate] = []
         for item in walk(opts.roots, opts.max_size):
-            if isinstance(item, Skipped):
-                if in_shard(item.path, opts.shard) and item.path not in done:
-                    pending.append(_skip_record(item, opts.write))
-                continue
             if item.path in done or not in_shard(item.path, opts.shard):
                 continue
-            yield item
-
-    pending: deque[dict[str, Any]] = deque()  # skipped paths, queued by the walk
-    try:
-        for record in _map(opts, tasks()):
-            while pending:
-                emit(pending.popleft())
+            if isinstance(item, Skipped):
+                emit(_skip_record(item, opts.write))
+                continue
+            if cached(item):
+                continue
+            batch.append(item)
+            if len(batch) >= _BATCH:
+                for record in workers.submit(batch):
+                    emit(record)
+                batch = []
+                if out is not None:
+                    out.flush()  # the journal: a killed run loses at most one batch of records
+        for record in workers.submit(batch):
             emit(record)
-        while pending:
-            emit(pending.popleft())
+        for record in workers.submit([]):
+            emit(record)
     finally:
+        workers.close()
         if out is not None:
             out.flush()
             os.fsync(out.fileno())
@@ -294,12 +316,30 @@ def run(
     return RunResult(records_file, counts, time.monotonic() - t0)
 
 
-def _map(opts: Options, tasks: Iterable[Candidate]) -> Iterator[dict[str, Any]]:
-    if opts.jobs <= 1:
-        _init_worker(opts)
-        for c in tasks:
-            yield process(c)
-        return
-    ctx = multiprocessing.get_context("fork")
-    with ctx.Pool(opts.jobs, initializer=_init_worker, initargs=(opts,)) as pool:
-        yield from pool.imap_unordered(process, tasks, chunksize=8)
+_BATCH = 256
+
+
+class _Workers:
+    """Batches of files to worker processes; one batch in flight while the main process
+    walks on and prepares the next, so memory holds at most two batches."""
+
+    def __init__(self, opts: Options):
+        self.pool = None
+        if opts.jobs > 1:
+            self.pool = multiprocessing.get_context("fork").Pool(opts.jobs, _init_worker, (opts,))
+        else:
+            _init_worker(opts)
+        self.inflight: Any = None
+
+    def submit(self, batch: list[Candidate]) -> list[dict[str, Any]]:
+        """Start ``batch``; returns the records of the batch before it."""
+        if self.pool is None:
+            return [process(c) for c in batch]
+        done = self.inflight.get() if self.inflight is not None else []
+        self.inflight = self.pool.map_async(process, batch, chunksize=16) if batch else None
+        return list(done)
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.terminate()
+            self.pool.join()

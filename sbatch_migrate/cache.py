@@ -13,12 +13,13 @@ from pathlib import Path
 from typing import Any
 
 SCHEMA = """
-create table if not exists results (
+create table if not exists results_v2 (
   path text primary key,
   size integer not null,
   mtime_ns integer not null,
   ino integer not null,
   key text not null,
+  status text not null,
   record text not null
 )
 """
@@ -34,22 +35,25 @@ class Cache:
         self.key = key
         self.pending: list[tuple[Any, ...]] = []
 
-    def get(self, path: str, size: int, mtime_ns: int, ino: int) -> dict[str, Any] | None:
+    def get(self, path: str, size: int, mtime_ns: int, ino: int) -> tuple[str, str] | None:
+        """(status, record as JSON text) of an unchanged file, or None."""
         row = self.db.execute(
-            "select record from results where path = ? and size = ? and mtime_ns = ? and ino = ? and key = ?",
+            "select status, record from results_v2 where path = ? and size = ? and mtime_ns = ? and ino = ? "
+            "and key = ?",
             (path, size, mtime_ns, ino, self.key),
         ).fetchone()
-        return json.loads(row[0]) if row else None
+        return (row[0], row[1]) if row else None
 
     def put(self, path: str, size: int, mtime_ns: int, ino: int, record: dict[str, Any]) -> None:
-        self.pending.append((path, size, mtime_ns, ino, self.key, json.dumps(record, ensure_ascii=False)))
+        text = json.dumps(record, ensure_ascii=False)
+        self.pending.append((path, size, mtime_ns, ino, self.key, record["status"], text))
         if len(self.pending) >= 500:
             self.flush()
 
     def flush(self) -> None:
         if self.pending:
             with self.db:
-                self.db.executemany("insert or replace into results values (?, ?, ?, ?, ?, ?)", self.pending)
+                self.db.executemany("insert or replace into results_v2 values (?, ?, ?, ?, ?, ?, ?)", self.pending)
             self.pending.clear()
 
     def close(self) -> None:

@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Literal
@@ -132,8 +133,24 @@ def _is_command_line(text: bytes) -> bool:
     return bool(stripped) and not stripped.startswith(b"#")
 
 
+_PLAIN_WORD = re.compile(rb"[^ \t\r\f\v]+")
+_COLON_WORD = re.compile(rb"(?:^|[ \t\r\f\v]):")
+
+
 def tokenize(data: bytes, start: int, end: int, line: int) -> tuple[list[Token], Problem | None]:
     """Split one directive's argument text like sbatch's get_argument."""
+    text = data[start:end]
+    if b'"' not in text and b"'" not in text and b"\\" not in text and not _COLON_WORD.search(text):
+        # the common case: no quoting, escapes or ':'; '#' simply ends the line
+        cut = text.find(b"#")
+        if cut != -1:
+            end = start + cut
+        return [
+            Token(
+                m.start(), m.end(), m.group().decode("utf-8", "replace"), line, False, tuple(range(m.start(), m.end()))
+            )
+            for m in _PLAIN_WORD.finditer(data, start, end)
+        ], None
     tokens: list[Token] = []
     pos = start
     while True:
@@ -225,6 +242,8 @@ def scan(
     argv: list[tuple[Token, int]] = []
     component = 0
     for index, (ls, le) in enumerate(spans):
+        if not block_open and not data.startswith(b"#S", ls):
+            continue  # after the block only late directives matter
         lineno = first_line + index
         text = data[ls:le]
         magic = _magic(text)
@@ -264,7 +283,8 @@ def scan(
     late_uses, _ = _getopt(late_argv, "SBATCH", opts.table("sbatch"), in_block=False)
     uses.extend(late_uses)
     ignore_pbs = any(u.name == "ignore-pbs" for u in uses if u.in_block)
-    foreign = _scan_foreign(data, spans, first_line)
+    region = data[start:end]
+    foreign = _scan_foreign(data, spans, first_line) if b"#PBS" in region or b"#BSUB" in region else None
     if foreign and not ignore_pbs:
         flines, fuses, fproblems = foreign
         lines.extend(flines)

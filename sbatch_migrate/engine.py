@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 
 from . import removal, shell
 from .checks import RULES
@@ -55,14 +56,14 @@ def migrate(source: Source, profile: Profile, rules: list[type[Rule]] | None = N
     facts = collect(source)
     ctx = Context(facts, profile)
     findings: list[Finding] = []
-    for rule_cls in rules if rules is not None else RULES:
-        for finding in rule_cls().check(ctx):
-            if not facts.suppressed(finding.code, source.position(finding.start).line):
-                findings.append(finding)
+    for rule in _instances(tuple(rules) if rules is not None else RULES):
+        findings.extend(rule.check(ctx))
+    if facts.suppressions:
+        findings = [f for f in findings if not facts.suppressed(f.code, source.position(f.start).line)]
     findings.sort(key=lambda f: (f.start, f.code))
     edits = _apply(source, facts, findings)
     output = apply_edits(source, edits)
-    if output != source.data and not _still_parses(source, facts, output):
+    if output != source.data and not _directive_only(facts, edits) and not _still_parses(source, facts, output):
         for f in findings:
             f.fixed = False
         findings.append(
@@ -79,6 +80,12 @@ def migrate(source: Source, profile: Profile, rules: list[type[Rule]] | None = N
         output = source.data
         edits = []
     return Result(source, output, findings, facts, edits)
+
+
+@cache
+def _instances(rules: tuple[type[Rule], ...]) -> tuple[Rule, ...]:
+    """Rules hold no state: one instance of each serves every script."""
+    return tuple(r() for r in rules)
 
 
 def _error_spans(facts: ScriptFacts) -> list[tuple[int, int]]:
@@ -137,6 +144,12 @@ def _in_shell_region(f: Finding, facts: ScriptFacts) -> bool:
             if all(line.start <= e.start and e.end <= line.end for e in f.edits):
                 return False
     return True
+
+
+def _directive_only(facts: ScriptFacts, edits: list[Edit]) -> bool:
+    """Every edit stays inside a directive line: a bash comment, so the parse is the same."""
+    lines = [(d.start, d.end) for unit in facts.units for d in unit.directives.lines]
+    return all(any(s <= e.start and e.end <= t and "\n" not in e.replacement for s, t in lines) for e in edits)
 
 
 def _still_parses(source: Source, facts: ScriptFacts, output: bytes) -> bool:

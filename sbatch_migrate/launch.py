@@ -221,7 +221,21 @@ def slurm_call(argv: tuple[Arg, ...]) -> SlurmCall | None:
     return SlurmCall(program, tuple(found), argv[i:], tuple(problems))
 
 
+LAUNCHERS = frozenset({*SLURM_CLIENTS, *RUNTIMES, *_SIMPLE_WRAPPERS, "timeout", "env", *_MPI})
+
+
+def may_launch(cmd: Command) -> bool:
+    """False when the command's name alone rules out a Slurm client or a container launch
+    (a literal name that is none of them nor a wrapper): most commands of a script."""
+    name = cmd.name
+    if name is None or not name.is_literal or name.value is None:
+        return True
+    return name.value.rsplit("/", 1)[-1] in LAUNCHERS
+
+
 def container_call(cmd: Command) -> ContainerCall | None:
+    if not may_launch(cmd):
+        return None
     argv, mpi = strip_wrappers(cmd.argv)
     launcher = None
     call = slurm_call(argv)

@@ -153,10 +153,14 @@ class Command:
     name: Word | None
     args: tuple[Word, ...]
     env: tuple[Assignment, ...]
-    context: tuple[str, ...]  # ancestor node types, innermost first
     argv: tuple[Arg, ...]  # effective argv after propagation (name included)
     resolved: bool  # every word of argv is known
     node: Node = field(compare=False, repr=False)
+
+    @property
+    def context(self) -> tuple[str, ...]:
+        """Ancestor node types, innermost first (if_statement, function_definition ...)."""
+        return _context(self.node)
 
     @property
     def name_value(self) -> str | None:
@@ -385,7 +389,6 @@ def analyse(data: bytes, env: dict[str, object] | None = None, span: tuple[int, 
                 name,
                 tuple(args),
                 tuple(env_words),
-                _context(node),
                 argv,
                 resolved,
                 node,

@@ -121,3 +121,17 @@ def test_tab_stripped_heredoc_lines() -> None:
     data = b"\t#!/bin/bash\n\t#SBATCH -p gtest\n"
     assert [u.value for u in scan(data, strip_tabs=True).partitions] == ["gtest"]
     assert scan(data).partitions == []
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["#SBATCH --part=gp4d --job=abbr", "#SBATCH -N 1 -pgp4d -J abbr # c", "#SBATCH\t--job=abbr --partition gp4d"],
+)
+def test_value_spans_of_plain_words(line: str) -> None:
+    data = ("#!/bin/bash\n" + line + "\n").encode()
+    d = scan(data)
+    assert [data[u.value_start : u.value_end] for u in d.options if u.name in ("partition", "job-name")] == [
+        b"gp4d" if u.name == "partition" else b"abbr" for u in d.options if u.name in ("partition", "job-name")
+    ]
+    for u in d.options:
+        assert data[u.start : u.end].decode().startswith(u.written)

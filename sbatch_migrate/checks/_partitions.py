@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from ..edits import Edit, replace_value
 from ..facts import Unit
-from ..launch import slurm_call, strip_wrappers
+from ..launch import may_launch, slurm_call, strip_wrappers
 from ..profile import Profile
 from ..rule import Context
 
@@ -64,6 +64,8 @@ def _sites(ctx: Context) -> Iterator[PartitionSite]:
             for a in cmd.env:
                 if a.name in PARTITION_VARIABLES:
                     yield _assignment_site(a, unit)
+            if not may_launch(cmd):
+                continue
             argv, _ = strip_wrappers(cmd.argv)
             call = slurm_call(argv)
             if call is None:
