@@ -40,6 +40,18 @@ class VariableRule:
 
 
 @dataclass(frozen=True)
+class Mount:
+    """A PersistentVolumeClaim mounted into the NodeSet and LoginSet pods."""
+
+    claim: str
+    path: str
+    read_only: bool = False
+
+    def covers(self, path: str) -> bool:
+        return path == self.path or path.startswith(self.path.rstrip("/") + "/")
+
+
+@dataclass(frozen=True)
 class Profile:
     name: str
     description: str
@@ -56,6 +68,10 @@ class Profile:
     gpus_per_node: int
     cpus_per_node: int
     memory_per_node_mb: int
+    mounts: tuple[Mount, ...] = ()
+    storage_roots: tuple[str, ...] = ()  # host paths under these must be mounted in the pod
+    slurmd_image: str = "your-registry/slurmd-apptainer:25.11-ubuntu24.04"
+    login_image: str = "your-registry/login-apptainer:25.11-ubuntu24.04"
     path: str = "<builtin>"
     digest: str = field(default="", compare=False)
 
@@ -130,6 +146,17 @@ def parse(raw: bytes, label: str) -> Profile:
     rules = _variable_rules(r, r.table("variables", default={}))
     app = r.table("apptainer", default={})
     ns = r.table("nodeset")
+    storage = r.table("storage", default={})
+    mounts = []
+    for i, entry in enumerate(r.list_of_tables(storage, "storage.mounts", default=[])):
+        key = f"storage.mounts[{i}]"
+        mounts.append(
+            Mount(
+                r.string(entry, f"{key}.claim"),
+                r.string(entry, f"{key}.path"),
+                r.boolean(entry, f"{key}.read_only", default=False),
+            )
+        )
     try:
         mem = memory_mb(r.string(ns, "nodeset.memory_per_node"))
     except ValueError:
@@ -150,6 +177,10 @@ def parse(raw: bytes, label: str) -> Profile:
         gpus_per_node=r.integer(ns, "nodeset.gpus_per_node"),
         cpus_per_node=r.integer(ns, "nodeset.cpus_per_node"),
         memory_per_node_mb=mem,
+        mounts=tuple(mounts),
+        storage_roots=tuple(r.str_list(storage, "storage.roots", default=[])),
+        slurmd_image=r.string(ns, "nodeset.slurmd_image", default="your-registry/slurmd-apptainer:25.11-ubuntu24.04"),
+        login_image=r.string(ns, "nodeset.login_image", default="your-registry/login-apptainer:25.11-ubuntu24.04"),
         path=label,
         digest=hashlib.sha256(raw).hexdigest(),
     )

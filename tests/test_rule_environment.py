@@ -55,7 +55,7 @@ def test_unrelated_variables_not_flagged() -> None:
 @pytest.mark.parametrize(
     ("before", "after"),
     [
-        ("export SINGULARITY_BINDPATH=/work\n", "export APPTAINER_BINDPATH=/work\n"),
+        ("export SINGULARITY_BINDPATH=/work/users\n", "export APPTAINER_BINDPATH=/work/users\n"),
         ("SINGULARITY_CACHEDIR=/tmp/c\n", "APPTAINER_CACHEDIR=/tmp/c\n"),
         ("export SINGULARITYENV_LD_LIBRARY_PATH=/x\n", "export APPTAINERENV_LD_LIBRARY_PATH=/x\n"),
     ],
@@ -65,14 +65,14 @@ def test_singularity_env_renamed(before: str, after: str) -> None:
 
 
 def test_singularity_env_not_renamed_when_read_by_the_script() -> None:
-    result = run(H + "export SINGULARITY_BIND=/work\necho $SINGULARITY_BIND\n")
+    result = run(H + "export SINGULARITY_BIND=/work/users/u1\necho $SINGULARITY_BIND\n")
     assert not result.changed
     [f] = result.findings
     assert f.code == "SM401" and "line 4" in f.message
 
 
 def test_singularity_env_flag_only_profile() -> None:
-    result = run(H + "export SINGULARITY_BIND=/work\n", replace(load(), rename_singularity_env=False))
+    result = run(H + "export SINGULARITY_BIND=/work/users/u1\n", replace(load(), rename_singularity_env=False))
     assert not result.changed and codes(result) == ["SM401"]
 
 

@@ -118,7 +118,12 @@ REJECTED = {
     "SM503": r"Requested node configuration is not available|Memory specification",
 }
 # error findings that sbatch accepts but that make the job fail when it runs, and how
-FAILS_AT_RUN = {"SM203": r"module: command not found", "SM201": r"module: command not found", "SM901": r"syntax error"}
+FAILS_AT_RUN = {
+    "SM203": r"module: command not found",
+    "SM201": r"module: command not found",
+    "SM901": r"syntax error",
+    "SM601": r"No such file or directory|could not open image|mount source .* doesn't exist",
+}
 
 JOB_CASES = [
     c
@@ -147,7 +152,10 @@ def test_corpus_script_on_the_real_sbatch(cluster: LocalCluster, jobdir: Path, c
     failing = [code for code in errors if code in FAILS_AT_RUN]
     if failing:
         p = cluster.sbatch("--wait", "-t", "1", *sizing, "-o", "out.txt", str(job), cwd=jobdir, env=job_env(jobdir))
-        out = (jobdir / "out.txt").read_text()
+        # the script may send stderr elsewhere (#SBATCH -e %j.err): read every log it made
+        out = "".join(
+            f.read_text(errors="replace") for f in sorted(jobdir.glob("*")) if f.suffix in (".txt", ".out", ".err")
+        )
         assert any(re.search(FAILS_AT_RUN[c], out) for c in failing), out
 
 

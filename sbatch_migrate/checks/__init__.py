@@ -28,6 +28,7 @@ from .openmpi_transport import OpenmpiTransport
 from .partition_rename import PartitionRename
 from .partition_time_limit import PartitionTimeLimit
 from .partition_unresolved import PartitionUnresolved
+from .path_not_mounted import PathNotMounted
 from .sbatch_rejects import SbatchRejects
 from .shell_parse_error import ShellParseError
 from .singularity_env import SingularityEnv
@@ -62,6 +63,7 @@ RULES: tuple[type[Rule], ...] = tuple(
             NvWithoutGpu,
             OpenmpiTransport,
             PartitionRename,
+            PathNotMounted,
             PartitionTimeLimit,
             PartitionUnresolved,
             SbatchRejects,

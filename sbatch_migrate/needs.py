@@ -1,0 +1,173 @@
+"""What a job script needs from the pod: host paths, images, binds, GPUs, fabric, modules.
+
+Read off the parsed facts (constants resolved: ``SIF=/work/…; srun singularity run --nv
+$SIF`` names the image).  Used by the ``path-not-mounted`` rule and by ``inventory``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from .profile import Profile
+from .rule import Context
+
+Access = Literal["read", "write"]
+BIND_VARIABLES = ("SINGULARITY_BINDPATH", "APPTAINER_BINDPATH", "SINGULARITY_BIND", "APPTAINER_BIND")
+_DIRECTIVE_PATHS = {"chdir": "read", "output": "write", "error": "write", "input": "read"}
+
+
+@dataclass(frozen=True)
+class PathUse:
+    path: str
+    kind: str  # image, bind, directive --output, cd, argument
+    access: Access
+    start: int
+    end: int
+
+
+def prefix(path: str) -> str:
+    """Group by the first two components: /work/TWCC_cntr, /work/u1234567, /home/u1234567."""
+    parts = [p for p in path.split("/") if p]
+    return "/" + "/".join(parts[:2])
+
+
+def under_roots(path: str, profile: Profile) -> bool:
+    return any(path == r or path.startswith(r.rstrip("/") + "/") for r in profile.storage_roots)
+
+
+def path_uses(ctx: Context) -> list[PathUse]:
+    """Absolute host paths under the profile's storage roots that the job uses."""
+    found: list[PathUse] = ctx.cached("path-uses", lambda: list(_path_uses(ctx)))
+    return found
+
+
+def _path_uses(ctx: Context):  # type: ignore[no-untyped-def]
+    profile = ctx.profile
+    for unit in ctx.units():
+        for use in unit.directives.options:
+            access = _DIRECTIVE_PATHS.get(use.name) if use.kind in ("SBATCH", "SLURM") else None
+            if access and use.in_block and use.value and use.value.startswith("/") and "$" not in use.value:
+                path = use.value if access == "read" else use.value.rsplit("/", 1)[0] or "/"
+                if under_roots(path, profile):
+                    yield PathUse(path, f"#SBATCH {use.written}", access, use.start, use.end)  # type: ignore[arg-type]
+        if unit.shell is None:
+            continue
+        for a in unit.shell.assignments:
+            if a.name in BIND_VARIABLES and a.value is not None and a.value.value:
+                for spec in a.value.value.split(","):
+                    yield from _bind(spec, a.name, a.start, a.end, profile)
+        for cmd in unit.shell.commands:
+            call = ctx.container(cmd)
+            if call is not None:
+                img = call.image
+                if img is not None and img.known and img.value.startswith("/") and under_roots(img.value, profile):
+                    yield PathUse(img.value, "image", "read", cmd.start, cmd.end)
+                for spec in call.binds:
+                    yield from _bind(spec, "bind", cmd.start, cmd.end, profile)
+                continue
+            if not cmd.argv:
+                continue
+            if cmd.argv[0].value == "cd" and len(cmd.argv) > 1:
+                arg = cmd.argv[1]
+                if arg.known and arg.value.startswith("/") and under_roots(arg.value, profile):
+                    yield PathUse(arg.value, "cd", "read", arg.word.start, arg.word.end)
+                continue
+            for arg in cmd.argv[1:]:
+                value = arg.value
+                if arg.known and value.startswith("/") and "$" not in value and under_roots(value, profile):
+                    yield PathUse(value, "argument", "write", arg.word.start, arg.word.end)
+
+
+def _bind(spec: str, kind: str, start: int, end: int, profile: Profile):  # type: ignore[no-untyped-def]
+    parts = spec.strip().split(":")
+    src = parts[0]
+    if not src.startswith("/") or "$" in src or not under_roots(src, profile):
+        return
+    access = "read" if len(parts) > 2 and "ro" in parts[2].split(",") else "write"
+    yield PathUse(src, kind, access, start, end)  # type: ignore[arg-type]
+
+
+def covered(path: str, profile: Profile) -> bool:
+    return any(m.covers(path) for m in profile.mounts)
+
+
+def script_needs(ctx: Context) -> dict[str, Any]:
+    """One script's needs, as plain data (inventory records)."""
+    source = ctx.source
+    images: list[str] = []
+    unresolved: list[dict[str, Any]] = []
+    binds: list[str] = []
+    for unit in ctx.units():
+        if unit.shell is None:
+            continue
+        for cmd in unit.shell.commands:
+            call = ctx.container(cmd)
+            if call is None or call.subcommand in ("", "build"):
+                continue
+            binds.extend(call.binds)
+            img = call.image
+            if img is None:
+                continue
+            if img.known and "$" not in img.value:
+                images.append(img.value)
+            else:
+                unresolved.append({"from": img.word.text, "line": source.position(cmd.start).line})
+        for a in unit.shell.assignments:
+            if a.name in BIND_VARIABLES and a.value is not None and a.value.value:
+                binds.extend(s for s in a.value.value.split(",") if s)
+    paths: dict[str, dict[str, Any]] = {}
+    for use in path_uses(ctx):
+        key = prefix(use.path)
+        entry = paths.setdefault(key, {"access": "read", "mounted": covered(use.path, ctx.profile)})
+        if use.access == "write":
+            entry["access"] = "write"
+        entry["mounted"] = entry["mounted"] and covered(use.path, ctx.profile)
+    main = ctx.facts.units[0]
+    job = main.job
+    partitions = [n for u in main.directives.partitions if u.value for n in u.value.split(",")]
+    fabric = sorted(
+        {a.name for a in _assignments(ctx) if _fabric_code(a.name, ctx.profile) in ("SM301", "SM302", "SM304")}
+    )
+    modules: list[str] = []
+    for unit in ctx.units():
+        if unit.shell is None:
+            continue
+        for cmd in unit.shell.commands:
+            if cmd.argv and cmd.argv[0].value in ("module", "ml"):
+                words = [a.value for a in cmd.argv[1:] if not a.value.startswith("-")]
+                if cmd.argv[0].value == "module" and words and words[0] in ("load", "add", "try-load"):
+                    words = words[1:]
+                elif cmd.argv[0].value == "module":
+                    continue
+                modules.extend(
+                    w
+                    for w in words
+                    if w.split("/")[0].lower() not in ctx.profile.remove_modules
+                    and w not in ("load", "add", "purge", "list", "avail")
+                )
+    return {
+        "images": sorted(set(images)),
+        "unresolved_images": unresolved,
+        "binds": sorted(set(binds)),
+        "paths": paths,
+        "partitions": partitions,
+        "nodes": job.nodes,
+        "gpus_per_node": job.gpus_per_node,
+        "cpus_per_node": job.cpus_per_node,
+        "fabric": fabric,
+        "modules": sorted(set(modules)),
+    }
+
+
+def _assignments(ctx: Context):  # type: ignore[no-untyped-def]
+    for unit in ctx.units():
+        if unit.shell is not None:
+            yield from unit.shell.assignments
+            for cmd in unit.shell.commands:
+                yield from cmd.env
+
+
+def _fabric_code(name: str, profile: Profile) -> str | None:
+    rule = next((v for v in profile.variables if v.matches(name)), None)
+    return rule.code if rule else None
