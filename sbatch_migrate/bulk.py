@@ -29,9 +29,10 @@ from .backup import BackupStore
 from .cache import Cache
 from .discovery import Candidate, Skipped, is_job_script, walk
 from .engine import migrate
+from .needs import script_needs
 from .profile import Profile
 from .report import file_dict
-from .rule import Rule
+from .rule import Context, Rule
 from .source import InputError, Source
 from .writer import atomic_write
 
@@ -54,12 +55,14 @@ class Options:
     max_size: int = 1 << 20
     cache_path: Path | None = None
     keep_mtime: bool = False
+    inventory: bool = False  # also record what each script needs from the pod
     run_id: str = field(default_factory=lambda: time.strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6])
 
     @property
     def cache_key(self) -> str:
         rules = ",".join(r.code for r in self.rules)
-        return hashlib.sha256(f"{__version__}|{self.profile.digest}|{rules}".encode()).hexdigest()[:32]
+        key = f"{__version__}|{self.profile.digest}|{rules}|{self.inventory}"
+        return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
 def in_shard(path: str, shard: tuple[int, int] | None) -> bool:
@@ -129,6 +132,8 @@ def _process(c: Candidate) -> dict[str, Any]:
         return {**base, **key, "status": "not-a-job-script"}
     result = migrate(source, opts.profile, opts.rules)
     record = {**base, **key, **file_dict(result, c.path)}
+    if opts.inventory:
+        record["needs"] = script_needs(Context(result.facts, opts.profile))
     if not result.changed:
         record["status"] = "unchanged"
     elif not opts.write:

@@ -511,3 +511,61 @@ def restore_cmd(backup_dir: str, run_id: str | None, force: bool) -> None:
     click.echo(", ".join(f"{n} {k}" for k, n in sorted(counts.items())) or "nothing to restore", err=True)
     if counts.get("error") or counts.get("missing-backup"):
         sys.exit(1)
+
+
+@main.command("inventory")
+@click.argument("roots", nargs=-1, required=True, type=click.Path())
+@click.option("--format", "fmt", type=click.Choice(["markdown", "json"]), default="markdown", show_default=True)
+@click.option("--helm-values", type=click.Path(dir_okay=False), help="Also write a Helm values fragment here.")
+@click.option("--profile", metavar="NAME|PATH", help="Rule profile (default: twcc-to-slinky).")
+@click.option("--partition-map", multiple=True, metavar="OLD=NEW", help="Map a partition (repeatable).")
+@click.option("-j", "--jobs", type=click.IntRange(1), default=os.cpu_count() or 1, show_default="all cores")
+@click.option("--max-size", default="1MiB", show_default=True, help="Skip larger files.")
+@click.option("--cache/--no-cache", default=True, show_default=True)
+@click.option("--cache-dir", type=click.Path(file_okay=False), help="[~/.cache/sbatch-migrate]")
+def inventory_cmd(
+    roots: tuple[str, ...],
+    fmt: str,
+    helm_values: str | None,
+    profile: str | None,
+    partition_map: tuple[str, ...],
+    jobs: int,
+    max_size: str,
+    cache: bool,
+    cache_dir: str | None,
+) -> None:
+    """What the new cluster must provide for the job scripts under ROOTS (and Helm values)."""
+    from . import bulk
+    from .helm import values
+    from .inventory import Inventory, to_json, to_markdown
+
+    try:
+        settings = Settings.resolve((), profile, partition_map, (), (), None, True)
+    except (ProfileError, ConfigError) as exc:
+        raise click.UsageError(str(exc)) from None
+    opts = bulk.Options(
+        roots=[os.path.abspath(r) for r in roots],
+        profile=settings.profile,
+        rules=settings.rules_for("-"),
+        jobs=jobs,
+        max_size=_size(max_size),
+        inventory=True,
+        cache_path=(Path(cache_dir or Path.home() / ".cache" / "sbatch-migrate") / "results.sqlite") if cache else None,
+    )
+    inv = Inventory(settings.profile)
+    result = bulk.run(opts, on_record=inv.add)
+    summary = inv.summary()
+    click.echo(to_json(summary) if fmt == "json" else to_markdown(summary), nl=False)
+    if helm_values:
+        try:
+            atomic_write(helm_values, values(summary, settings.profile).encode())
+        except OSError as exc:
+            _fail(f"{helm_values}: cannot write: {exc.strerror or exc}")
+            sys.exit(2)
+    unreadable = sum(n for k, n in result.counts.items() if k.startswith("unreadable"))
+    click.echo(
+        f"{summary['scripts']} job scripts of {summary['users']} users"
+        + (f"; {unreadable} unreadable paths" if unreadable else "")
+        + (f"; Helm values in {helm_values}" if helm_values else ""),
+        err=True,
+    )

@@ -1,0 +1,165 @@
+"""Site inventory and the Helm values fragment (key paths checked against the chart's)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from .test_bulk import cli
+
+SEED = Path(__file__).resolve().parent.parent / "examples" / "hello_twcc.sh"
+
+# The chart's value keys (shared/facts/target-cluster.md: SlinkyProject/slurm-operator
+# helm/slurm/values.yaml at commit 42e10f7).  `podSpec` extends a corev1 PodSpec.
+NODESET_KEYS = {
+    "enabled",
+    "replicas",
+    "slurmd.image.repository",
+    "slurmd.image.tag",
+    "slurmd.args",
+    "slurmd.resources",
+    "slurmd.volumeMounts",
+    "logfile.image",
+    "extraConf",
+    "extraConfMap",
+    "partition.enabled",
+    "partition.config",
+    "partition.configMap",
+    "useResourceLimits",
+    "updateStrategy",
+    "metadata",
+    "podSpec.initContainers",
+    "podSpec.nodeSelector",
+    "podSpec.affinity",
+    "podSpec.tolerations",
+    "podSpec.volumes",
+    "podSpec.hostNetwork",
+    "taintKubeNodes",
+}
+LOGINSET_KEYS = {
+    "enabled",
+    "replicas",
+    "login.image.repository",
+    "login.image.tag",
+    "login.env",
+    "login.securityContext",
+    "login.resources",
+    "login.volumeMounts",
+    "rootSshAuthorizedKeys",
+    "extraSshdConfig",
+    "sssdConf",
+    "podSpec.volumes",
+    "podSpec.nodeSelector",
+    "podSpec.affinity",
+    "podSpec.tolerations",
+    "service.spec",
+}
+
+
+def leaf_paths(tree: Any, prefix: str = "") -> list[str]:
+    if isinstance(tree, dict) and tree:
+        out = []
+        for k, v in tree.items():
+            out += leaf_paths(v, f"{prefix}.{k}" if prefix else str(k))
+        return out
+    return [prefix]
+
+
+def allowed(path: str) -> bool:
+    parts = path.split(".")
+    if parts[0] == "nodesets" and len(parts) > 2:
+        rest = ".".join(parts[2:])
+        return any(rest == k or rest.startswith(k + ".") for k in NODESET_KEYS)
+    if parts[0] == "loginsets" and len(parts) > 2:
+        rest = ".".join(parts[2:])
+        return any(rest == k or rest.startswith(k + ".") for k in LOGINSET_KEYS)
+    return False
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    root = tmp_path / "site"
+    a = root / "home" / "u1000001" / "jobs"
+    b = root / "work" / "u1000002" / "runs"
+    a.mkdir(parents=True)
+    b.mkdir(parents=True)
+    (a / "seed.sh").write_bytes(SEED.read_bytes())
+    (b / "tf.sh").write_text(
+        "#!/bin/bash\n#SBATCH -p gp1d -N 1 --gres=gpu:4\nmodule load cuda/11.0\n"
+        "IMG=/work/TWCC_cntr/tensorflow_21.11-tf2-py3.sif\n"
+        "srun singularity exec --nv -B /work/u1000002/data:/data:ro $IMG python t.py > /work/u1000002/out.log\n"
+        'srun singularity exec --nv "$MY_IMAGE" python eval.py\n'
+    )
+    (b / "notes.txt").write_text("not a job script\n")
+    if os.geteuid() == 0:
+        os.chown(a / "seed.sh", 40001, 40001)
+        os.chown(b / "tf.sh", 40002, 40002)
+    return root
+
+
+def test_inventory_json(site: Path) -> None:
+    p = cli("inventory", str(site), "--format", "json", "--no-cache")
+    assert p.returncode == 0, p.stderr
+    inv = json.loads(p.stdout)
+    assert inv["scripts"] == 2 and inv["users"] == 2
+    assert [i["image"] for i in inv["images"]] == [
+        "/work/TWCC_cntr/pytorch_21.11-py3_horovod.sif",
+        "/work/TWCC_cntr/tensorflow_21.11-tf2-py3.sif",
+    ]
+    [unresolved] = inv["unresolved_images"]
+    assert unresolved["from"] == '"$MY_IMAGE"' and unresolved["examples"][0].endswith("tf.sh:6")
+    assert {(p["partition"], p["target"]) for p in inv["partitions"]} == {("gtest", "slinky"), ("gp1d", "slinky")}
+    assert inv["gpus_per_node"] == {"max": 8, "distribution": {"4": 1, "8": 1}}
+    assert inv["nodes"]["max"] == 2
+    assert inv["fabric"]["variables"] == {"UCX_IB_GPU_DIRECT_RDMA": ["u1000001"], "UCX_NET_DEVICES": ["u1000001"]}
+    assert [m["module"] for m in inv["modules"]] == ["cuda/11.0"]
+    paths = {p["prefix"]: p for p in inv["host_paths"]}
+    assert paths["/work/TWCC_cntr"]["access"] == "read-only" and paths["/work/TWCC_cntr"]["mounted"]
+    assert paths["/work/u1000002"]["mounted"] is False
+    assert "/work/u1000002/data:/data:ro" in [b["bind"] for b in inv["binds"]]
+
+
+def test_inventory_markdown_totals_first_then_blocking(site: Path) -> None:
+    p = cli("inventory", str(site), "--no-cache")
+    md = p.stdout
+    assert md.splitlines()[0] == "# Readiness of the job scripts for the new cluster"
+    assert md.index("job scripts of") < md.index("## Blocking") < md.index("## Images")
+    assert "host path `/work/u1000002`" in md and "module `cuda/11.0`" in md
+
+
+def test_helm_values_use_the_charts_keys(site: Path, tmp_path: Path) -> None:
+    out = tmp_path / "values.yaml"
+    p = cli("inventory", str(site), "--helm-values", str(out), "--no-cache")
+    assert p.returncode == 0, p.stderr
+    text = out.read_text()
+    assert "42e10f7" in text.splitlines()[0]
+    doc = yaml.safe_load(text)
+    bad = [path for path in leaf_paths(doc) if not allowed(path)]
+    assert not bad, bad
+    ns = doc["nodesets"]["slinky"]
+    assert ns["slurmd"]["resources"]["limits"]["nvidia.com/gpu"] == "8"
+    assert ns["podSpec"]["hostNetwork"] is True
+    mounts = {m["mountPath"]: m for m in ns["slurmd"]["volumeMounts"]}
+    assert mounts["/work/TWCC_cntr"]["readOnly"] is True
+    claims = {v["name"]: v["persistentVolumeClaim"]["claimName"] for v in ns["podSpec"]["volumes"]}
+    assert {m["name"] for m in ns["slurmd"]["volumeMounts"]} == set(claims) == {"twcc-cntr-pvc"}
+    login = doc["loginsets"]["slinky"]
+    assert login["login"]["volumeMounts"] == ns["slurmd"]["volumeMounts"]
+    assert login["podSpec"]["volumes"] == ns["podSpec"]["volumes"]
+    assert "NOT MOUNTED: /work/u1000002" in text
+    assert "no securityContext key" in text
+
+
+def test_no_host_network_without_fabric_variables(tmp_path: Path) -> None:
+    root = tmp_path / "site"
+    root.mkdir()
+    (root / "job.sh").write_text(SEED.read_text().replace("export UCX", "# export UCX"))
+    out = tmp_path / "values.yaml"
+    assert cli("inventory", str(root), "--helm-values", str(out), "--no-cache").returncode == 0
+    doc = yaml.safe_load(out.read_text())
+    assert "hostNetwork" not in doc["nodesets"]["slinky"]["podSpec"]
