@@ -103,6 +103,13 @@ def _touches(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
 def _apply(source: Source, facts: ScriptFacts, findings: list[Finding]) -> list[Edit]:
     """Decide which fixes apply; returns their edits (findings are marked fixed)."""
     errors = _error_spans(facts)
+    # 0. nothing inside a Python string whose escapes make its spans differ from its value
+    frozen = [(u.start, u.end) for u in facts.units if u.readonly]
+    for f in findings:
+        spans = [(e.start, e.end) for e in f.edits] + [(n.start_byte, n.end_byte) for n in f.removals]
+        if frozen and any(s <= a and b <= e for a, b in spans for s, e in frozen):
+            f.edits, f.removals = (), ()
+            f.message += "; not fixed: it is inside a Python string with escapes (edit it by hand)"
     # 1. nothing inside a region bash could not parse
     for f in findings:
         if not f.fixable or not errors:
@@ -121,7 +128,7 @@ def _apply(source: Source, facts: ScriptFacts, findings: list[Finding]) -> list[
             if reasons:
                 f.message += f"; left in place: {reasons[0]}, where removing it is not safe"
                 f.removals = ()
-    accepted.extend(plan.edits)
+    accepted.extend(_drop_emptied_elements(facts, plan.edits))
     # 3. plain edits, first come first served
     for f in findings:
         if not f.fixable:
@@ -146,6 +153,23 @@ def _in_shell_region(f: Finding, facts: ScriptFacts) -> bool:
     return True
 
 
+def _drop_emptied_elements(facts: ScriptFacts, edits: list[Edit]) -> list[Edit]:
+    """A submitit slurm_setup line emptied by a removal goes from the list entirely."""
+    out = []
+    for e in edits:
+        unit = next((u for u in facts.units if u.drop and e.start <= u.start and u.end <= e.end), None)
+        out.append(Edit(*unit.drop, "") if unit is not None and unit.drop and not e.replacement else e)
+    return out
+
+
+def _compiles(data: bytes) -> bool:
+    try:
+        compile(data, "<migrated>", "exec", dont_inherit=True)
+    except (SyntaxError, ValueError):
+        return False
+    return True
+
+
 def _directive_only(facts: ScriptFacts, edits: list[Edit]) -> bool:
     """Every edit stays inside a directive line: a bash comment, so the parse is the same."""
     lines = [(d.start, d.end) for unit in facts.units for d in unit.directives.lines]
@@ -153,6 +177,8 @@ def _directive_only(facts: ScriptFacts, edits: list[Edit]) -> bool:
 
 
 def _still_parses(source: Source, facts: ScriptFacts, output: bytes) -> bool:
+    if facts.language == "python":
+        return _compiles(source.data) is False or _compiles(output) is True
     if facts.shell is None or not facts.shell.ok:
         return True
     migrated = Source.from_bytes(output, source.path)

@@ -10,11 +10,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from . import directives as dirs
 from .jobshape import JobShape, shape
 from .shell import Heredoc, ShellFacts, analyse
+
+if TYPE_CHECKING:
+    from .pyfront import PyFacts
 from .source import Source
 
 Language = Literal["bash", "python", "csh", "other"]
@@ -32,10 +35,14 @@ class Unit:
     shell: ShellFacts | None
     expands: bool = False  # embedded in an unquoted heredoc: bash expands $VAR first
     heredoc: Heredoc | None = None
+    template: bool = False  # a Python f-string/.format template: {...} is filled in later
+    readonly: bool = False  # a Python string with escapes: analysed, never edited
+    origin: str = ""  # where a Python string unit comes from (os.system, script ...)
+    drop: tuple[int, int] | None = None  # a slurm_setup list element: what goes when it empties
 
     @property
     def embedded(self) -> bool:
-        return self.heredoc is not None
+        return self.heredoc is not None or bool(self.origin)
 
     @cached_property
     def job(self) -> JobShape:
@@ -49,6 +56,7 @@ class ScriptFacts:
     language: Language
     units: list[Unit]
     suppressions: dict[int, set[str]] = field(default_factory=dict)  # line -> codes
+    python: PyFacts | None = None  # Python files: calls, env, partitions (libcst)
 
     @property
     def main(self) -> Unit:
@@ -90,15 +98,41 @@ def collect(source: Source) -> ScriptFacts:
     first_line = source.line_bytes(0)
     language = language_of(first_line, source.path)
     main_shell = analyse(data) if language == "bash" else None
-    bodies = [(h.start, h.end) for h in main_shell.heredocs] if main_shell is not None else None
-    directives = dirs.scan(data, skip=bodies)
+    py = None
+    if language == "python":
+        from . import pyfront  # libcst: only for Python files
+
+        py = pyfront.analyse(data)
+    bodies: list[tuple[int, int]] = []
+    if main_shell is not None:
+        bodies = [(h.start, h.end) for h in main_shell.heredocs]
+    if py is not None:
+        bodies = [(s.start, s.end) for s in py.shell_strings + py.scripts]
+    directives = dirs.scan(data, skip=bodies or None)
     units = [Unit(0, len(data), directives, main_shell)]
     if main_shell is not None:
         for heredoc in main_shell.heredocs:
             unit = _embedded(source, heredoc)
             if unit is not None:
                 units.append(unit)
-    return ScriptFacts(source, language, units, _suppressions(source))
+    if py is not None:
+        for s in py.shell_strings + py.scripts:
+            if s.where == "script" and not s.editable:
+                continue  # reported by python-string-not-migrated
+            first = source.line_of(s.start)
+            units.append(
+                Unit(
+                    s.start,
+                    s.end,
+                    dirs.scan(data, s.start, s.end, first),
+                    analyse(data, span=(s.start, s.end)),
+                    template=s.template,
+                    readonly=not s.editable,
+                    origin=s.where,
+                    drop=s.drop,
+                )
+            )
+    return ScriptFacts(source, language, units, _suppressions(source), py)
 
 
 def _embedded(source: Source, heredoc: Heredoc) -> Unit | None:

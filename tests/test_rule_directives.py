@@ -20,7 +20,7 @@ from .conftest import codes, out, run
         ("#SBATCH -N 1\nhostname\n", "SM006"),
         ("#!/bin/bash\n#SLURM -N 1\n", "SM007"),
         ("#!/bin/bash\nif true; then\n", "SM901"),
-        ("#!/usr/bin/env python3\n#SBATCH -N 1\nprint(1)\n", "SM903"),
+        ("#!/usr/bin/perl\n#SBATCH -N 1\nprint 1;\n", "SM903"),
         ("#!/bin/tcsh\n#SBATCH -N 1\nsetenv X 1\n", "SM903"),
     ],
 )

@@ -29,6 +29,8 @@ from .partition_rename import PartitionRename
 from .partition_time_limit import PartitionTimeLimit
 from .partition_unresolved import PartitionUnresolved
 from .path_not_mounted import PathNotMounted
+from .python_escaped_script import PythonEscapedScript
+from .python_parse_error import PythonParseError
 from .sbatch_rejects import SbatchRejects
 from .shell_parse_error import ShellParseError
 from .singularity_env import SingularityEnv
@@ -66,6 +68,8 @@ RULES: tuple[type[Rule], ...] = tuple(
             PathNotMounted,
             PartitionTimeLimit,
             PartitionUnresolved,
+            PythonEscapedScript,
+            PythonParseError,
             SbatchRejects,
             ShellParseError,
             SingularityEnv,

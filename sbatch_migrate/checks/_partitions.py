@@ -47,6 +47,10 @@ def sites(ctx: Context) -> list[PartitionSite]:
 
 def _sites(ctx: Context) -> Iterator[PartitionSite]:
     source = ctx.source
+    py = ctx.facts.python
+    if py is not None:
+        for s in py.partitions:
+            yield PartitionSite(s.value, s.raw, s.raw_start, s.start, s.end, s.where, ctx.facts.main, s.origin)
     for unit in ctx.units():
         for use in unit.directives.partitions:
             where = f"#{use.kind} {use.written}"
@@ -145,5 +149,8 @@ def rename_edit(site: PartitionSite, new: str) -> Edit | None:
 
 
 def interpolated(site: PartitionSite) -> bool:
-    """The value holds shell syntax sbatch or bash resolves later ($VAR, $(...))."""
-    return site.value is None or "$" in site.value or "`" in site.value
+    """The value holds shell syntax sbatch or bash resolves later ($VAR, $(...)), or a
+    Python template's {...}."""
+    if site.value is None or "$" in site.value or "`" in site.value:
+        return True
+    return site.unit.template and "{" in site.value and "}" in site.value

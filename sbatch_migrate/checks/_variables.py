@@ -11,6 +11,8 @@ from ..shell import Assignment
 
 def assignments(ctx: Context) -> Iterator[Assignment]:
     """Every assignment, export and `VAR=1 cmd` prefix in every unit."""
+    if ctx.facts.python is not None:
+        yield from ctx.facts.python.assignments
     for unit in ctx.units():
         if unit.shell is None:
             continue

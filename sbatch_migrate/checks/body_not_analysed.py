@@ -1,16 +1,16 @@
 """## What it does
-Notes a job script whose body is not bash (Python, csh/tcsh, another interpreter): its
-`#SBATCH` directives are migrated, its body is not analysed by the bash rules.
+Notes a job script whose body is neither bash nor Python (csh/tcsh, Perl, another
+interpreter): its `#SBATCH` directives are migrated, its body is not analysed.
 
 ## Why is this bad?
 It is not; it says what the tool did not look at, so a clean report is not mistaken for
 a checked body.
 
 ## Example
-```python
-#!/usr/bin/env python3
+```
+#!/bin/tcsh
 #SBATCH --partition=gtest
-import subprocess
+setenv OMP_NUM_THREADS 4
 ```
 
 ## Fix safety
@@ -28,11 +28,11 @@ class BodyNotAnalysed(Rule):
     code = "SM903"
     name = "body-not-analysed"
     severity = Severity.INFO
-    summary = "body is not bash: directives migrated, body not analysed"
+    summary = "body is neither bash nor Python: directives migrated, body not analysed"
 
     def check(self, ctx: Context) -> Iterator[Finding]:
-        if ctx.facts.language == "bash":
-            return
+        if ctx.facts.language in ("bash", "python"):
+            return  # Python bodies are read by the libcst front end
         start, end = ctx.source.line_span(0)
         yield self.finding(
             start,

@@ -25,7 +25,7 @@ import re
 from collections.abc import Iterator
 
 from ..rule import Context, Finding, Rule, Severity
-from ._partitions import mapped, sites
+from ._partitions import interpolated, mapped, sites
 
 
 class PartitionUnresolved(Rule):
@@ -37,7 +37,7 @@ class PartitionUnresolved(Rule):
     def check(self, ctx: Context) -> Iterator[Finding]:
         targets = ", ".join(sorted(ctx.profile.partition_targets))
         for site in sites(ctx):
-            static = site.value is not None and "$" not in site.value and "`" not in site.value
+            static = not interpolated(site)
             if static and site.origin is None:
                 continue  # written here: partition-rename / unknown-partition
             written = site.origin or site.value or "the value"
@@ -51,6 +51,11 @@ class PartitionUnresolved(Rule):
                 msg = (
                     f"partition {written} ({site.where}) is {site.value}, which does not exist on the target "
                     f"cluster: change it where it is set{where_set} {fix}"
+                )
+            elif site.unit.template:
+                msg = (
+                    f"partition {written} ({site.where}) is filled in by the Python template when the job "
+                    f"script is rendered; make sure it names a partition of the new cluster ({targets})"
                 )
             elif site.unit.expands:
                 msg = (

@@ -1,0 +1,336 @@
+"""The Python front end (libcst): launchers and Python batch scripts.
+
+Finds, with byte spans in the file:
+
+- shell command strings: ``os.system("…")``, ``os.popen("…")``,
+  ``subprocess.run("…", shell=True)``, submitit's ``slurm_setup=[...]`` lines;
+- argv lists of ``subprocess.run/call/check_call/check_output/Popen([...])`` that run
+  ``srun``/``sbatch``/``salloc``, and the partition they name;
+- submitit partitions: ``slurm_partition=`` / ``partition=`` in ``update_parameters``,
+  ``SlurmExecutor``/``AutoExecutor`` calls;
+- string literals that embed a job script (``#SBATCH`` lines), f-strings and ``.format``
+  templates included (their ``{…}`` parts are interpolations);
+- environment variables set through ``os.environ[...] =``, ``os.environ.update``,
+  ``os.putenv`` and ``env={...}``.
+
+The shell strings and embedded scripts become units analysed by the bash rules; edits
+land inside the string literals, so the Python around them is untouched.  libcst is
+imported only here, only for Python files.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from .shell import Arg, Assignment, Word
+
+SUBPROCESS = {"run", "call", "check_call", "check_output", "Popen", "getoutput", "getstatusoutput"}
+SHELL_FUNCS = {"os.system", "os.popen", "subprocess.getoutput", "subprocess.getstatusoutput"}
+SUBMITIT_CLASSES = {"SlurmExecutor", "AutoExecutor"}
+_UNKNOWN = "\x00"  # an argv element only known at run time
+
+
+@dataclass(frozen=True)
+class PyString:
+    start: int  # span of the content between the quotes
+    end: int
+    value: str | None  # the string's value when it is a plain literal
+    editable: bool  # the content is the value byte for byte (no escapes): spans map 1:1
+    template: bool  # f-string or .format template: {...} are filled in at run time
+    where: str  # what it is: "os.system", "subprocess.run(shell=True)", "slurm_setup", "script"
+    drop: tuple[int, int] | None = None  # list element + separator to delete if it empties
+
+
+@dataclass(frozen=True)
+class PySite:
+    """A partition named in Python (argv element or submitit keyword)."""
+
+    value: str | None
+    raw: str | None  # editable content
+    raw_start: int
+    start: int
+    end: int
+    where: str
+    origin: str | None = None
+
+
+@dataclass
+class PyFacts:
+    shell_strings: list[PyString] = field(default_factory=list)
+    scripts: list[PyString] = field(default_factory=list)
+    partitions: list[PySite] = field(default_factory=list)
+    assignments: list[Assignment] = field(default_factory=list)
+    error: tuple[int, str] | None = None  # (byte offset, message) when Python does not parse
+
+
+def analyse(data: bytes) -> PyFacts:
+    import libcst as cst
+    from libcst.metadata import ByteSpanPositionProvider, MetadataWrapper
+
+    facts = PyFacts()
+    try:
+        module = cst.parse_module(data.decode("utf-8"))
+    except (cst.ParserSyntaxError, UnicodeDecodeError) as exc:
+        line = getattr(exc, "raw_line", 1) or 1
+        offset = 0
+        for _ in range(line - 1):
+            nl = data.find(b"\n", offset)
+            if nl == -1:
+                break
+            offset = nl + 1
+        facts.error = (offset, str(exc).splitlines()[0] if str(exc) else "syntax error")
+        return facts
+    wrapper = MetadataWrapper(module)
+    wrapper.visit(_Visitor(facts, data, cst, ByteSpanPositionProvider))
+    return facts
+
+
+class _Visitor:
+    """Built on first use (libcst is imported lazily), see :func:`analyse`."""
+
+    def __new__(cls, facts: PyFacts, data: bytes, cst: Any, provider: Any) -> Any:
+        visitor_cls = _make_visitor(cst, provider)
+        return visitor_cls(facts, data)
+
+
+def _make_visitor(cst: Any, provider: Any) -> Any:
+    m = cst
+
+    class Visitor(m.CSTVisitor):  # type: ignore[name-defined]
+        METADATA_DEPENDENCIES = (provider,)
+
+        def __init__(self, facts: PyFacts, data: bytes) -> None:
+            super().__init__()
+            self.facts = facts
+            self.data = data
+            self.aliases: dict[str, str] = {}  # local name -> dotted origin
+            self.used: set[int] = set()  # string nodes already taken
+            self.templates: set[int] = set()  # strings with .format(...)
+
+        # -- helpers ---------------------------------------------------------------
+        def span(self, node: Any) -> tuple[int, int]:
+            s = self.get_metadata(provider, node)
+            return s.start, s.start + s.length
+
+        def dotted(self, node: Any) -> str | None:
+            if isinstance(node, m.Name):
+                return self.aliases.get(node.value, node.value)
+            if isinstance(node, m.Attribute):
+                base = self.dotted(node.value)
+                return f"{base}.{node.attr.value}" if base else None
+            return None
+
+        def string(self, node: Any, where: str) -> PyString | None:
+            start, end = self.span(node)
+            if isinstance(node, m.SimpleString):
+                prefix = node.prefix.lower()
+                if "b" in prefix:
+                    return None
+                q = len(node.quote)
+                cstart, cend = start + len(node.prefix) + q, end - q
+                raw = self.data[cstart:cend].decode("utf-8", "replace")
+                value = node.evaluated_value
+                editable = isinstance(value, str) and raw == value
+                return PyString(
+                    cstart, cend, value if isinstance(value, str) else None, editable, id(node) in self.templates, where
+                )
+            if isinstance(node, m.FormattedString):
+                cstart = start + len(node.start)
+                cend = end - len(node.end)
+                return PyString(
+                    cstart, cend, None, "\\" not in self.data[cstart:cend].decode("utf-8", "replace"), True, where
+                )
+            return None
+
+        def argv(self, node: Any) -> list[Arg] | None:
+            if not isinstance(node, (m.List, m.Tuple)):
+                return None
+            out = []
+            for el in node.elements:
+                value = el.value
+                if isinstance(value, m.SimpleString):
+                    s = self.string(value, "argv")
+                    if s is not None and s.value is not None:
+                        w = Word(
+                            s.start,
+                            s.end,
+                            self.data[s.start : s.end].decode("utf-8", "replace"),
+                            s.value,
+                            "python-string",
+                            False,
+                            (),
+                        )
+                        out.append(Arg(s.value, w, s.editable))
+                        continue
+                start, end = self.span(value)
+                text = self.data[start:end].decode("utf-8", "replace")
+                static = ""
+                if isinstance(value, m.FormattedString):  # f"--partition={p}": the option is known
+                    for part in value.parts:
+                        if not isinstance(part, m.FormattedStringText):
+                            break
+                        static += part.value
+                out.append(Arg(static + _UNKNOWN + text, Word(start, end, text, None, "python-expr", False, ()), False))
+            return out
+
+        def env_dict(self, node: Any, keyword: str) -> None:
+            if not isinstance(node, m.Dict):
+                return
+            for el in node.elements:
+                if isinstance(el, m.DictElement) and isinstance(el.key, m.SimpleString):
+                    self.env(el.key, el.value, keyword)
+
+        def env(self, key: Any, value: Any, keyword: str) -> None:
+            k = self.string(key, "env") if isinstance(key, m.SimpleString) else None
+            if k is None or k.value is None:
+                return
+            vstart, vend = self.span(value)
+            vtext = self.data[vstart:vend].decode("utf-8", "replace")
+            vval = value.evaluated_value if isinstance(value, m.SimpleString) else None
+            word = Word(vstart, vend, vtext, vval if isinstance(vval, str) else None, "python-expr", False, ())
+            self.facts.assignments.append(Assignment(k.value, k.start, vend, word, True, keyword, True, False, None))
+
+        # -- imports ---------------------------------------------------------------
+        def visit_Import(self, node: Any) -> None:
+            for alias in node.names:
+                name = self.dotted(alias.name) or ""
+                if alias.asname is not None and isinstance(alias.asname.name, m.Name):
+                    self.aliases[alias.asname.name.value] = name
+
+        def visit_ImportFrom(self, node: Any) -> None:
+            module = self.dotted(node.module) if node.module is not None else None
+            if module is None or isinstance(node.names, m.ImportStar):
+                return
+            for alias in node.names:
+                if isinstance(alias.name, m.Name):
+                    local = alias.asname.name.value if alias.asname is not None else alias.name.value
+                    self.aliases[local] = f"{module}.{alias.name.value}"
+
+        # -- calls -----------------------------------------------------------------
+        def visit_Call(self, node: Any) -> None:
+            name = self.dotted(node.func) or ""
+            if isinstance(node.func, m.Attribute) and node.func.attr.value == "format":
+                if isinstance(node.func.value, m.SimpleString):
+                    self.templates.add(id(node.func.value))
+            kwargs = {a.keyword.value: a.value for a in node.args if a.keyword is not None}
+            positional = [a.value for a in node.args if a.keyword is None and not a.star]
+            short = name.rsplit(".", 1)[-1]
+            if name in SHELL_FUNCS and positional:
+                self.shell(positional[0], name)
+            elif name.startswith("subprocess.") and short in SUBPROCESS:
+                target = positional[0] if positional else kwargs.get("args")
+                shell = kwargs.get("shell")
+                if target is not None and isinstance(shell, m.Name) and shell.value == "True":
+                    self.shell(target, f"{name}(shell=True)")
+                elif target is not None:
+                    self.slurm_argv(target, name)
+                if "env" in kwargs:
+                    self.env_dict(kwargs["env"], f"{name}(env=...)")
+            elif name in ("os.environ.update",) and positional:
+                self.env_dict(positional[0], "os.environ.update")
+            elif name == "os.putenv" and len(positional) == 2:
+                self.env(positional[0], positional[1], "os.putenv")
+            if short == "update_parameters" or short in SUBMITIT_CLASSES:
+                for key in ("slurm_partition", "partition"):
+                    if key in kwargs:
+                        self.partition_kw(kwargs[key], f"{short}({key}=...)")
+                setup = kwargs.get("slurm_setup")
+                if isinstance(setup, (m.List, m.Tuple)):
+                    spans = [self.span(el.value) for el in setup.elements]
+                    for i, el in enumerate(setup.elements):
+                        if i + 1 < len(spans):
+                            drop = (spans[i][0], spans[i + 1][0])  # the line and its comma
+                        elif i > 0:
+                            drop = (spans[i - 1][1], spans[i][1])  # ", line"
+                        else:
+                            drop = spans[i]
+                        self.shell(el.value, "slurm_setup", drop)
+
+        def shell(self, node: Any, where: str, drop: tuple[int, int] | None = None) -> None:
+            s = self.string(node, where)
+            if s is None:
+                return
+            self.used.add(id(node))
+            self.facts.shell_strings.append(replace(s, drop=drop) if drop else s)
+
+        def slurm_argv(self, node: Any, where: str) -> None:
+            from .launch import RUNTIMES, SLURM_CLIENTS, slurm_call, strip_wrappers
+
+            args = self.argv(node)
+            if not args:
+                return
+            argv, _ = strip_wrappers(tuple(args))
+            if not argv or argv[0].value.rsplit("/", 1)[-1] not in (*SLURM_CLIENTS, *RUNTIMES):
+                return
+            call = slurm_call(argv)
+            if call is None:
+                return
+            for opt in call.options:
+                if opt.name != "partition" or opt.value_arg is None:
+                    continue
+                arg = opt.value_arg
+                label = f"{where}([... {opt.written} ...])"
+                if _UNKNOWN in arg.value and (opt.value is None or _UNKNOWN in opt.value):
+                    text = arg.word.text
+                    self.facts.partitions.append(
+                        PySite(None, None, arg.word.start, arg.word.start, arg.word.end, label, text)
+                    )
+                    continue
+                raw = arg.word.text if arg.direct else None
+                k = 0
+                if raw is not None and opt.form == "long=":
+                    k = raw.find("=") + 1
+                elif raw is not None and opt.form == "short-attached":
+                    k = len(opt.written)
+                self.facts.partitions.append(
+                    PySite(
+                        opt.value,
+                        raw[k:] if raw is not None else None,
+                        arg.word.start + len(raw[:k].encode()) if raw is not None else arg.word.start,
+                        arg.word.start,
+                        arg.word.end,
+                        label,
+                    )
+                )
+
+        def partition_kw(self, node: Any, where: str) -> None:
+            start, end = self.span(node)
+            s = self.string(node, where) if isinstance(node, m.SimpleString) else None
+            if s is not None and s.value is not None:
+                self.used.add(id(node))
+                self.facts.partitions.append(
+                    PySite(
+                        s.value, self.data[s.start : s.end].decode() if s.editable else None, s.start, start, end, where
+                    )
+                )
+            else:
+                text = self.data[start:end].decode("utf-8", "replace")
+                self.facts.partitions.append(PySite(None, None, start, start, end, where, text))
+
+        # -- assignments and embedded scripts ---------------------------------------
+        def visit_Assign(self, node: Any) -> None:
+            for target in node.targets:
+                t = target.target
+                if isinstance(t, m.Subscript) and self.dotted(t.value) == "os.environ" and len(t.slice) == 1:
+                    index = t.slice[0].slice
+                    if isinstance(index, m.Index):
+                        self.env(index.value, node.value, "os.environ")
+
+        def visit_SimpleString(self, node: Any) -> None:
+            self.maybe_script(node)
+
+        def visit_FormattedString(self, node: Any) -> None:
+            self.maybe_script(node)
+
+        def maybe_script(self, node: Any) -> None:
+            if id(node) in self.used:
+                return
+            s = self.string(node, "script")
+            if s is None:
+                return
+            content = self.data[s.start : s.end]
+            if b"#SBATCH" in content and (content.startswith((b"#!", b"#SBATCH")) or b"\n#SBATCH" in content):
+                self.facts.scripts.append(s)
+
+    return Visitor
