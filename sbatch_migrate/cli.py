@@ -322,6 +322,22 @@ def _size(value: str) -> int:
     return int(m.group(1)) * {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30}[m.group(2).upper()]
 
 
+def _cache_path(enabled: bool, folder: str | None) -> Path | None:
+    if not enabled:
+        return None
+    return Path(folder or Path.home() / ".cache" / "sbatch-migrate") / "results.sqlite"
+
+
+def _tree_settings(
+    profile: str | None, partition_map: tuple[str, ...], select: tuple[str, ...], ignore: tuple[str, ...]
+) -> Settings:
+    """Settings of a tree run: the command line only (trees span many projects' configs)."""
+    try:
+        return Settings.resolve((), profile, partition_map, select, ignore, None, True)
+    except (ProfileError, ConfigError) as exc:
+        raise click.UsageError(str(exc)) from None
+
+
 @main.command("bulk")
 @click.argument("roots", nargs=-1, required=True, type=click.Path())
 @click.option("--write", is_flag=True, help="Rewrite job scripts in place (default: dry run, nothing written).")
@@ -383,10 +399,7 @@ def bulk_cmd(
             raise click.UsageError("--emit-array-job needs --report-dir (each shard writes a report there)")
         click.echo(array_job(emit_array_job, sys.argv[1:]), nl=False)
         return
-    try:
-        settings = Settings.resolve((), profile, partition_map, select, ignore, None, True)
-    except (ProfileError, ConfigError) as exc:
-        raise click.UsageError(str(exc)) from None
+    settings = _tree_settings(profile, partition_map, select, ignore)
     opts = bulk.Options(
         roots=[os.path.abspath(r) for r in roots],
         profile=settings.profile,
@@ -399,7 +412,7 @@ def bulk_cmd(
         resume=resume,
         shard=shard_kn,
         max_size=size,
-        cache_path=(Path(cache_dir or Path.home() / ".cache" / "sbatch-migrate") / "results.sqlite") if cache else None,
+        cache_path=_cache_path(cache, cache_dir),
         keep_mtime=keep_mtime,
     )
     show = not quiet and sys.stderr.isatty() and not os.environ.get("CI")
@@ -539,10 +552,7 @@ def inventory_cmd(
     from .helm import values
     from .inventory import Inventory, to_json, to_markdown
 
-    try:
-        settings = Settings.resolve((), profile, partition_map, (), (), None, True)
-    except (ProfileError, ConfigError) as exc:
-        raise click.UsageError(str(exc)) from None
+    settings = _tree_settings(profile, partition_map, (), ())
     opts = bulk.Options(
         roots=[os.path.abspath(r) for r in roots],
         profile=settings.profile,
@@ -550,7 +560,7 @@ def inventory_cmd(
         jobs=jobs,
         max_size=_size(max_size),
         inventory=True,
-        cache_path=(Path(cache_dir or Path.home() / ".cache" / "sbatch-migrate") / "results.sqlite") if cache else None,
+        cache_path=_cache_path(cache, cache_dir),
     )
     inv = Inventory(settings.profile)
     result = bulk.run(opts, on_record=inv.add)

@@ -345,6 +345,51 @@ def _getopt(
     def fail(code: str, message: str, tok: Token) -> None:
         problems.append(Problem(code, message, tok.start, tok.end, tok.line))
 
+    def use(
+        tok: Token,
+        component: int,
+        name: str,
+        written: str,
+        form: Form,
+        value: Token | str | None = None,
+        value_start: int | None = None,
+    ) -> None:
+        """Record one option; ``value`` is the next argv word, or text inside ``tok``."""
+        if isinstance(value, Token):
+            uses.append(
+                OptionUse(
+                    kind,
+                    name,
+                    written,
+                    form,
+                    value.value,
+                    value.start,
+                    value.end,
+                    tok.start,
+                    value.end,
+                    tok.line,
+                    in_block,
+                    component,
+                )
+            )
+        else:
+            uses.append(
+                OptionUse(
+                    kind,
+                    name,
+                    written,
+                    form,
+                    value,
+                    value_start,
+                    tok.end if value_start is not None else None,
+                    tok.start,
+                    tok.end,
+                    tok.line,
+                    in_block,
+                    component,
+                )
+            )
+
     i = 0
     while i < len(argv):
         tok, component = argv[i]
@@ -352,8 +397,7 @@ def _getopt(
         if arg == "--":
             if i + 1 < len(argv):
                 nxt = argv[i + 1][0]
-                msg = f"sbatch stops with `Invalid directive found in batch script: {nxt.value}`"
-                fail("non-option", msg, nxt)
+                fail("non-option", f"sbatch stops with `Invalid directive found in batch script: {nxt.value}`", nxt)
             break
         if arg.startswith("--") and table.by_long:
             name, eq, inline = arg[2:].partition("=")
@@ -367,150 +411,45 @@ def _getopt(
                     hint = f"; did you mean {', '.join('--' + c for c in close)}?" if close else ""
                     msg = f"unrecognized option --{name}: sbatch (Slurm 22.05) refuses the script{hint}"
                 fail("unknown-option", msg, tok)
+            elif eq:
+                if found.arg == "none":
+                    fail("syntax", f"option --{found.long} takes no argument", tok)
+                use(tok, component, found.long, "--" + name, "long=", inline, _after(tok, 2 + len(name.encode())))
+            elif found.arg == "required" and i + 1 < len(argv):
                 i += 1
-                continue
-            spec = found
-            if eq:
-                if spec.arg == "none":
-                    fail("syntax", f"option --{spec.long} takes no argument", tok)
-                uses.append(
-                    OptionUse(
-                        kind,
-                        spec.long,
-                        "--" + name,
-                        "long=",
-                        inline,
-                        _after(tok, 2 + len(name.encode())),
-                        tok.end,
-                        tok.start,
-                        tok.end,
-                        tok.line,
-                        in_block,
-                        component,
-                    )
-                )
-            elif spec.arg == "required":
-                if i + 1 >= len(argv):
-                    fail("syntax", f"option --{spec.long} requires an argument", tok)
-                    uses.append(
-                        OptionUse(
-                            kind,
-                            spec.long,
-                            "--" + name,
-                            "long",
-                            None,
-                            None,
-                            None,
-                            tok.start,
-                            tok.end,
-                            tok.line,
-                            in_block,
-                            component,
-                        )
-                    )
-                else:
-                    i += 1
-                    val = argv[i][0]
-                    uses.append(
-                        OptionUse(
-                            kind,
-                            spec.long,
-                            "--" + name,
-                            "long",
-                            val.value,
-                            val.start,
-                            val.end,
-                            tok.start,
-                            val.end,
-                            tok.line,
-                            in_block,
-                            component,
-                        )
-                    )
+                use(tok, component, found.long, "--" + name, "long", argv[i][0])
             else:
-                uses.append(
-                    OptionUse(
-                        kind,
-                        spec.long,
-                        "--" + name,
-                        "long",
-                        None,
-                        None,
-                        None,
-                        tok.start,
-                        tok.end,
-                        tok.line,
-                        in_block,
-                        component,
-                    )
-                )
+                if found.arg == "required":
+                    fail("syntax", f"option --{found.long} requires an argument", tok)
+                use(tok, component, found.long, "--" + name, "long")
             i += 1
             continue
         if arg.startswith("-") and len(arg) > 1:
             j = 1
             while j < len(arg):
                 letter = arg[j]
-                spec_s = table.by_short.get(letter)
-                if spec_s is None:
+                spec = table.by_short.get(letter)
+                if spec is None:
                     fail("unknown-option", f"invalid option -{letter}: {_who(kind)} refuses the script", tok)
                     break
-                if spec_s.arg == "none":
-                    uses.append(
-                        OptionUse(
-                            kind,
-                            spec_s.long,
-                            "-" + letter,
-                            "short",
-                            None,
-                            None,
-                            None,
-                            tok.start,
-                            tok.end,
-                            tok.line,
-                            in_block,
-                            component,
-                        )
-                    )
+                if spec.arg == "none":
+                    use(tok, component, spec.long, "-" + letter, "short")
                     j += 1
                     continue
                 rest = arg[j + 1 :]
-                if rest or spec_s.arg == "optional":
-                    vstart = _after(tok, len(arg[:j].encode()))
-                    uses.append(
-                        OptionUse(
-                            kind,
-                            spec_s.long,
-                            "-" + letter,
-                            "short-attached",
-                            rest or None,
-                            vstart if rest else None,
-                            tok.end if rest else None,
-                            tok.start,
-                            tok.end,
-                            tok.line,
-                            in_block,
-                            component,
-                        )
+                if rest or spec.arg == "optional":
+                    use(
+                        tok,
+                        component,
+                        spec.long,
+                        "-" + letter,
+                        "short-attached",
+                        rest or None,
+                        _after(tok, len(arg[:j].encode())) if rest else None,
                     )
                 elif i + 1 < len(argv):
                     i += 1
-                    val = argv[i][0]
-                    uses.append(
-                        OptionUse(
-                            kind,
-                            spec_s.long,
-                            "-" + letter,
-                            "short",
-                            val.value,
-                            val.start,
-                            val.end,
-                            tok.start,
-                            val.end,
-                            tok.line,
-                            in_block,
-                            component,
-                        )
-                    )
+                    use(tok, component, spec.long, "-" + letter, "short", argv[i][0])
                 else:
                     fail("syntax", f"option -{letter} requires an argument", tok)
                 break

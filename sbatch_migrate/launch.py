@@ -233,6 +233,22 @@ def may_launch(cmd: Command) -> bool:
     return name.value.rsplit("/", 1)[-1] in LAUNCHERS
 
 
+def value_text(opt: CallOption) -> tuple[str, int] | None:
+    """The raw text of an option's value inside the word that holds it, and its byte offset
+    in that word (``--partition=gtest`` -> ("gtest", 12)); None when it cannot be located."""
+    if opt.value_arg is None:
+        return None
+    raw = opt.value_arg.word.text
+    k = 0
+    if opt.form == "long=":
+        k = raw.find("=") + 1
+    elif opt.form == "short-attached":
+        if not raw.startswith(opt.written):
+            return None
+        k = len(opt.written)
+    return raw[k:], len(raw[:k].encode())
+
+
 def container_call(cmd: Command) -> ContainerCall | None:
     if not may_launch(cmd):
         return None

@@ -255,7 +255,7 @@ def _make_visitor(cst: Any, provider: Any) -> Any:
             self.facts.shell_strings.append(replace(s, drop=drop) if drop else s)
 
         def slurm_argv(self, node: Any, where: str) -> None:
-            from .launch import RUNTIMES, SLURM_CLIENTS, slurm_call, strip_wrappers
+            from .launch import RUNTIMES, SLURM_CLIENTS, slurm_call, strip_wrappers, value_text
 
             args = self.argv(node)
             if not args:
@@ -277,21 +277,10 @@ def _make_visitor(cst: Any, provider: Any) -> Any:
                         PySite(None, None, arg.word.start, arg.word.start, arg.word.end, label, text)
                     )
                     continue
-                raw = arg.word.text if arg.direct else None
-                k = 0
-                if raw is not None and opt.form == "long=":
-                    k = raw.find("=") + 1
-                elif raw is not None and opt.form == "short-attached":
-                    k = len(opt.written)
+                located = value_text(opt) if arg.direct else None
+                raw, offset = located if located is not None else (None, 0)
                 self.facts.partitions.append(
-                    PySite(
-                        opt.value,
-                        raw[k:] if raw is not None else None,
-                        arg.word.start + len(raw[:k].encode()) if raw is not None else arg.word.start,
-                        arg.word.start,
-                        arg.word.end,
-                        label,
-                    )
+                    PySite(opt.value, raw, arg.word.start + offset, arg.word.start, arg.word.end, label)
                 )
 
         def partition_kw(self, node: Any, where: str) -> None:

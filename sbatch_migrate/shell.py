@@ -202,14 +202,16 @@ def _text(data: bytes, node: Node) -> str:
     return data[node.start_byte : node.end_byte].decode("utf-8", "replace")
 
 
-def _unescape_word(raw: str) -> str:
+def _unescape(raw: str, escapable: str | None = None) -> str:
+    """Backslash removal: in a plain word every character can be escaped; inside double
+    quotes only those in ``escapable``.  A backslash-newline is a line continuation."""
     if "\\" not in raw:
         return raw
     out = []
     i = 0
     while i < len(raw):
         c = raw[i]
-        if c == "\\" and i + 1 < len(raw):
+        if c == "\\" and i + 1 < len(raw) and (escapable is None or raw[i + 1] in escapable):
             if raw[i + 1] != "\n":
                 out.append(raw[i + 1])
             i += 2
@@ -219,21 +221,7 @@ def _unescape_word(raw: str) -> str:
     return "".join(out)
 
 
-def _unescape_dquoted(raw: str) -> str:
-    if "\\" not in raw:
-        return raw
-    out = []
-    i = 0
-    while i < len(raw):
-        c = raw[i]
-        if c == "\\" and i + 1 < len(raw) and raw[i + 1] in '$`"\\\n':
-            if raw[i + 1] != "\n":
-                out.append(raw[i + 1])
-            i += 2
-            continue
-        out.append(c)
-        i += 1
-    return "".join(out)
+_DQUOTE_ESCAPABLE = '$`"\\\n'
 
 
 class _Evaluator:
@@ -249,14 +237,14 @@ class _Evaluator:
     def value(self, node: Node, refs: list[str]) -> str | None:
         t = node.type
         if t in ("word", "number"):
-            return _unescape_word(_text(self.data, node))
+            return _unescape(_text(self.data, node))
         if t == "raw_string":
             return _text(self.data, node)[1:-1]
         if t == "string":
             parts = []
             for child in node.named_children:
                 if child.type == "string_content":
-                    parts.append(_unescape_dquoted(_text(self.data, child)))
+                    parts.append(_unescape(_text(self.data, child), _DQUOTE_ESCAPABLE))
                 else:
                     v = self.value(child, refs)
                     if v is None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from ..edits import Edit, replace_value
 from ..facts import Unit
-from ..launch import may_launch, slurm_call, strip_wrappers
+from ..launch import may_launch, slurm_call, strip_wrappers, value_text
 from ..profile import Profile
 from ..rule import Context
 
@@ -93,18 +93,12 @@ def _sites(ctx: Context) -> Iterator[PartitionSite]:
                         origin,
                     )
                     continue
-                raw = word.text
-                k = 0
-                if opt.form == "long=":
-                    k = raw.find("=") + 1
-                elif opt.form == "short-attached":
-                    k = raw.find(opt.written) + len(opt.written) if raw.startswith(opt.written) else -1
-                if k < 0:
+                located = value_text(opt)
+                if located is None:
                     yield PartitionSite(opt.value, None, word.start, word.start, word.end, where, unit)
                     continue
-                yield PartitionSite(
-                    opt.value, raw[k:], word.start + len(raw[:k].encode()), word.start, word.end, where, unit
-                )
+                raw, offset = located
+                yield PartitionSite(opt.value, raw, word.start + offset, word.start, word.end, where, unit)
         for a in unit.shell.assignments:
             if a.name in PARTITION_VARIABLES:
                 yield _assignment_site(a, unit)
