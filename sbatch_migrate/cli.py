@@ -322,6 +322,16 @@ def _size(value: str) -> int:
     return int(m.group(1)) * {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30}[m.group(2).upper()]
 
 
+def _check_roots(roots: tuple[str, ...]) -> None:
+    """A root that does not exist is a mistake on the command line (exit 2); what is
+    unreadable inside the trees is reported and skipped."""
+    missing = [r for r in roots if not os.path.lexists(r)]
+    for r in missing:
+        _fail(f"{r}: No such file or directory")
+    if missing:
+        sys.exit(2)
+
+
 def _cache_path(enabled: bool, folder: str | None) -> Path | None:
     if not enabled:
         return None
@@ -390,6 +400,7 @@ def bulk_cmd(
 
     shard_kn = _shard(shard)
     size = _size(max_size)
+    _check_roots(roots)
     if resume and not report_dir:
         raise click.UsageError("--resume continues the run recorded in --report-dir: give it")
     if write and not report_dir:
@@ -552,6 +563,7 @@ def inventory_cmd(
     from .helm import values
     from .inventory import Inventory, to_json, to_markdown
 
+    _check_roots(roots)
     settings = _tree_settings(profile, partition_map, (), ())
     opts = bulk.Options(
         roots=[os.path.abspath(r) for r in roots],

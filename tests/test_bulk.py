@@ -337,3 +337,9 @@ def test_emit_array_job(tmp_path: Path) -> None:
     assert script.startswith("#!/bin/bash\n") and "#SBATCH --array=0-7" in script
     assert '--shard "${SLURM_ARRAY_TASK_ID}/8"' in script and "--write" in script and "/home" in script
     assert subprocess.run(["bash", "-n"], input=script, text=True, check=False).returncode == 0
+
+
+def test_missing_root_is_an_error(tmp_path: Path) -> None:
+    for command in ("bulk", "inventory"):
+        p = cli(command, str(tmp_path / "nope"))
+        assert p.returncode == 2 and "nope: No such file or directory" in p.stderr
