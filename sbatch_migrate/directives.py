@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from . import options as opts
 
@@ -27,8 +27,7 @@ Kind = Literal["SBATCH", "SLURM", "PBS", "BSUB"]
 Form = Literal["long=", "long", "short", "short-attached"]
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
     start: int  # parse-byte span of the raw token (quotes included)
     end: int
     value: str  # the argument sbatch sees
@@ -37,8 +36,7 @@ class Token:
     offsets: tuple[int, ...] = ()  # raw offset of each value byte
 
 
-@dataclass(frozen=True)
-class OptionUse:
+class OptionUse(NamedTuple):
     """One option as sbatch resolves it."""
 
     kind: Kind
@@ -65,8 +63,7 @@ class OptionUse:
         return self.kind in ("SBATCH", "SLURM") and self.name == "time"
 
 
-@dataclass(frozen=True)
-class Problem:
+class Problem(NamedTuple):
     """Something sbatch itself would reject or ignore."""
 
     code: str  # "unknown-option", "syntax", "late", "non-option"

@@ -22,6 +22,29 @@ from .source import Source
 
 Language = Literal["bash", "python", "csh", "other"]
 
+# what makes a Python file worth parsing with libcst (slow): calls that run commands,
+# submitit, environment changes, or a job script inside a string
+_PY_CALLS = re.compile(rb"subprocess|os\.system|os\.popen|submitit|environ|putenv")
+_PY_SCRIPT = re.compile(rb"#SBATCH|#!/|#PBS")
+
+
+def _python_needs_cst(data: bytes) -> bool:
+    if _PY_CALLS.search(data):
+        return True
+    # past the comment header (a batch script's own #! and #SBATCH lines), a #SBATCH or
+    # #! can only be inside a string
+    pos = 0
+    while pos < len(data):
+        nl = data.find(b"\n", pos)
+        line = data[pos : nl if nl != -1 else len(data)].strip()
+        if line and not line.startswith(b"#"):
+            return _PY_SCRIPT.search(data, pos) is not None
+        if nl == -1:
+            return False
+        pos = nl + 1
+    return False
+
+
 _SUPPRESS = re.compile(rb"#\s*sbatch-migrate:\s*disable=([A-Za-z0-9_, -]+)")
 
 
@@ -99,8 +122,8 @@ def collect(source: Source) -> ScriptFacts:
     language = language_of(first_line, source.path)
     main_shell = analyse(data) if language == "bash" else None
     py = None
-    if language == "python":
-        from . import pyfront  # libcst: only for Python files
+    if language == "python" and _python_needs_cst(data):
+        from . import pyfront  # libcst: only for Python files that may run Slurm or Apptainer
 
         py = pyfront.analyse(data)
     bodies: list[tuple[int, int]] = []

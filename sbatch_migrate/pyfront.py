@@ -81,7 +81,7 @@ def analyse(data: bytes) -> PyFacts:
             offset = nl + 1
         facts.error = (offset, str(exc).splitlines()[0] if str(exc) else "syntax error")
         return facts
-    wrapper = MetadataWrapper(module)
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)  # the module is ours alone
     wrapper.visit(_Visitor(facts, data, cst, ByteSpanPositionProvider))
     return facts
 

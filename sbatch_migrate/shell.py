@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 Node = Any  # tree_sitter.Node (untyped library)
 
@@ -99,8 +99,7 @@ def _point(data: bytes, offset: int) -> Any:
     return Point(row, col)
 
 
-@dataclass(frozen=True)
-class Word:
+class Word(NamedTuple):
     start: int
     end: int
     text: str  # raw source text
@@ -115,8 +114,7 @@ class Word:
         return self.value is not None and not self.variables
 
 
-@dataclass(frozen=True)
-class Arg:
+class Arg(NamedTuple):
     """One word of a command's effective argv, after constant propagation."""
 
     value: str

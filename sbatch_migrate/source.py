@@ -12,6 +12,7 @@ length), so CRLF files parse like LF files while keeping their offsets.
 from __future__ import annotations
 
 import bisect
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -162,11 +163,15 @@ def decode(data: bytes) -> tuple[str, str]:
 _PROBE = "#!/bin/bash\n#SBATCH -p x # '\"$`\\{}[]|~\t\r"
 
 
-def _guesses(data: bytes) -> list[str]:
-    from charset_normalizer import from_bytes  # imported only for non-UTF-8 input
-
+def _guesses(data: bytes) -> Iterator[str]:
     # TWCC users' non-UTF-8 scripts are Big5 (cp950) far more often than anything else,
-    # and short Big5 comments are easily mistaken for other CJK encodings by a guesser.
+    # and short Big5 comments are easily mistaken for other CJK encodings by a guesser:
+    # Big5 first, the guesser (slow; imported only here) only when Big5 does not fit.
+    yield "cp950"
+    yield "big5hkscs"
+    from charset_normalizer import from_bytes
+
     best = from_bytes(data).best()
-    guessed = [best.encoding] if best is not None else []
-    return ["cp950", "big5hkscs", *guessed, "gb18030"]
+    if best is not None:
+        yield best.encoding
+    yield "gb18030"
