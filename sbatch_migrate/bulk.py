@@ -19,6 +19,7 @@ import re
 import stat
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -325,8 +326,10 @@ _BATCH = 256
 
 
 class _Workers:
-    """Batches of files to worker processes; one batch in flight while the main process
-    walks on and prepares the next, so memory holds at most two batches."""
+    """Batches of files to worker processes; two batches in flight while the main process
+    walks on and prepares the next, so memory holds at most three batches."""
+
+    IN_FLIGHT = 2
 
     def __init__(self, opts: Options):
         self.pool = None
@@ -334,15 +337,19 @@ class _Workers:
             self.pool = multiprocessing.get_context("fork").Pool(opts.jobs, _init_worker, (opts,))
         else:
             _init_worker(opts)
-        self.inflight: Any = None
+        self.inflight: deque[Any] = deque()
+        self.chunk = max(1, _BATCH // (4 * max(1, opts.jobs)))
 
     def submit(self, batch: list[Candidate]) -> list[dict[str, Any]]:
-        """Start ``batch``; returns the records of the batch before it."""
+        """Start ``batch`` (an empty one drains); returns the records of finished batches."""
         if self.pool is None:
             return [process(c) for c in batch]
-        done = self.inflight.get() if self.inflight is not None else []
-        self.inflight = self.pool.map_async(process, batch, chunksize=16) if batch else None
-        return list(done)
+        if batch:
+            self.inflight.append(self.pool.map_async(process, batch, chunksize=self.chunk))
+        done: list[dict[str, Any]] = []
+        while self.inflight and (len(self.inflight) > self.IN_FLIGHT or not batch):
+            done.extend(self.inflight.popleft().get())
+        return done
 
     def close(self) -> None:
         if self.pool is not None:

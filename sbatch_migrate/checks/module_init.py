@@ -45,9 +45,9 @@ class ModuleInit(Rule):
             if unit.shell is None:
                 continue
             for cmd in unit.shell.commands:
-                if not cmd.argv:
+                name = cmd.name.value if cmd.name is not None else None
+                if name not in ("source", ".", "eval") or not cmd.argv:
                     continue
-                name = cmd.argv[0].value
                 text = ctx.source.span_text(cmd.start, cmd.end)
                 hit = False
                 if name in ("source", ".") and len(cmd.argv) > 1:
