@@ -83,6 +83,20 @@ def read_source(path: str) -> Source:
     return Source.from_bytes(data, path)
 
 
+def _rule_options(command: Any) -> Any:
+    """--profile, --partition-map, --select, --ignore: the same on every command."""
+    for option in reversed(
+        (
+            click.option("--profile", metavar="NAME|PATH", help="Rule profile (default: twcc-to-slinky)."),
+            click.option("--partition-map", multiple=True, metavar="OLD=NEW", help="Map a partition (repeatable)."),
+            click.option("--select", multiple=True, metavar="CODES", help="Only these rule codes or prefixes."),
+            click.option("--ignore", multiple=True, metavar="CODES", help="Skip these rule codes or prefixes."),
+        )
+    ):
+        command = option(command)
+    return command
+
+
 @main.command("migrate")
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=True, allow_dash=True))
 @click.option("--diff", "show_diff", is_flag=True, help="Print a unified diff instead of the script.")
@@ -97,10 +111,7 @@ def read_source(path: str) -> Source:
     show_default=True,
     help="Report format; json, sarif and github go to stdout.",
 )
-@click.option("--profile", metavar="NAME|PATH", help="Rule profile (default: twcc-to-slinky).")
-@click.option("--partition-map", multiple=True, metavar="OLD=NEW", help="Map a partition (repeatable).")
-@click.option("--select", multiple=True, metavar="CODES", help="Only these rule codes or prefixes.")
-@click.option("--ignore", multiple=True, metavar="CODES", help="Skip these rule codes or prefixes.")
+@_rule_options
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Use this configuration file.")
 @click.option("--isolated", is_flag=True, help="Ignore configuration files.")
 @click.option("--job-scripts-only", is_flag=True, help="Skip files that are not job scripts (by content).")
@@ -368,10 +379,7 @@ def _tree_settings(
 @click.option("--cache/--no-cache", default=True, show_default=True, help="Reuse results for unchanged files.")
 @click.option("--cache-dir", type=click.Path(file_okay=False), help="[~/.cache/sbatch-migrate]")
 @click.option("--keep-mtime", is_flag=True, help="Keep the modification time of rewritten files.")
-@click.option("--profile", metavar="NAME|PATH", help="Rule profile (default: twcc-to-slinky).")
-@click.option("--partition-map", multiple=True, metavar="OLD=NEW", help="Map a partition (repeatable).")
-@click.option("--select", multiple=True, metavar="CODES")
-@click.option("--ignore", multiple=True, metavar="CODES")
+@_rule_options
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar or summary.")
 def bulk_cmd(
     roots: tuple[str, ...],

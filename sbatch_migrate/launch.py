@@ -9,6 +9,7 @@ options, so that ``srun $SINGULARITY $HOROVOD`` is known to run
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from . import options as opts
@@ -231,6 +232,16 @@ def may_launch(cmd: Command) -> bool:
     if name is None or not name.is_literal or name.value is None:
         return True
     return name.value.rsplit("/", 1)[-1] in LAUNCHERS
+
+
+def partition_options(argv: tuple[Arg, ...]) -> Iterator[tuple[SlurmCall, CallOption]]:
+    """The partition options of an srun/sbatch/salloc argv (after launch wrappers)."""
+    call = slurm_call(strip_wrappers(argv)[0])
+    if call is None:
+        return
+    for opt in call.options:
+        if opt.name == "partition" and opt.value_arg is not None:
+            yield call, opt
 
 
 def value_text(opt: CallOption) -> tuple[str, int] | None:

@@ -255,21 +255,14 @@ def _make_visitor(cst: Any, provider: Any) -> Any:
             self.facts.shell_strings.append(replace(s, drop=drop) if drop else s)
 
         def slurm_argv(self, node: Any, where: str) -> None:
-            from .launch import RUNTIMES, SLURM_CLIENTS, slurm_call, strip_wrappers, value_text
+            from .launch import partition_options, value_text
 
             args = self.argv(node)
             if not args:
                 return
-            argv, _ = strip_wrappers(tuple(args))
-            if not argv or argv[0].value.rsplit("/", 1)[-1] not in (*SLURM_CLIENTS, *RUNTIMES):
-                return
-            call = slurm_call(argv)
-            if call is None:
-                return
-            for opt in call.options:
-                if opt.name != "partition" or opt.value_arg is None:
-                    continue
+            for _, opt in partition_options(tuple(args)):
                 arg = opt.value_arg
+                assert arg is not None
                 label = f"{where}([... {opt.written} ...])"
                 if _UNKNOWN in arg.value and (opt.value is None or _UNKNOWN in opt.value):
                     text = arg.word.text

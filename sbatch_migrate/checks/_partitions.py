@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from ..edits import Edit, replace_value
 from ..facts import Unit
-from ..launch import may_launch, slurm_call, strip_wrappers, value_text
+from ..launch import may_launch, partition_options, value_text
 from ..profile import Profile
 from ..rule import Context
 
@@ -70,14 +70,9 @@ def _sites(ctx: Context) -> Iterator[PartitionSite]:
                     yield _assignment_site(a, unit)
             if not may_launch(cmd):
                 continue
-            argv, _ = strip_wrappers(cmd.argv)
-            call = slurm_call(argv)
-            if call is None:
-                continue
-            for opt in call.options:
-                if opt.name != "partition" or opt.value_arg is None:
-                    continue
+            for call, opt in partition_options(cmd.argv):
                 arg = opt.value_arg
+                assert arg is not None
                 word = arg.word
                 where = f"{call.program} {opt.written}"
                 if not arg.direct:
