@@ -283,7 +283,9 @@ def _emit(result: Result, path: str, show_diff: bool, in_place: bool, output: st
     elif in_place:
         if result.changed:
             try:
-                atomic_write(path, result.output)
+                # a symlink named on the command line is written through (the link stays a
+                # link); bulk runs never follow one
+                atomic_write(os.path.realpath(path), result.output)
             except OSError as exc:
                 _fail(f"{path}: cannot write: {exc.strerror or exc}")
                 sys.exit(2)

@@ -171,3 +171,12 @@ def test_console_script_end_to_end(tmp_path: Path) -> None:
     assert p.returncode == 0
     expected = (ROOT / "corpus" / "seed_hello_twcc" / "expected.sh").read_bytes()
     assert p.stdout == expected
+
+
+def test_in_place_through_a_symlink_keeps_the_link(runner: CliRunner, tmp_path: Path) -> None:
+    target = tmp_path / "real.sh"
+    target.write_bytes(EXAMPLE.read_bytes())
+    link = tmp_path / "job.sh"
+    link.symlink_to(target)
+    assert runner.invoke(main, ["-i", str(link)]).exit_code == 0
+    assert link.is_symlink() and "--partition=slinky" in target.read_text()
