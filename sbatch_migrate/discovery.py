@@ -75,7 +75,7 @@ class Candidate:
 @dataclass(frozen=True)
 class Skipped:
     path: str
-    reason: str  # symlink, too-large, unreadable, vcs-or-cache, stale-temp
+    reason: str  # symlink, too-large, unreadable, vcs-or-cache, stale-temp, special-file
 
 
 def walk(roots: list[str], max_size: int) -> Iterator[Candidate | Skipped]:
@@ -119,6 +119,8 @@ def walk(roots: list[str], max_size: int) -> Iterator[Candidate | Skipped]:
                             yield Skipped(entry.path, "too-large")
                         else:
                             yield Candidate(entry.path, est.st_size, est.st_mtime_ns, est.st_ino, est.st_uid)
+                    else:
+                        yield Skipped(entry.path, "special-file")  # FIFO, socket, device: never opened
                 except OSError as exc:
                     yield Skipped(entry.path, f"unreadable: {exc.strerror or exc}")
             stack.extend(reversed(subdirs))

@@ -296,6 +296,17 @@ def test_shards_split_every_file_exactly_once(homes: tuple[Path, list[Path]], tm
     assert merged["users"] == single["users"] or merged["statuses"] == single["statuses"]
 
 
+def test_fifo_is_skipped_not_opened(tmp_path: Path) -> None:
+    root = tmp_path / "site"
+    root.mkdir()
+    os.mkfifo(root / "pipe.sh")  # opening it would block forever
+    (root / "job.sh").write_text("#!/bin/bash\n#SBATCH -p gtest\n")
+    p = cli("bulk", str(root), "--no-cache", "--report-dir", str(tmp_path / "r"), "-q")
+    assert p.returncode == 0, p.stderr
+    statuses = json.loads((tmp_path / "r" / "summary.json").read_text())["statuses"]
+    assert statuses == {"special-file": 1, "would-change": 1}
+
+
 @pytest.mark.parametrize("bad", ["3", "4/4", "-1/2", "a/b"])
 def test_bad_shard_is_a_usage_error(bad: str, tmp_path: Path) -> None:
     p = cli("bulk", str(tmp_path), "--shard", bad)
