@@ -239,6 +239,9 @@ class _Evaluator:
         if t == "raw_string":
             return _text(self.data, node)[1:-1]
         if t == "string":
+            raw = _text(self.data, node)
+            if "$" not in raw and "`" not in raw:  # no expansion: the text between the quotes
+                return _unescape(raw[1:-1], _DQUOTE_ESCAPABLE)
             parts = []
             for child in node.named_children:
                 if child.type == "string_content":
@@ -248,10 +251,6 @@ class _Evaluator:
                     if v is None:
                         return None
                     parts.append(v)
-            # string_content misses text between children in some grammars: rebuild
-            # from the raw text when no expansion is involved
-            if not node.named_children:
-                return ""
             return "".join(parts)
         if t == "concatenation":
             parts = []
