@@ -20,7 +20,7 @@ from . import __version__
 from .checks import RULES, lookup
 from .config import Config, ConfigError, check_codes, discover
 from .config import load as load_config
-from .discovery import is_job_script
+from .discovery import is_job_script, walk
 from .engine import Result, migrate, select_rules
 from .profile import Profile, ProfileError, extend, load, parse_partition_map
 from .report import diff, file_dict, github_lines, json_report, sarif_report, summary_line, text_lines
@@ -440,7 +440,9 @@ def bulk_cmd(
     agg = Aggregate() if opts.report_dir is None else None
     on_record = agg.add if agg is not None else None
     if show:
-        with click.progressbar(length=0, label="migrating", file=sys.stderr, show_pos=True) as bar:
+        # a terminal: count first (a walk without reading) so the bar has a length
+        total = sum(1 for item in walk(opts.roots, opts.max_size) if bulk.in_shard(item.path, opts.shard))
+        with click.progressbar(length=total, label="migrating", file=sys.stderr, show_pos=True) as bar:
             result = bulk.run(opts, progress=bar.update, on_record=on_record)
     else:
         result = bulk.run(opts, on_record=on_record)

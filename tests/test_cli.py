@@ -180,3 +180,26 @@ def test_in_place_through_a_symlink_keeps_the_link(runner: CliRunner, tmp_path: 
     link.symlink_to(target)
     assert runner.invoke(main, ["-i", str(link)]).exit_code == 0
     assert link.is_symlink() and "--partition=slinky" in target.read_text()
+
+
+@pytest.mark.skipif(not Path("/usr/bin/script").exists(), reason="needs util-linux script(1) for a terminal")
+def test_progress_bar_on_a_terminal_only(tmp_path: Path) -> None:
+    (tmp_path / "t").mkdir()
+    (tmp_path / "t" / "job.sh").write_bytes(EXAMPLE.read_bytes())
+    cmd = f"{sys.executable} -m sbatch_migrate bulk {tmp_path / 't'} --no-cache --report-dir {tmp_path / 'r'}"
+    env = {k: v for k, v in os.environ.items() if k != "CI"}
+    tty = subprocess.run(
+        ["/usr/bin/script", "-qec", cmd, "/dev/null"], capture_output=True, text=True, env=env, check=False
+    )
+    assert "migrating" in tty.stdout and "1/1" in tty.stdout
+    piped = subprocess.run(cmd.split(), capture_output=True, text=True, env=env, check=False)
+    assert "migrating" not in piped.stderr and piped.returncode == 0
+
+
+def test_shell_completion_of_rule_codes() -> None:
+    exe = [sys.executable, "-m", "sbatch_migrate"]
+    env = dict(
+        os.environ, _SBATCH_MIGRATE_COMPLETE="bash_complete", COMP_WORDS="sbatch-migrate explain SM20", COMP_CWORD="2"
+    )
+    p = subprocess.run(exe, capture_output=True, text=True, env=env, check=False)
+    assert "plain,SM201" in p.stdout.splitlines() and "plain,SM101" not in p.stdout.splitlines()
