@@ -354,3 +354,26 @@ def test_missing_root_is_an_error(tmp_path: Path) -> None:
     for command in ("bulk", "inventory"):
         p = cli(command, str(tmp_path / "nope"))
         assert p.returncode == 2 and "nope: No such file or directory" in p.stderr
+
+
+def test_keep_mtime(tmp_path: Path) -> None:
+    root = tmp_path / "site"
+    root.mkdir()
+    job = root / "job.sh"
+    job.write_bytes((ROOT / "examples" / "hello_twcc.sh").read_bytes())
+    os.utime(job, ns=(1_600_000_000_000_000_000, 1_600_000_000_000_000_000))
+    p = cli(
+        "bulk",
+        str(root),
+        "--write",
+        "--keep-mtime",
+        "--no-cache",
+        "--backup-dir",
+        str(tmp_path / "b"),
+        "--report-dir",
+        str(tmp_path / "r"),
+        "-q",
+    )
+    assert p.returncode == 0, p.stderr
+    assert b"--partition=slinky" in job.read_bytes()
+    assert os.stat(job).st_mtime_ns == 1_600_000_000_000_000_000
