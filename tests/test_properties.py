@@ -79,6 +79,9 @@ simple = st.sampled_from(
         "echo done",
         "cd /work/u1 || exit 1",
         ":",
+        "cat <<EOF > job.sh\n#!/bin/bash\n#SBATCH -p gtest\nmodule load singularity\nsrun -p gp1d x\nEOF",
+        "cat <<'EOF' | sbatch\n#!/bin/bash\n#SBATCH --partition=$P\nmodule purge\nEOF",
+        "cat <<-EOF > j.sh\n\t#!/bin/bash\n\t#SBATCH -p gp4d\n\tmodule load singularity\nEOF",
     ]
 )
 
