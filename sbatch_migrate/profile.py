@@ -128,10 +128,6 @@ def _builtin_dir() -> Any:
     return resources.files("sbatch_migrate.profiles")
 
 
-def builtin_profiles() -> list[str]:
-    return sorted(p.name[:-5] for p in _builtin_dir().iterdir() if p.name.endswith(".toml"))
-
-
 def parse(raw: bytes, label: str) -> Profile:
     try:
         doc = tomllib.loads(raw.decode("utf-8"))

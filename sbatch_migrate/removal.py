@@ -70,13 +70,6 @@ def _segment(node: Node) -> list[Node] | None:
     return segment if any(s.id == node.id for s in segment) else None
 
 
-def _index(parent: Node, child: Node) -> int:
-    for i, c in enumerate(parent.children):
-        if c.id == child.id:
-            return i
-    return -1
-
-
 def plan(source: Source, requests: list[Node]) -> Plan:
     result = Plan()
     removed: dict[int, Node] = {}

@@ -188,7 +188,6 @@ class ShellFacts:
     heredocs: list[Heredoc]
     errors: list[tuple[int, int]]  # spans the parser could not make sense of
     tree: Any
-    env_at: dict[int, dict[str, object]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -414,13 +413,6 @@ def analyse(data: bytes, env: dict[str, object] | None = None, span: tuple[int, 
         elif kind == "heredoc":
             heredocs.append(_heredoc(data, node, by_node, dict(state)))
     return ShellFacts(commands, assignments, heredocs, errors, tree)
-
-
-def _index(parent: Node, child: Node) -> int:
-    for i, c in enumerate(parent.children):
-        if c.id == child.id:
-            return i
-    return -1
 
 
 def _missing(root: Node) -> list[Node]:
