@@ -18,12 +18,13 @@ import click
 
 from . import __version__
 from .checks import RULES, lookup
+from .checks.sbatch_rejects import SbatchRejects
 from .config import Config, ConfigError, check_codes, discover
 from .config import load as load_config
 from .discovery import is_job_script, walk
 from .engine import Result, migrate, select_rules
 from .profile import Profile, ProfileError, extend, load, parse_partition_map
-from .report import diff, file_dict, github_lines, json_report, sarif_report, summary_line, text_lines
+from .report import diff, file_dict, finding_dict, github_lines, json_report, sarif_report, summary_line, text_lines
 from .rule import Rule
 from .source import InputError, Source
 from .validate import test_only
@@ -178,19 +179,10 @@ def migrate_cmd(
             verdict = test_only(result.output)
             report["validation"] = {"ok": verdict.ok, "message": verdict.message}
             if verdict.ok is False:
-                report["findings"].append(
-                    {
-                        "code": "SM906",
-                        "rule": "sbatch-rejects",
-                        "severity": "error",
-                        "line": 1,
-                        "column": 1,
-                        "end_line": 1,
-                        "end_column": 1,
-                        "fixed": False,
-                        "message": f"sbatch --test-only rejects the migrated script: {verdict.message}",
-                    }
+                rejected = SbatchRejects().finding(
+                    0, 0, f"sbatch --test-only rejects the migrated script: {verdict.message}"
                 )
+                report["findings"].append(finding_dict(result, rejected))
             elif verdict.ok is None:
                 _fail(f"{path}: --validate: {verdict.message}")
                 unvalidated += 1

@@ -14,6 +14,7 @@ from functools import cache
 
 from . import removal, shell
 from .checks import RULES
+from .checks.fix_withheld import FixWithheld
 from .edits import Edit, apply_edits
 from .facts import ScriptFacts, collect
 from .profile import Profile
@@ -67,13 +68,10 @@ def migrate(source: Source, profile: Profile, rules: list[type[Rule]] | None = N
         for f in findings:
             f.fixed = False
         findings.append(
-            Finding(
-                "SM904",
-                "fix-withheld",
-                Severity.ERROR,
+            FixWithheld().finding(
                 0,
                 0,
-                "the migrated text would not parse as bash: no fix applied to this file "
+                "the migrated text would not parse (bash, or Python for .py files): no fix applied to this file "
                 "(please report it); the findings say what to change by hand",
             )
         )

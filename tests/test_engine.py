@@ -1,0 +1,62 @@
+"""The engine's safety nets: a fix that would break the script is withheld (SM904), fixes
+that collide keep the first, nothing is edited inside a region that does not parse."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from sbatch_migrate.edits import Edit
+from sbatch_migrate.engine import migrate
+from sbatch_migrate.profile import load
+from sbatch_migrate.rule import Context, Finding, Rule, Severity
+from sbatch_migrate.source import Source
+
+
+class BreaksFi(Rule):
+    """A rule with a bug: it deletes the `fi` of every if statement."""
+
+    code = "SM999"
+    name = "breaks-fi"
+    severity = Severity.WARNING
+    summary = "test only"
+
+    def check(self, ctx: Context) -> Iterator[Finding]:
+        data = ctx.source.parse_bytes
+        at = data.find(b"\nfi")
+        if at != -1:
+            yield self.finding(at + 1, at + 3, "delete fi", edits=[Edit(at + 1, at + 3, "")])
+
+
+class Twice(Rule):
+    """Two fixes of the same text."""
+
+    code = "SM998"
+    name = "twice"
+    severity = Severity.WARNING
+    summary = "test only"
+
+    def check(self, ctx: Context) -> Iterator[Finding]:
+        yield self.finding(0, 2, "first", edits=[Edit(0, 2, "#!")])
+        yield self.finding(0, 2, "second", edits=[Edit(1, 2, "?")])
+
+
+def test_fix_that_breaks_bash_is_withheld() -> None:
+    data = b"#!/bin/bash\nif true; then\n  echo hi\nfi\n"
+    result = migrate(Source.from_bytes(data, "j.sh"), load(), [BreaksFi])
+    assert result.output == data
+    assert [f.code for f in result.findings] == ["SM999", "SM904"]
+    assert not any(f.fixed for f in result.findings)
+
+
+def test_fix_that_breaks_python_is_withheld() -> None:
+    data = b"import os\nif True:\n    pass\nfi = 1\n"  # deleting `fi` leaves ` = 1`: not Python
+    result = migrate(Source.from_bytes(data, "l.py"), load(), [BreaksFi])
+    assert result.output == data and "SM904" in [f.code for f in result.findings]
+
+
+def test_colliding_fixes_keep_the_first() -> None:
+    data = b"#!/bin/bash\necho\n"
+    result = migrate(Source.from_bytes(data, "j.sh"), load(), [Twice])
+    first, second = result.findings
+    assert first.fixed and not second.fixed and "another fix" in second.message
+    assert result.output == data
