@@ -23,10 +23,11 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from . import __version__
 from .backup import BackupStore
+from .bulkreport import Aggregate, Tally, tally_of
 from .cache import Cache
 from .discovery import Candidate, Skipped, is_job_script, walk
 from .engine import migrate
@@ -38,6 +39,7 @@ from .source import InputError, Source
 from .writer import atomic_write
 
 NO_WRITE_NEEDED = frozenset({"unchanged", "not-a-job-script", "binary"})
+CACHEABLE = NO_WRITE_NEEDED | {"would-change"}
 _TEMP = re.compile(r"^\..+\.[a-z0-9_]{8}\.sbatch-migrate$")
 
 
@@ -104,15 +106,32 @@ def _user(uid: int, path: str) -> str:
     return m.group(1) if m else str(uid)
 
 
-def process(c: Candidate) -> dict[str, Any]:
-    """Everything done to one file; returns its record (never raises)."""
+class Outcome(NamedTuple):
+    """What a worker sends back for one file: its record already as a JSON line (encoded
+    in the worker, in parallel), plus what the main process needs without decoding it."""
+
+    path: str
+    line: str  # the record, one line of files.jsonl (no newline)
+    status: str
+    stat: tuple[int, int, int] | None  # (size, mtime_ns, inode) as read: the cache key
+    tally: Tally | None  # job scripts: what the aggregate counts
+
+
+def outcome(record: dict[str, Any], stat_key: tuple[int, int, int] | None = None) -> Outcome:
+    return Outcome(record["path"], json.dumps(record, ensure_ascii=False), record["status"], stat_key, tally_of(record))
+
+
+def process(c: Candidate) -> Outcome:
+    """Everything done to one file; returns its outcome (never raises)."""
     try:
-        return _process(c)
+        record, stat_key = _process(c)
     except Exception as exc:  # a bug must cost one file, not the run: it is reported
-        return {"path": c.path, "status": "error", "detail": f"internal error: {type(exc).__name__}: {exc}"}
+        record = {"path": c.path, "status": "error", "detail": f"internal error: {type(exc).__name__}: {exc}"}
+        stat_key = None
+    return outcome(record, stat_key)
 
 
-def _process(c: Candidate) -> dict[str, Any]:
+def _process(c: Candidate) -> tuple[dict[str, Any], tuple[int, int, int] | None]:
     opts: Options = _W["opts"]
     base = {"path": c.path, "user": _user(c.uid, c.path)}
     try:
@@ -121,18 +140,18 @@ def _process(c: Candidate) -> dict[str, Any]:
             st = os.fstat(fh.fileno())
             data = fh.read(opts.max_size + 1)
     except OSError as exc:
-        return {**base, "status": "unreadable", "detail": exc.strerror or str(exc)}
+        return {**base, "status": "unreadable", "detail": exc.strerror or str(exc)}, None
     if not stat.S_ISREG(st.st_mode) or len(data) > opts.max_size:
-        return {**base, "status": "too-large" if len(data) > opts.max_size else "not-a-regular-file"}
-    key = {"_stat": [st.st_size, st.st_mtime_ns, st.st_ino]}
+        return {**base, "status": "too-large" if len(data) > opts.max_size else "not-a-regular-file"}, None
+    key = (st.st_size, st.st_mtime_ns, st.st_ino)
     try:
         source = Source.from_bytes(data, c.path)
     except InputError:
-        return {**base, **key, "status": "binary"}
+        return {**base, "status": "binary"}, key
     if not is_job_script(c.path, data):
-        return {**base, **key, "status": "not-a-job-script"}
+        return {**base, "status": "not-a-job-script"}, key
     result = migrate(source, opts.profile, opts.rules)
-    record = {**base, **key, **file_dict(result, c.path)}
+    record = {**base, **file_dict(result, c.path)}
     if opts.inventory:
         record["needs"] = script_needs(Context(result.facts, opts.profile))
     if not result.changed:
@@ -150,7 +169,7 @@ def _process(c: Candidate) -> dict[str, Any]:
             atomic_write(copy, result.output)
         except OSError as exc:
             record["detail"] = f"out-dir copy failed: {exc.strerror or exc}"
-    return record
+    return record, key
 
 
 def _write(path: str, original: bytes, migrated: bytes, st: os.stat_result, opts: Options) -> tuple[str, str]:
@@ -184,6 +203,7 @@ class RunResult:
     records_file: Path | None
     counts: dict[str, int]
     seconds: float
+    aggregate: Aggregate  # every record of the run (a resumed run: the earlier ones too)
 
 
 def _skip_record(s: Skipped, write: bool) -> dict[str, Any]:
@@ -200,8 +220,9 @@ def _skip_record(s: Skipped, write: bool) -> dict[str, Any]:
     return record
 
 
-def _done_paths(records: Path) -> set[str]:
-    """Paths a previous (interrupted) run already recorded; a torn last line is cut off."""
+def _done_paths(records: Path, agg: Aggregate) -> set[str]:
+    """Paths a previous (interrupted) run already recorded, counted into ``agg``; a torn
+    last line is cut off."""
     done: set[str] = set()
     if not records.exists():
         return done
@@ -211,9 +232,11 @@ def _done_paths(records: Path) -> set[str]:
             if not line.endswith(b"\n"):
                 break
             try:
-                done.add(json.loads(line)["path"])
+                record = json.loads(line)
+                done.add(record["path"])
             except (ValueError, KeyError):
                 break
+            agg.add(record)
             good += len(line)
         fh.truncate(good)
     return done
@@ -224,19 +247,20 @@ def run(
     progress: Callable[[int], None] | None = None,
     on_record: Callable[[dict[str, Any]], None] | None = None,
 ) -> RunResult:
-    """Walk, migrate, write; records go to ``files.jsonl`` (with a report dir) and to
-    ``on_record``."""
+    """Walk, migrate, write; records go to ``files.jsonl`` (with a report dir), into the
+    aggregate, and to ``on_record`` (decoded: only give one when the records are needed)."""
     t0 = time.monotonic()
     records_file = None
     out = None
     done: set[str] = set()
+    agg = Aggregate()
     if opts.report_dir is not None:
         opts.report_dir.mkdir(parents=True, exist_ok=True)
         records_file = opts.report_dir / "files.jsonl"
         state = opts.report_dir / "run.json"
         if opts.resume and state.exists():
             opts.run_id = json.loads(state.read_text())["run_id"]
-            done = _done_paths(records_file)
+            done = _done_paths(records_file, agg)
         else:
             state.write_text(
                 json.dumps(
@@ -257,17 +281,16 @@ def run(
     cache = Cache(opts.cache_path, opts.cache_key) if opts.cache_path else None
     counts: dict[str, int] = {}
 
-    def emit(record: dict[str, Any]) -> None:
-        stat_key = record.pop("_stat", None)
-        counts[record["status"]] = counts.get(record["status"], 0) + 1
+    def emit(o: Outcome, cacheable: bool = True) -> None:
+        counts[o.status] = counts.get(o.status, 0) + 1
+        agg.add_tally(o.status, o.tally)
         if out is not None:
-            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+            out.write(o.line + "\n")
         if on_record is not None:
-            on_record(record)
-        if cache is not None and stat_key and record["status"] in NO_WRITE_NEEDED | {"would-change"}:
-            rec = {k: v for k, v in record.items() if k != "cached"}
-            size, mtime_ns, ino = stat_key
-            cache.put(record["path"], size, mtime_ns, ino, rec)
+            on_record(json.loads(o.line))
+        if cache is not None and cacheable and o.stat is not None and o.status in CACHEABLE:
+            size, mtime_ns, ino = o.stat
+            cache.put(o.path, size, mtime_ns, ino, o.status, o.line)
         if progress is not None:
             progress(1)
 
@@ -280,13 +303,8 @@ def run(
             return False
         status, text = hit
         line = '{"cached": true, ' + text[1:]
-        counts[status] = counts.get(status, 0) + 1
-        if out is not None:
-            out.write(line + "\n")
-        if on_record is not None:
-            on_record(json.loads(line))
-        if progress is not None:
-            progress(1)
+        tally = tally_of(json.loads(text)) if '"findings": ' in text else None
+        emit(Outcome(c.path, line, status, None, tally), cacheable=False)
         return True
 
     workers = _Workers(opts)
@@ -296,21 +314,21 @@ def run(
             if item.path in done or not in_shard(item.path, opts.shard):
                 continue
             if isinstance(item, Skipped):
-                emit(_skip_record(item, opts.write))
+                emit(outcome(_skip_record(item, opts.write)))
                 continue
             if cached(item):
                 continue
             batch.append(item)
             if len(batch) >= _BATCH:
-                for record in workers.submit(batch):
-                    emit(record)
+                for o in workers.submit(batch):
+                    emit(o)
                 batch = []
                 if out is not None:
                     out.flush()  # the journal: a killed run loses at most one batch of records
-        for record in workers.submit(batch):
-            emit(record)
-        for record in workers.submit([]):
-            emit(record)
+        for o in workers.submit(batch):
+            emit(o)
+        for o in workers.submit([]):
+            emit(o)
     finally:
         workers.close()
         if out is not None:
@@ -319,7 +337,7 @@ def run(
             out.close()
         if cache is not None:
             cache.close()
-    return RunResult(records_file, counts, time.monotonic() - t0)
+    return RunResult(records_file, counts, time.monotonic() - t0, agg)
 
 
 _BATCH = 256
@@ -340,13 +358,13 @@ class _Workers:
         self.inflight: deque[Any] = deque()
         self.chunk = max(1, _BATCH // (4 * max(1, opts.jobs)))
 
-    def submit(self, batch: list[Candidate]) -> list[dict[str, Any]]:
+    def submit(self, batch: list[Candidate]) -> list[Outcome]:
         """Start ``batch`` (an empty one drains); returns the records of finished batches."""
         if self.pool is None:
             return [process(c) for c in batch]
         if batch:
             self.inflight.append(self.pool.map_async(process, batch, chunksize=self.chunk))
-        done: list[dict[str, Any]] = []
+        done: list[Outcome] = []
         while self.inflight and (len(self.inflight) > self.IN_FLIGHT or not batch):
             done.extend(self.inflight.popleft().get())
         return done

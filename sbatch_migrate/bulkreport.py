@@ -14,7 +14,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from . import __version__
 from .report import REPORT_VERSION
@@ -36,6 +36,26 @@ class UserStats:
         return self.blocked_files == 0
 
 
+class Tally(NamedTuple):
+    """What the aggregate counts of one job script's record."""
+
+    path: str
+    user: str
+    changed: bool
+    findings: tuple[tuple[str, str, str, bool], ...]  # (code, rule, severity, fixed)
+
+
+def tally_of(record: dict[str, Any]) -> Tally | None:
+    if "findings" not in record:
+        return None
+    return Tally(
+        record["path"],
+        record.get("user") or "?",
+        bool(record["changed"]),
+        tuple((f["code"], f["rule"], f["severity"], f["fixed"]) for f in record["findings"]),
+    )
+
+
 @dataclass
 class Aggregate:
     statuses: Counter[str] = field(default_factory=Counter)
@@ -47,29 +67,32 @@ class Aggregate:
     job_scripts: int = 0
 
     def add(self, record: dict[str, Any]) -> None:
-        self.statuses[record["status"]] += 1
-        if "findings" not in record:
+        self.add_tally(record["status"], tally_of(record))
+
+    def add_tally(self, status: str, tally: Tally | None) -> None:
+        self.statuses[status] += 1
+        if tally is None:
             return
         self.job_scripts += 1
-        user = self.users[record.get("user") or "?"]
+        user = self.users[tally.user]
         user.files += 1
-        user.changed += bool(record["changed"])
+        user.changed += tally.changed
         codes = []
-        for f in record["findings"]:
-            self.rules[f["code"]] += 1
-            self.rule_names[f["code"]] = f["rule"]
-            self.severities[f["severity"]] += 1
-            if f["fixed"]:
-                self.rules_fixed[f["code"]] += 1
-            elif f["severity"] == "error":
+        for code, rule, severity, fixed in tally.findings:
+            self.rules[code] += 1
+            self.rule_names[code] = rule
+            self.severities[severity] += 1
+            if fixed:
+                self.rules_fixed[code] += 1
+            elif severity == "error":
                 user.errors += 1
-                codes.append(f["code"])
-            if f["severity"] == "warning":
+                codes.append(code)
+            if severity == "warning":
                 user.warnings += 1
         if codes:
             user.blocked_files += 1
             # keep the first paths in sorted order: the same report whatever order records came in
-            bisect.insort(user.blocking, (record["path"], sorted(set(codes))))
+            bisect.insort(user.blocking, (tally.path, sorted(set(codes))))
             if len(user.blocking) > BLOCKING_PER_USER:
                 user.blocking.pop()
 
@@ -112,27 +135,26 @@ def read_records(paths: Iterable[Path]) -> Iterator[dict[str, Any]]:
                     yield json.loads(line)
 
 
-def write_reports(report_dir: Path, records_files: list[Path]) -> dict[str, Any]:
-    """From streamed records: report.json (the report contract), summary.json, report.md,
-    report.html.  Returns the summary."""
-    agg = Aggregate()
-    with open(report_dir / "report.json", "w", encoding="utf-8") as out:
-        out.write(f'{{"version": {REPORT_VERSION}, "files": [\n')
-        first = True
+def write_reports(report_dir: Path, records_files: list[Path], agg: Aggregate | None = None) -> dict[str, Any]:
+    """From streamed records: report.json (the report contract: the records of the job
+    scripts, then the summary), summary.json, report.md, report.html.  ``agg``: the
+    records already counted (a bulk run counts as it goes); else they are read here.
+    Returns the summary."""
+    if agg is None:
+        agg = Aggregate()
         for record in read_records(records_files):
             agg.add(record)
-            if "findings" not in record:
-                continue
-            entry = {
-                "path": record["path"],
-                "changed": record["changed"],
-                "findings": record["findings"],
-                "user": record.get("user"),
-                "status": record["status"],
-            }
-            out.write(("" if first else ",\n") + json.dumps(entry, ensure_ascii=False))
-            first = False
-        summary = agg.summary()
+    summary = agg.summary()
+    with open(report_dir / "report.json", "w", encoding="utf-8") as out:
+        out.write(f'{{"version": {REPORT_VERSION}, "files": [\n')
+        sep = ""
+        for path in records_files:
+            with open(path, encoding="utf-8") as fh:
+                for line in fh:
+                    # a job script's record (the key cannot occur inside a JSON string)
+                    if '"findings": ' in line:
+                        out.write(sep + line.rstrip("\n"))
+                        sep = ",\n"
         out.write('\n], "summary": ' + json.dumps(summary, ensure_ascii=False) + "}\n")
     (report_dir / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
     (report_dir / "report.md").write_text(markdown(summary), encoding="utf-8")

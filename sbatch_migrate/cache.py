@@ -7,7 +7,6 @@ One SQLite file.  Only the main process writes (in batches); a hit is decided fr
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -44,9 +43,9 @@ class Cache:
         ).fetchone()
         return (row[0], row[1]) if row else None
 
-    def put(self, path: str, size: int, mtime_ns: int, ino: int, record: dict[str, Any]) -> None:
-        text = json.dumps(record, ensure_ascii=False)
-        self.pending.append((path, size, mtime_ns, ino, self.key, record["status"], text))
+    def put(self, path: str, size: int, mtime_ns: int, ino: int, status: str, record: str) -> None:
+        """``record``: the file's record as JSON text."""
+        self.pending.append((path, size, mtime_ns, ino, self.key, status, record))
         if len(self.pending) >= 500:
             self.flush()
 

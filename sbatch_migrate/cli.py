@@ -398,7 +398,7 @@ def bulk_cmd(
 ) -> None:
     """Migrate whole trees (home and work directories): dry run unless --write."""
     from . import bulk
-    from .bulkreport import Aggregate, markdown, write_reports
+    from .bulkreport import markdown, write_reports
 
     shard_kn = _shard(shard)
     size = _size(max_size)
@@ -429,20 +429,17 @@ def bulk_cmd(
         keep_mtime=keep_mtime,
     )
     show = not quiet and sys.stderr.isatty() and not os.environ.get("CI")
-    agg = Aggregate() if opts.report_dir is None else None
-    on_record = agg.add if agg is not None else None
     if show:
         # a terminal: count first (a walk without reading) so the bar has a length
         total = sum(1 for item in walk(opts.roots, opts.max_size) if bulk.in_shard(item.path, opts.shard))
         with click.progressbar(length=total, label="migrating", file=sys.stderr, show_pos=True) as bar:
-            result = bulk.run(opts, progress=bar.update, on_record=on_record)
+            result = bulk.run(opts, progress=bar.update)
     else:
-        result = bulk.run(opts, on_record=on_record)
+        result = bulk.run(opts)
     if opts.report_dir is not None and result.records_file is not None:
-        summary = write_reports(opts.report_dir, [result.records_file])
+        summary = write_reports(opts.report_dir, [result.records_file], result.aggregate)
     else:
-        assert agg is not None
-        summary = agg.summary()
+        summary = result.aggregate.summary()
         click.echo(markdown(summary), nl=False)  # no report folder: the Markdown report is the output
     if not quiet:
         parts = ", ".join(f"{n} {k}" for k, n in sorted(result.counts.items()))
