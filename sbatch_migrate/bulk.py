@@ -144,12 +144,14 @@ def _process(c: Candidate) -> tuple[dict[str, Any], tuple[int, int, int] | None]
     if not stat.S_ISREG(st.st_mode) or len(data) > opts.max_size:
         return {**base, "status": "too-large" if len(data) > opts.max_size else "not-a-regular-file"}, None
     key = (st.st_size, st.st_mtime_ns, st.st_ino)
+    if b"\x00" in data:
+        return {**base, "status": "binary"}, key
+    if not is_job_script(c.path, data):
+        return {**base, "status": "not-a-job-script"}, key
     try:
         source = Source.from_bytes(data, c.path)
     except InputError:
         return {**base, "status": "binary"}, key
-    if not is_job_script(c.path, data):
-        return {**base, "status": "not-a-job-script"}, key
     result = migrate(source, opts.profile, opts.rules)
     record = {**base, **file_dict(result, c.path)}
     if opts.inventory:

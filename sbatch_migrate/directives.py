@@ -33,7 +33,7 @@ class Token(NamedTuple):
     value: str  # the argument sbatch sees
     line: int  # 0-based line index in the source
     quoted: bool
-    offsets: tuple[int, ...] = ()  # raw offset of each value byte
+    offsets: tuple[int, ...] = ()  # raw offset of each value byte; () when the value is the raw text
 
 
 class OptionUse(NamedTuple):
@@ -143,9 +143,7 @@ def tokenize(data: bytes, start: int, end: int, line: int) -> tuple[list[Token],
         if cut != -1:
             end = start + cut
         return [
-            Token(
-                m.start(), m.end(), m.group().decode("utf-8", "replace"), line, False, tuple(range(m.start(), m.end()))
-            )
+            Token(m.start(), m.end(), m.group().decode("utf-8", "replace"), line, False)
             for m in _PLAIN_WORD.finditer(data, start, end)
         ], None
     tokens: list[Token] = []
@@ -202,11 +200,16 @@ def tokenize(data: bytes, start: int, end: int, line: int) -> tuple[list[Token],
             return tokens, None
 
 
-def _magic(line: bytes) -> tuple[Kind, int] | None:
-    for word, kind in ((b"#SBATCH", "SBATCH"), (b"#SLURM", "SLURM")):
-        if line.startswith(word):
-            return kind, len(word)  # type: ignore[return-value]
+def _magic(data: bytes, at: int) -> tuple[Kind, int] | None:
+    if data.startswith(b"#SBATCH", at):
+        return "SBATCH", 7
+    if data.startswith(b"#SLURM", at):
+        return "SLURM", 6
     return None
+
+
+_LATE = re.compile(rb"^#S", re.M)
+_LATE_TABS = re.compile(rb"^\t*#S", re.M)
 
 
 def _het_separator(tokens: list[Token]) -> bool:
@@ -231,48 +234,57 @@ def scan(
         end = len(data)
     lines: list[DirectiveLine] = []
     problems: list[Problem] = []
-    block_open = True
     block_end = None
-    spans = split_lines(data, start, end)
-    if strip_tabs:
-        spans = [(_skip_tabs(data, s, e), e) for s, e in spans]
     argv: list[tuple[Token, int]] = []
     component = 0
-    for index, (ls, le) in enumerate(spans):
-        if not block_open and not data.startswith(b"#S", ls):
-            continue  # after the block only late directives matter
-        lineno = first_line + index
-        text = data[ls:le]
-        magic = _magic(text)
-        if magic is not None and skip and not block_open and any(a <= ls < b for a, b in skip):
-            continue
+    # 1. the block: line by line up to the first command line
+    pos, lineno = start, first_line
+    while pos < end:
+        nl = data.find(b"\n", pos, end)
+        le = end if nl == -1 else nl
+        ls = _skip_tabs(data, pos, le) if strip_tabs else pos
+        magic = _magic(data, ls)
         if magic is None:
-            if block_open and _is_command_line(text):
-                block_open = False
+            if _is_command_line(data[ls:le]):
                 block_end = lineno
-            continue
-        kind, width = magic
-        tokens, problem = tokenize(data, ls + width, le, lineno)
-        dline = DirectiveLine(kind, lineno, ls, le, block_open, tokens)
-        lines.append(dline)
-        if not block_open:
-            first_cmd = block_end + 1 if block_end is not None else "?"
+                break
+        else:
+            kind, width = magic
+            tokens, problem = tokenize(data, ls + width, le, lineno)
+            lines.append(DirectiveLine(kind, lineno, ls, le, True, tokens))
+            if problem is not None:
+                problems.append(problem)
+            if _het_separator(tokens):
+                component += 1
+                tokens = tokens[1:]
+            argv.extend((t, component) for t in tokens)
+        pos, lineno = le + 1, lineno + 1
+    # 2. after it only late directives matter (sbatch ignores them: reported)
+    if block_end is not None:
+        counted = pos
+        for m in (_LATE_TABS if strip_tabs else _LATE).finditer(data, pos, end):
+            ls = m.end() - 2
+            if skip and any(a <= ls < b for a, b in skip):
+                continue  # a line of a heredoc body: data, not a directive
+            magic = _magic(data, ls)
+            if magic is None:
+                continue
+            lineno += data.count(b"\n", counted, ls)
+            counted = ls
+            nl = data.find(b"\n", ls, end)
+            le = end if nl == -1 else nl
+            kind, width = magic
+            tokens, _ = tokenize(data, ls + width, le, lineno)
+            lines.append(DirectiveLine(kind, lineno, ls, le, False, tokens))
             problems.append(
                 Problem(
                     "late",
-                    f"this #{kind} line comes after the first command (line {first_cmd}); sbatch ignores it",
+                    f"this #{kind} line comes after the first command (line {block_end + 1}); sbatch ignores it",
                     ls,
                     le,
                     lineno,
                 )
             )
-            continue
-        if problem is not None:
-            problems.append(problem)
-        if _het_separator(tokens):
-            component += 1
-            tokens = tokens[1:]
-        argv.extend((t, component) for t in tokens)
     uses, getopt_problems = _getopt(argv, "SBATCH", opts.table("sbatch"))
     problems.extend(getopt_problems)
     # late lines: resolved for reporting only, never validated
@@ -281,14 +293,22 @@ def scan(
     uses.extend(late_uses)
     ignore_pbs = any(u.name == "ignore-pbs" for u in uses if u.in_block)
     region = data[start:end]
-    foreign = _scan_foreign(data, spans, first_line) if b"#PBS" in region or b"#BSUB" in region else None
+    foreign = None
+    if b"#PBS" in region or b"#BSUB" in region:
+        spans = split_lines(data, start, end)
+        if strip_tabs:
+            spans = [(_skip_tabs(data, s, e), e) for s, e in spans]
+        foreign = _scan_foreign(data, spans, first_line)
     if foreign and not ignore_pbs:
         flines, fuses, fproblems = foreign
         lines.extend(flines)
         uses.extend(fuses)
         problems.extend(fproblems)
-    lines.sort(key=lambda d: d.line)
-    block_end_line = block_end if block_end is not None else first_line + len(spans)
+        lines.sort(key=lambda d: d.line)
+    if block_end is not None:
+        block_end_line = block_end
+    else:  # no command: the line count
+        block_end_line = first_line + region.count(b"\n") + (0 if not region or region.endswith(b"\n") else 1)
     return Directives(lines, uses, problems, block_end_line, pbs_ignored=bool(foreign) and ignore_pbs)
 
 
@@ -466,4 +486,4 @@ def _who(kind: Kind) -> str:
 
 def _after(tok: Token, index: int) -> int:
     """Raw offset just after the token's value byte ``index`` (an ASCII option byte)."""
-    return tok.offsets[index] + 1
+    return (tok.offsets[index] if tok.offsets else tok.start + index) + 1

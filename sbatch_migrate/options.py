@@ -9,7 +9,7 @@ accepted; short options may be grouped and may carry their argument attached.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Literal
 
@@ -40,9 +40,15 @@ class OptionTable:
         return matches or None
 
     def close_matches(self, name: str) -> list[str]:
-        import difflib
+        return list(_close_matches(tuple(self.by_long), name))
 
-        return difflib.get_close_matches(name, list(self.by_long), n=3, cutoff=0.7)
+
+@lru_cache(maxsize=4096)
+def _close_matches(names: tuple[str, ...], name: str) -> tuple[str, ...]:
+    """Known names close to a misspelt one (the same typos recur across thousands of scripts)."""
+    import difflib
+
+    return tuple(difflib.get_close_matches(name, names, n=3, cutoff=0.7))
 
 
 @cache

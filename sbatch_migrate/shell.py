@@ -79,10 +79,11 @@ def _query() -> Any:
     )
 
 
-def parse(data: bytes, ranges: tuple[int, int] | None = None) -> Any:
-    """Parse ``data``; with ``ranges`` only that byte span is read (offsets stay global)."""
+def parse(data: bytes, ranges: tuple[int, int] | None = None, old_tree: Any = None) -> Any:
+    """Parse ``data``; with ``ranges`` only that byte span is read (offsets stay global);
+    ``old_tree``: an earlier tree, already told how the text changed (incremental)."""
     if ranges is None:
-        return _parser().parse(data)
+        return _parser().parse(data, old_tree) if old_tree is not None else _parser().parse(data)
     from tree_sitter import Parser, Range
 
     start, end = ranges
