@@ -6,8 +6,9 @@ For each size: generate homes (bench/gen_homes.py), then time a dry run with ful
 (`sbatch-migrate bulk ROOT --report-dir R --no-cache`) and sample the peak memory of the
 whole process tree (main + workers, summed RSS, from /proc), and a cached re-run (a first
 run fills the cache, the second reads it).  Up to 10k files it also runs shellcheck
-(Debian package) over the same job scripts, in batches of 50, two at a time on the two
-cores.
+(Debian package) over the same job scripts, in batches of 100, one batch per core, and
+prints both ratios: files/s over the whole tree, and per job script.  Timings up to 10k
+files are medians of --repeat runs (this VM's timings vary by about 10% run to run).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import threading
@@ -71,10 +73,15 @@ def timed(cmd: list[str]) -> tuple[float, int, subprocess.CompletedProcess[str]]
     return time.perf_counter() - t0, peak, subprocess.CompletedProcess(cmd, proc.returncode, out, err)
 
 
+def median(xs: list[float]) -> float:
+    return statistics.median(xs)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--repeat", type=int, default=3, help="runs per measurement up to 10k files (medians)")
     ap.add_argument("--work", type=Path, default=Path("/tmp/bench-bulk"))
     args = ap.parse_args()
     tool = [sys.executable, "-m", "sbatch_migrate", "bulk"]
@@ -86,46 +93,59 @@ def main() -> None:
             print(f"generated {size} files in {time.perf_counter() - t0:.1f}s")
         files = sum(len(f) for _, _, f in os.walk(root))
         report = args.work / f"report-{size}"
-        shutil.rmtree(report, ignore_errors=True)
-        secs, peak, p = timed([*tool, str(root), "--jobs", str(args.jobs), "--no-cache", "--report-dir", str(report)])
-        assert p.returncode == 0, p.stderr
+        repeat = args.repeat if size <= 10000 else 1
+        runs: list[float] = []
+        peaks: list[int] = []
+        for _ in range(repeat):
+            shutil.rmtree(report, ignore_errors=True)
+            cmd = [*tool, str(root), "--jobs", str(args.jobs), "--no-cache", "--report-dir", str(report)]
+            secs, peak, p = timed(cmd)
+            assert p.returncode == 0, p.stderr
+            runs.append(secs)
+            peaks.append(peak)
+        secs = median(runs)
         summary = json.loads((report / "summary.json").read_text())
+        jobs = summary["job_scripts"]
         print(
-            f"{files} files ({summary['job_scripts']} job scripts): dry run with reports {secs:.2f}s = "
-            f"{files / secs:,.0f} files/s, {summary['job_scripts'] / secs:,.0f} job scripts/s; "
-            f"peak RSS of the process tree {peak / 1024:.0f} MB"
+            f"{files} files ({jobs} job scripts): dry run with reports, median of {repeat}: {secs:.2f}s "
+            f"(runs {', '.join(f'{r:.2f}' for r in runs)}) = {files / secs:,.0f} files/s, "
+            f"{jobs / secs:,.0f} job scripts/s; peak RSS of the process tree {max(peaks) / 1024:.0f} MB"
         )
-        if size <= 10000:
+        shellcheck = shutil.which("shellcheck")
+        if size <= 10000 and shellcheck:
             scripts = [
                 json.loads(x)["path"] for x in (report / "files.jsonl").read_text().splitlines() if '"findings"' in x
             ]
-            shellcheck = shutil.which("shellcheck")
-            if shellcheck:
+            sc_runs = []
+            for _ in range(repeat):
                 t0 = time.perf_counter()
                 subprocess.run(
-                    ["xargs", "-0", "-n", "50", "-P", str(args.jobs), shellcheck, "-f", "json", "-S", "style"],
+                    ["xargs", "-0", "-n", "100", "-P", str(args.jobs), shellcheck, "-f", "json", "-S", "style"],
                     input="\0".join(scripts).encode(),
                     capture_output=True,
                     check=False,
                 )
-                sc = time.perf_counter() - t0
-                print(
-                    f"shellcheck over the same {len(scripts)} job scripts ({args.jobs} at a time): {sc:.2f}s = "
-                    f"{len(scripts) / sc:,.0f} scripts/s; sbatch-migrate is "
-                    f"{(summary['job_scripts'] / secs) / (len(scripts) / sc):.1f}x faster per job script "
-                    "(and also walked, filtered and reported every other file)"
-                )
+                sc_runs.append(time.perf_counter() - t0)
+            sc = median(sc_runs)
+            sc_rate = len(scripts) / sc
+            print(
+                f"shellcheck over the same {len(scripts)} job scripts (batches of 100, {args.jobs} at a time), "
+                f"median of {repeat}: {sc:.2f}s (runs {', '.join(f'{r:.2f}' for r in sc_runs)}) = "
+                f"{sc_rate:,.0f} files/s"
+            )
+            print(
+                f"  => sbatch-migrate files/s (every file of the tree) = {files / secs / sc_rate:.1f}x shellcheck's "
+                f"files/s; per job script = {jobs / secs / sc_rate:.1f}x"
+            )
         cache = args.work / f"cache-{size}"
         shutil.rmtree(cache, ignore_errors=True)
-        first, _, _ = timed(
-            [*tool, str(root), "--jobs", str(args.jobs), "--cache-dir", str(cache), "--report-dir", str(report)]
-        )
-        second, _, _ = timed(
-            [*tool, str(root), "--jobs", str(args.jobs), "--cache-dir", str(cache), "--report-dir", str(report)]
-        )
+        cached = [*tool, str(root), "--jobs", str(args.jobs), "--cache-dir", str(cache), "--report-dir", str(report)]
+        first, _, _ = timed(cached)
+        again = [timed(cached)[0] for _ in range(repeat)]
+        second = median(again)
         print(
             f"cache: first run {first:.2f}s, re-run over the unchanged tree {second:.2f}s "
-            f"({first / second:.1f}x faster)"
+            f"(median of {repeat}; {first / second:.1f}x faster)"
         )
 
 

@@ -79,6 +79,10 @@ def _query() -> Any:
     )
 
 
+# nodes with the same span are handled outer first: a command before its assignments
+_RANK = {"command": 0, "declaration": 1, "assignment": 2, "heredoc": 3, "error": 4}
+
+
 def parse(data: bytes, ranges: tuple[int, int] | None = None, old_tree: Any = None) -> Any:
     """Parse ``data``; with ``ranges`` only that byte span is read (offsets stay global);
     ``old_tree``: an earlier tree, already told how the text changed (incremental)."""
@@ -278,6 +282,11 @@ class _Evaluator:
         return None
 
     def word(self, node: Node) -> Word:
+        t = node.type
+        if t == "word" or t == "number":  # most words: plain text, no expansion
+            start, end = node.start_byte, node.end_byte
+            text = self.data[start:end].decode("utf-8", "replace")
+            return Word(start, end, text, _unescape(text), t, False, ())
         refs: list[str] = []
         value = self.value(node, refs)
         splits = node.type in ("simple_expansion", "expansion") or (
@@ -337,12 +346,12 @@ def analyse(data: bytes, env: dict[str, object] | None = None, span: tuple[int, 
     from tree_sitter import QueryCursor
 
     captures = QueryCursor(_query()).captures(tree.root_node)
-    items: list[tuple[int, int, str, Node]] = []
+    items: list[tuple[int, int, int, int, str, Node]] = []
     for kind, nodes in captures.items():
         for n in nodes:
             # assignments are handled through their statement or command
-            items.append((n.start_byte, -n.end_byte, kind, n))
-    items.sort(key=lambda x: (x[0], x[1]))
+            items.append((n.start_byte, -n.end_byte, _RANK[kind], n.id, kind, n))
+    items.sort()
     errors = sorted({_region(n) for n in captures.get("error", [])} | {_region(n) for n in _missing(tree.root_node)})
 
     state: dict[str, object] = dict(env or {})
@@ -352,7 +361,7 @@ def analyse(data: bytes, env: dict[str, object] | None = None, span: tuple[int, 
     heredocs: list[Heredoc] = []
     by_node: dict[int, Command] = {}
     declared: set[int] = set()
-    for _, _, kind, node in items:
+    for *_, kind, node in items:
         if kind == "command":
             env_words: list[Assignment] = []
             name_node = node.child_by_field_name("name")

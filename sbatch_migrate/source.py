@@ -12,9 +12,12 @@ length), so CRLF files parse like LF files while keeping their offsets.
 from __future__ import annotations
 
 import bisect
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
+
+_NEWLINE = re.compile(b"\n")
 
 
 class InputError(Exception):
@@ -75,13 +78,7 @@ class Source:
     @cached_property
     def line_starts(self) -> list[int]:
         """Parse-byte offset of each line's first byte."""
-        starts = [0]
-        raw = self.parse_bytes
-        i = raw.find(b"\n")
-        while i != -1:
-            starts.append(i + 1)
-            i = raw.find(b"\n", i + 1)
-        return starts
+        return [0, *(m.end() for m in _NEWLINE.finditer(self.parse_bytes))]
 
     def line_of(self, offset: int) -> int:
         """0-based line index of a parse-byte offset."""
@@ -108,7 +105,8 @@ class Source:
         index = self.line_of(offset)
         start = self.line_starts[index]
         prefix = self.parse_bytes[start:offset]
-        return Position(index + 1, len(prefix.decode("utf-8", "replace")) + 1)
+        width = len(prefix) if prefix.isascii() else len(prefix.decode("utf-8", "replace"))
+        return Position(index + 1, width + 1)
 
     def span_text(self, start: int, end: int) -> str:
         return self.parse_bytes[start:end].decode("utf-8", "replace")

@@ -15,9 +15,13 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bench.gen_homes import generate
 from sbatch_migrate.bulk import in_shard
+from sbatch_migrate.bulkreport import Tally
+from sbatch_migrate.cache import dump_tally, untally
 from sbatch_migrate.engine import migrate
 from sbatch_migrate.profile import load
 from sbatch_migrate.source import Source
@@ -329,6 +333,28 @@ def test_cache_makes_the_rerun_skip_unchanged_files(homes: tuple[Path, list[Path
     s1 = json.loads((tmp_path / "r1" / "summary.json").read_text())
     s2 = json.loads((tmp_path / "r2" / "summary.json").read_text())
     assert s1["rules"] == s2["rules"] and s1["users"] == s2["users"]
+    assert s1["findings"] == s2["findings"] and s1["statuses"] == s2["statuses"]
+
+
+_names = st.text(st.characters(blacklist_characters="\x1e\x1f"), min_size=1, max_size=12)
+
+
+@given(
+    st.one_of(
+        st.none(),
+        st.builds(
+            Tally,
+            st.just("/home/u1/job.sh"),
+            _names,
+            st.booleans(),
+            st.lists(st.tuples(_names, _names, st.sampled_from(["error", "warning", "info"]), st.booleans())).map(
+                tuple
+            ),
+        ),
+    )
+)
+def test_cached_tally_round_trips(tally: Tally | None) -> None:
+    assert untally("/home/u1/job.sh", dump_tally(tally)) == tally
 
 
 def test_out_dir_mirror(homes: tuple[Path, list[Path]], tmp_path: Path) -> None:

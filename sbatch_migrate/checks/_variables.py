@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..edits import replace_value
+from ..profile import VariableRule as VariableSpec
 from ..rule import Context, Finding, Rule
 from ..shell import Assignment
 
@@ -21,17 +22,27 @@ def assignments(ctx: Context) -> Iterator[Assignment]:
             yield from cmd.env
 
 
+def flagged(ctx: Context) -> list[tuple[Assignment, VariableSpec]]:
+    """Each assignment of a variable the profile flags, with the first entry that matches
+    it (matched once per script for all the variable rules)."""
+    found: list[tuple[Assignment, VariableSpec]] = ctx.cached("flagged-variables", lambda: list(_flagged(ctx)))
+    return found
+
+
+def _flagged(ctx: Context) -> Iterator[tuple[Assignment, VariableSpec]]:
+    every = ctx.profile.variables
+    for a in assignments(ctx):
+        first = next((v for v in every if v.matches(a.name)), None)
+        if first is not None:
+            yield a, first
+
+
 class VariableRule(Rule):
     """Base of the rules whose variables come from the profile."""
 
     def check(self, ctx: Context) -> Iterator[Finding]:
-        wanted = [v for v in ctx.profile.variables if v.code == self.code]
-        if not wanted:
-            return
-        every = ctx.profile.variables
-        for a in assignments(ctx):
-            first = next((v for v in every if v.matches(a.name)), None)
-            if first is None or first.code != self.code:
+        for a, first in flagged(ctx):
+            if first.code != self.code:
                 continue
             value = a.value.text if a.value is not None else ""
             verb = "exports" if a.exported else "sets"
