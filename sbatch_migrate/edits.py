@@ -7,14 +7,15 @@ applied edits is copied from the original bytes unchanged.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from itertools import pairwise
+from typing import NamedTuple
 
 from .source import Source
 
 
-@dataclass(frozen=True, order=True)
-class Edit:
+class Edit(NamedTuple):
+    """Replace the parse bytes [start, end) with ``replacement`` (immutable; ordered by span)."""
+
     start: int
     end: int
     replacement: str = ""
@@ -29,22 +30,18 @@ class EditConflict(ValueError):
     pass
 
 
-def check_disjoint(edits: list[Edit]) -> None:
-    ordered = sorted(edits)
-    for before, after in pairwise(ordered):
-        if before.overlaps(after):
-            raise EditConflict(f"edits overlap: {before} and {after}")
-
-
 def apply_edits(source: Source, edits: list[Edit]) -> bytes:
     """Splice the edits into the original bytes; raises EditConflict on overlap."""
     if not edits:
         return source.data
-    check_disjoint(edits)
+    ordered = sorted(edits)
+    for before, after in pairwise(ordered):
+        if before.overlaps(after):
+            raise EditConflict(f"edits overlap: {before} and {after}")
     out: list[bytes] = []
     cursor = 0
     data = source.data
-    for edit in sorted(edits):
+    for edit in ordered:
         start = source.to_original(edit.start)
         end = source.to_original(edit.end)
         out.append(data[cursor:start])

@@ -118,7 +118,8 @@ def language_of(first_line: bytes, path: str) -> Language:
 
 def collect(source: Source) -> ScriptFacts:
     data = source.parse_bytes
-    first_line = source.line_bytes(0)
+    nl = data.find(b"\n")
+    first_line = data if nl == -1 else data[:nl]
     language = language_of(first_line, source.path)
     main_shell = analyse(data) if language == "bash" else None
     py = None

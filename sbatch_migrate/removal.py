@@ -54,6 +54,9 @@ def _segment(node: Node) -> list[Node] | None:
     if parent is None or parent.type not in BLOCK_PARENTS or parent.type == "while_statement":
         return None
     in_body = parent.type in _ALWAYS_BODY
+    if in_body:  # no condition, value or clause among the children: every statement counts
+        plain = [c for c in parent.children if c.is_named and c.type != "comment"]
+        return plain if any(s.id == node.id for s in plain) else None
     opener = ")" if parent.type == "case_item" else "then"
     segment = []
     for i, child in enumerate(parent.children):
@@ -173,8 +176,9 @@ def _cleared_lines(source: Source, nodes: list[Node]) -> set[int]:
         ls, le = source.line_span(line)
         text = bytearray(data[ls:le])
         for s, e in spans:
-            for i in range(max(s, ls), min(e, le)):
-                text[i - ls] = 0x20
+            a, b = max(s, ls), min(e, le)
+            if a < b:
+                text[a - ls : b - ls] = b" " * (b - a)
         rest = bytes(text).strip(b" \t")
         if not rest or rest.startswith(b"#"):
             cleared.add(line)

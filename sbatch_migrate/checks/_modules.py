@@ -62,11 +62,9 @@ def _module_commands(ctx: Context) -> Iterator[ModuleCommand]:
         if unit.shell is None:
             continue
         for cmd in unit.shell.commands:
-            if not cmd.argv or cmd.name is None or not cmd.name.is_literal:
+            if cmd.name is None or not cmd.name.is_literal or cmd.name.value not in ("module", "ml"):
                 continue
             tool = cmd.argv[0].value
-            if tool not in ("module", "ml"):
-                continue
             if tool == "module":
                 rest = [a for a in cmd.argv[1:] if not a.value.startswith("-")]
             else:  # ml: "-name" unloads, "--opt" is an option
