@@ -64,7 +64,7 @@ def migrate(source: Source, profile: Profile, rules: list[type[Rule]] | None = N
     findings.sort(key=lambda f: (f.start, f.code))
     edits = _apply(source, facts, findings)
     output = apply_edits(source, edits)
-    if output != source.data and not _directive_only(facts, edits) and not _still_parses(source, facts, output, edits):
+    if output != source.data and not _directive_only(facts, edits) and not _still_parses(source, facts, output):
         for f in findings:
             f.fixed = False
         findings.append(
@@ -174,40 +174,10 @@ def _directive_only(facts: ScriptFacts, edits: list[Edit]) -> bool:
     return all(any(s <= e.start and e.end <= t and "\n" not in e.replacement for s, t in lines) for e in edits)
 
 
-def _still_parses(source: Source, facts: ScriptFacts, output: bytes, edits: list[Edit]) -> bool:
+def _still_parses(source: Source, facts: ScriptFacts, output: bytes) -> bool:
     if facts.language == "python":
         return _compiles(source.data) is False or _compiles(output) is True
     if facts.shell is None or not facts.shell.ok:
         return True
-    new = Source.from_bytes(output, source.path).parse_bytes
-    tree = _edited_tree(source, facts.shell.tree, edits, new)
-    return not shell.parse(new, old_tree=tree).root_node.has_error
-
-
-def _edited_tree(source: Source, tree: object, edits: list[Edit], new: bytes) -> object | None:
-    """The input's tree told about the edits, so tree-sitter re-parses only what changed;
-    None (a full parse) unless splicing the edits into the input's parse bytes gives
-    exactly the migrated parse bytes (then the edit description is exact)."""
-    old = source.parse_bytes
-    if not source.is_identity:
-        return None
-    spliced: list[bytes] = []
-    cursor = 0
-    for e in sorted(edits):
-        spliced += (old[cursor : e.start], e.replacement.encode())
-        cursor = e.end
-    spliced.append(old[cursor:])
-    if b"".join(spliced) != new:
-        return None
-    edited = tree.copy()  # type: ignore[attr-defined]
-    for e in sorted(edits, reverse=True):  # from the end: the text before each edit is the input's
-        repl = e.replacement.encode()
-        row, col = _point(old, e.start)
-        lines = repl.count(b"\n")
-        end_col = len(repl) - repl.rfind(b"\n") - 1 if lines else col + len(repl)
-        edited.edit(e.start, e.end, e.start + len(repl), (row, col), _point(old, e.end), (row + lines, end_col))
-    return edited
-
-
-def _point(data: bytes, offset: int) -> tuple[int, int]:
-    return data.count(b"\n", 0, offset), offset - (data.rfind(b"\n", 0, offset) + 1)
+    migrated = Source.from_bytes(output, source.path)
+    return not shell.parse(migrated.parse_bytes).root_node.has_error

@@ -83,11 +83,10 @@ def _query() -> Any:
 _RANK = {"command": 0, "declaration": 1, "assignment": 2, "heredoc": 3, "error": 4}
 
 
-def parse(data: bytes, ranges: tuple[int, int] | None = None, old_tree: Any = None) -> Any:
-    """Parse ``data``; with ``ranges`` only that byte span is read (offsets stay global);
-    ``old_tree``: an earlier tree, already told how the text changed (incremental)."""
+def parse(data: bytes, ranges: tuple[int, int] | None = None) -> Any:
+    """Parse ``data``; with ``ranges`` only that byte span is read (offsets stay global)."""
     if ranges is None:
-        return _parser().parse(data, old_tree) if old_tree is not None else _parser().parse(data)
+        return _parser().parse(data)
     from tree_sitter import Parser, Range
 
     start, end = ranges

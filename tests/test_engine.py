@@ -4,13 +4,9 @@ that collide keep the first, nothing is edited inside a region that does not par
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
-
-from sbatch_migrate import shell
 from sbatch_migrate.edits import Edit
-from sbatch_migrate.engine import _edited_tree, migrate
+from sbatch_migrate.engine import migrate
 from sbatch_migrate.profile import load
 from sbatch_migrate.rule import Context, Finding, Rule, Severity
 from sbatch_migrate.source import Source
@@ -64,27 +60,3 @@ def test_colliding_fixes_keep_the_first() -> None:
     first, second = result.findings
     assert first.fixed and not second.fixed and "another fix" in second.message
     assert result.output == data
-
-
-def _corpus_bash() -> list[Path]:
-    root = Path(__file__).resolve().parent.parent / "corpus"
-    return sorted(p for p in root.glob("*/input.*") if p.suffix != ".py")
-
-
-@pytest.mark.parametrize("path", _corpus_bash(), ids=lambda p: p.parent.name)
-def test_incremental_reparse_equals_a_fresh_parse(path: Path) -> None:
-    """The safety net re-parses the migrated text incrementally (the input's tree told
-    about the edits): the tree must be exactly the one a fresh parse gives."""
-    source = Source.from_bytes(path.read_bytes(), str(path))
-    result = migrate(source, load())
-    if not result.changed or result.facts.shell is None:
-        return
-    new = Source.from_bytes(result.output, str(path)).parse_bytes
-    old_tree = _edited_tree(source, result.facts.shell.tree, result.edits, new)
-    fresh = shell.parse(new)
-    if old_tree is None:
-        assert not source.is_identity or b"\r\n" in source.data
-        return
-    incremental = shell.parse(new, old_tree=old_tree)
-    assert str(incremental.root_node) == str(fresh.root_node)
-    assert incremental.root_node.end_byte == fresh.root_node.end_byte == len(new)

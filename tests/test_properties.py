@@ -9,9 +9,8 @@ import subprocess
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from sbatch_migrate import shell
 from sbatch_migrate.edits import apply_edits
-from sbatch_migrate.engine import _edited_tree, migrate
+from sbatch_migrate.engine import migrate
 from sbatch_migrate.profile import load
 from sbatch_migrate.source import InputError, Source
 
@@ -199,16 +198,3 @@ def test_arbitrary_bytes_never_crash(data: bytes) -> None:
 def test_shell_like_noise_never_crashes_and_is_idempotent(text: str) -> None:
     first = _migrate(("#!/bin/bash\n" + text).encode())
     assert _migrate(first.output).output == first.output
-
-
-@SETTINGS
-@given(script())
-def test_incremental_reparse_gives_the_fresh_tree(data: bytes) -> None:
-    """The safety net's incremental re-parse sees exactly what a fresh parse sees."""
-    result = _migrate(data)
-    if not result.changed or result.facts.shell is None:
-        return
-    new = Source.from_bytes(result.output).parse_bytes
-    old_tree = _edited_tree(result.source, result.facts.shell.tree, result.edits, new)
-    if old_tree is not None:
-        assert str(shell.parse(new, old_tree=old_tree).root_node) == str(shell.parse(new).root_node)
