@@ -3,11 +3,15 @@ that collide keep the first, nothing is edited inside a region that does not par
 
 from __future__ import annotations
 
+import gc
+import json
 from collections.abc import Iterator
+from pathlib import Path
 
 from sbatch_migrate.edits import Edit
 from sbatch_migrate.engine import migrate
 from sbatch_migrate.profile import load
+from sbatch_migrate.report import file_dict
 from sbatch_migrate.rule import Context, Finding, Rule, Severity
 from sbatch_migrate.source import Source
 
@@ -60,3 +64,21 @@ def test_colliding_fixes_keep_the_first() -> None:
     first, second = result.findings
     assert first.fixed and not second.fixed and "another fix" in second.message
     assert result.output == data
+
+
+def test_migrating_a_shell_script_makes_no_reference_cycles() -> None:
+    """Bulk workers collect cycles rarely because of this (sbatch_migrate/bulk.py)."""
+    corpus = Path(__file__).resolve().parent.parent / "corpus"
+    inputs = [p for p in sorted(corpus.glob("*/input.*")) if p.suffix != ".py"]
+    profile = load()
+    migrate(Source.from_bytes(inputs[0].read_bytes(), str(inputs[0])), profile)  # warm caches
+    gc.collect()
+    gc.disable()
+    try:
+        for p in inputs:
+            result = migrate(Source.from_bytes(p.read_bytes(), str(p)), profile)
+            json.dumps(file_dict(result, str(p)))
+        del result
+        assert gc.collect() == 0
+    finally:
+        gc.enable()
