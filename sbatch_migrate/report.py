@@ -20,7 +20,7 @@ def finding_dict(result: Result, f: Finding) -> dict[str, Any]:
     return {
         "code": f.code,
         "rule": f.rule,
-        "severity": str(f.severity),
+        "severity": f.severity.value,
         "line": start.line,
         "column": start.column,
         "end_line": end.line,

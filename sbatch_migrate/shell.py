@@ -75,7 +75,7 @@ def _query() -> Any:
         _language(),
         "(command) @command (declaration_command) @declaration "
         "(variable_assignment) @assignment (heredoc_redirect) @heredoc "
-        "(ERROR) @error",
+        "(ERROR) @error (function_definition) @function",
     )
 
 
@@ -192,6 +192,7 @@ class ShellFacts:
     heredocs: list[Heredoc]
     errors: list[tuple[int, int]]  # spans the parser could not make sense of
     tree: Any
+    functions: list[Node] = field(default_factory=list)  # function definitions
 
     @property
     def ok(self) -> bool:
@@ -346,6 +347,7 @@ def analyse(data: bytes, env: dict[str, object] | None = None, span: tuple[int, 
 
     captures = QueryCursor(_query()).captures(tree.root_node)
     items: list[tuple[int, int, int, int, str, Node]] = []
+    functions = captures.pop("function", [])
     for kind, nodes in captures.items():
         for n in nodes:
             # assignments are handled through their statement or command
@@ -421,7 +423,7 @@ def analyse(data: bytes, env: dict[str, object] | None = None, span: tuple[int, 
             _bind(state, a)
         elif kind == "heredoc":
             heredocs.append(_heredoc(data, node, by_node, dict(state)))
-    return ShellFacts(commands, assignments, heredocs, errors, tree)
+    return ShellFacts(commands, assignments, heredocs, errors, tree, functions)
 
 
 def _missing(root: Node) -> list[Node]:

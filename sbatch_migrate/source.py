@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import NamedTuple
 
 _NEWLINE = re.compile(b"\n")
 
@@ -24,8 +25,7 @@ class InputError(Exception):
     """Input that is not a job script at all (binary data, unreadable file)."""
 
 
-@dataclass(frozen=True)
-class Position:
+class Position(NamedTuple):
     line: int  # 1-based
     column: int  # 1-based, in characters
 

@@ -61,8 +61,7 @@ class ModuleInit(Rule):
                         f"`{text}` starts the module system, which the pod does not have "
                         "(the file is missing there): delete it",
                     )
-            tree = unit.shell.tree
-            for node in _functions(tree.root_node):
+            for node in unit.shell.functions:
                 fname = node.child_by_field_name("name")
                 if fname is not None and fname.text in (b"module", b"ml"):
                     yield self.finding(
@@ -72,18 +71,3 @@ class ModuleInit(Rule):
                         "pod does not have: delete it",
                     )
 
-
-def _functions(root):  # type: ignore[no-untyped-def]
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if node.type == "function_definition":
-            yield node
-        elif node.named_child_count and node.type in (
-            "program",
-            "if_statement",
-            "compound_statement",
-            "else_clause",
-            "elif_clause",
-        ):
-            stack.extend(node.named_children)
