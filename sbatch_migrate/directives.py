@@ -131,17 +131,16 @@ def _is_command_line(text: bytes) -> bool:
 
 
 _PLAIN_WORD = re.compile(rb"[^ \t\r\f\v]+")
-_COLON_WORD = re.compile(rb"(?:^|[ \t\r\f\v]):")
+_SPECIAL = re.compile(rb"[\"'\\\\]|[ \t\r\f\v]:")  # quoting, an escape, or a word starting with ':'
 
 
 def tokenize(data: bytes, start: int, end: int, line: int) -> tuple[list[Token], Problem | None]:
     """Split one directive's argument text like sbatch's get_argument."""
-    text = data[start:end]
-    if b'"' not in text and b"'" not in text and b"\\" not in text and not _COLON_WORD.search(text):
+    if _SPECIAL.search(data, start, end) is None and data[start : start + 1] != b":":
         # the common case: no quoting, escapes or ':'; '#' simply ends the line
-        cut = text.find(b"#")
+        cut = data.find(b"#", start, end)
         if cut != -1:
-            end = start + cut
+            end = cut
         return [
             Token(m.start(), m.end(), m.group().decode("utf-8", "replace"), line, False)
             for m in _PLAIN_WORD.finditer(data, start, end)
@@ -257,7 +256,7 @@ def scan(
             if _het_separator(tokens):
                 component += 1
                 tokens = tokens[1:]
-            argv.extend((t, component) for t in tokens)
+            argv += [(t, component) for t in tokens]
         pos, lineno = le + 1, lineno + 1
     # 2. after it only late directives matter (sbatch ignores them: reported)
     if block_end is not None:

@@ -70,4 +70,3 @@ class ModuleInit(Rule):
                         "a hand-written `module` function calls the module system, which the "
                         "pod does not have: delete it",
                     )
-
