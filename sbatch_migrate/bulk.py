@@ -143,10 +143,7 @@ def _process(c: Candidate) -> tuple[dict[str, Any], tuple[int, int, int] | None]
     opts: Options = _W["opts"]
     base = {"path": c.path, "user": _user(c.uid, c.path)}
     try:
-        fd = os.open(c.path, os.O_RDONLY | os.O_NOFOLLOW)
-        with os.fdopen(fd, "rb") as fh:
-            st = os.fstat(fh.fileno())
-            data = fh.read(opts.max_size + 1)
+        st, data = _read(c.path, opts.max_size + 1)
     except OSError as exc:
         return {**base, "status": "unreadable", "detail": exc.strerror or str(exc)}, None
     if not stat.S_ISREG(st.st_mode) or len(data) > opts.max_size:
@@ -180,6 +177,26 @@ def _process(c: Candidate) -> tuple[dict[str, Any], tuple[int, int, int] | None]
         except OSError as exc:
             record["detail"] = f"out-dir copy failed: {exc.strerror or exc}"
     return record, key
+
+
+def _read(path: str, limit: int) -> tuple[os.stat_result, bytes]:
+    """The file's status and up to ``limit`` bytes, never through a symlink."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    try:
+        st = os.fstat(fd)
+        parts: list[bytes] = []
+        got = 0
+        want = min(st.st_size + 1, limit)  # one byte more than its size: sees a file that grew
+        while got < limit:
+            chunk = os.read(fd, want)
+            if not chunk:
+                break
+            parts.append(chunk)
+            got += len(chunk)
+            want = min(limit - got, 1 << 16)
+        return st, b"".join(parts)
+    finally:
+        os.close(fd)
 
 
 def _write(path: str, original: bytes, migrated: bytes, st: os.stat_result, opts: Options) -> tuple[str, str]:
