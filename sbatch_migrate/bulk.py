@@ -146,7 +146,7 @@ def _process(c: Candidate) -> tuple[dict[str, Any], tuple[int, int, int] | None]
         st, data = _read(c.path, opts.max_size + 1)
     except OSError as exc:
         return {**base, "status": "unreadable", "detail": exc.strerror or str(exc)}, None
-    if not stat.S_ISREG(st.st_mode) or len(data) > opts.max_size:
+    if st is None or len(data) > opts.max_size:
         return {**base, "status": "too-large" if len(data) > opts.max_size else "not-a-regular-file"}, None
     key = (st.st_size, st.st_mtime_ns, st.st_ino)
     if b"\x00" in data:
@@ -179,11 +179,15 @@ def _process(c: Candidate) -> tuple[dict[str, Any], tuple[int, int, int] | None]
     return record, key
 
 
-def _read(path: str, limit: int) -> tuple[os.stat_result, bytes]:
-    """The file's status and up to ``limit`` bytes, never through a symlink."""
-    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+def _read(path: str, limit: int) -> tuple[os.stat_result | None, bytes]:
+    """The file's status and up to ``limit`` bytes, never through a symlink; (None, b"")
+    when it is no longer a regular file (replaced by a FIFO since the walk: the open does
+    not wait for a writer, and nothing is read)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     try:
         st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            return None, b""
         parts: list[bytes] = []
         got = 0
         want = min(st.st_size + 1, limit)  # one byte more than its size: sees a file that grew

@@ -57,6 +57,7 @@ class Cache:
         self.db = sqlite3.connect(str(path), timeout=60)
         self.db.execute("pragma journal_mode=wal")
         self.db.execute("pragma synchronous=normal")
+        self.db.execute("drop table if exists results_v2")  # an older tool's layout
         self.db.execute(SCHEMA)
         self.key = key
         self.pending: list[tuple[Any, ...]] = []

@@ -19,9 +19,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bench.gen_homes import generate
+from sbatch_migrate import bulk
 from sbatch_migrate.bulk import in_shard
 from sbatch_migrate.bulkreport import Tally
 from sbatch_migrate.cache import dump_tally, untally
+from sbatch_migrate.checks import RULES
+from sbatch_migrate.discovery import walk
 from sbatch_migrate.engine import migrate
 from sbatch_migrate.profile import load
 from sbatch_migrate.source import Source
@@ -309,6 +312,28 @@ def test_fifo_is_skipped_not_opened(tmp_path: Path) -> None:
     assert p.returncode == 0, p.stderr
     statuses = json.loads((tmp_path / "r" / "summary.json").read_text())["statuses"]
     assert statuses == {"special-file": 1, "would-change": 1}
+
+
+def test_file_replaced_by_a_fifo_after_the_walk_is_not_waited_on(tmp_path: Path) -> None:
+    """The walk saw a regular file; by the time a worker opens it, it is a FIFO."""
+    path = tmp_path / "job.sh"
+    path.write_text("#!/bin/bash\n#SBATCH -p gtest\n")
+    [candidate] = list(walk([str(tmp_path)], 1 << 20))
+    path.unlink()
+    os.mkfifo(path)
+    bulk._init_worker(bulk.Options(roots=[str(tmp_path)], profile=load(), rules=list(RULES)))
+
+    def hung(signum: int, frame: object) -> None:
+        raise TimeoutError("the worker waited on the FIFO")
+
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(5)  # a blocking open would hang here: fail instead
+    try:
+        outcome = bulk.process(candidate)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert outcome.status == "not-a-regular-file"
 
 
 @pytest.mark.parametrize("bad", ["3", "4/4", "-1/2", "a/b"])
