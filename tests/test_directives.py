@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from sbatch_migrate.directives import scan
 
@@ -135,3 +137,43 @@ def test_value_spans_of_plain_words(line: str) -> None:
     ]
     for u in d.options:
         assert data[u.start : u.end].decode().startswith(u.written)
+
+
+_LINES = st.sampled_from(
+    [
+        "#SBATCH -p gtest",
+        "#SBATCH --nodes=2 # two",
+        "#SLURM -J x",
+        "#SBATCHX",
+        "#SB",
+        "# a comment",
+        "",
+        "   ",
+        "\t#SBATCH -N 1",
+        "echo hi",
+        "  srun true",
+        "#!/bin/bash",
+    ]
+)
+
+
+@given(st.lists(_LINES, max_size=14), st.sampled_from(["\n", "\r\n"]), st.booleans())
+def test_block_and_late_lines_match_a_line_by_line_reading(lines: list[str], nl: str, strip_tabs: bool) -> None:
+    """Every #SBATCH/#SLURM line is found once, with its line number, in the block exactly
+    when no command line comes before it (the scanner finds late ones by regex)."""
+    text = nl.join(lines)
+    data = text.replace("\r\n", " \n").encode()  # parse bytes, as Source makes them
+    d = scan(data, strip_tabs=strip_tabs)
+    expected = []
+    block = True
+    for index, raw in enumerate(lines):
+        line = raw.lstrip("\t") if strip_tabs else raw
+        line = line.replace("\r", " ")
+        if line.startswith(("#SBATCH", "#SLURM")):
+            expected.append((index, block))
+        elif line.strip(" \t\r") and not line.lstrip(" \t\r").startswith("#"):
+            block = False
+    assert [(dl.line, dl.in_block) for dl in d.lines] == expected
+    for dl in d.lines:
+        assert data[: dl.start].count(b"\n") == dl.line
+    assert [p.line for p in d.problems if p.code == "late"] == [i for i, b in expected if not b]
