@@ -193,6 +193,8 @@ class ShellFacts:
     errors: list[tuple[int, int]]  # spans the parser could not make sense of
     tree: Any
     functions: list[Node] = field(default_factory=list)  # function definitions
+    # closing lines of heredocs that bash does not take as closing (see _overruns)
+    heredoc_overruns: list[tuple[int, int]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -423,7 +425,25 @@ def analyse(data: bytes, env: dict[str, object] | None = None, span: tuple[int, 
             _bind(state, a)
         elif kind == "heredoc":
             heredocs.append(_heredoc(data, node, by_node, dict(state)))
-    return ShellFacts(commands, assignments, heredocs, errors, tree, functions)
+    limit = span[1] if span else len(data)
+    overruns = _overruns(data, captures.get("heredoc", []), limit)
+    if overruns:  # bash reads on to the end: nothing after such a line is code to it
+        errors = sorted(set(errors) | {(_region(node)[0], limit) for node, _ in overruns})
+    return ShellFacts(commands, assignments, heredocs, errors, tree, functions, [line for _, line in overruns])
+
+
+def _overruns(data: bytes, heredocs: list[Node], end: int) -> list[tuple[Node, tuple[int, int]]]:
+    """Heredocs whose closing line has more than the delimiter (``EOF && next``, ``EOF ``,
+    ``EOF\\r``): tree-sitter-bash ends the heredoc there, bash does not (the delimiter must
+    stand alone on its line) and reads the rest of the script as heredoc text.  Returns
+    each with the span of that line."""
+    out = []
+    for node in heredocs:
+        for child in node.children:
+            if child.type == "heredoc_end" and child.end_byte < end and data[child.end_byte] != 0x0A:
+                nl = data.find(b"\n", child.end_byte, end)
+                out.append((node, (child.start_byte, nl if nl != -1 else end)))
+    return out
 
 
 def _missing(root: Node) -> list[Node]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from sbatch_migrate.edits import apply_edits
@@ -175,6 +175,11 @@ def _bash_ok(data: bytes) -> bool:
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(script())
+@example(  # a heredoc "closed" by `EOF && ...`: bash reads on to the end (found by this test)
+    b"#!/bin/bash\ncat <<EOF > job.sh\n#!/bin/bash\n#SBATCH -p gtest\nmodule load singularity\nsrun -p gp1d x\n"
+    b"EOF && module load singularity\nif [ -f x ]; then\n  cat <<EOF > job.sh\n#!/bin/bash\n#SBATCH -p gtest\n"
+    b"module load singularity\nsrun -p gp1d x\nEOF && module load cuda/11.0 singularity/3.7.1 openmpi\nfi"
+)
 def test_output_still_parses_when_input_did(data: bytes) -> None:
     assume(b"\r" not in data)  # bash reads \r as part of words; those scripts are reported (SM005)
     if not _bash_ok(data):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+
 import pytest
 
 from .conftest import codes, out, run
@@ -94,3 +96,24 @@ def test_binary_input_is_refused() -> None:
 
     with pytest.raises(InputError, match="binary"):
         Source.from_bytes(b"\x7fELF\x00\x00")
+
+
+@pytest.mark.parametrize("closing", ["EOF && echo ran", "EOF ", "EOF\t", "EOF; echo ran", "EOF # done"])
+def test_heredoc_closing_line_with_more_than_the_delimiter(closing: str) -> None:
+    """tree-sitter-bash ends the heredoc at such a line; bash does not, and reads the rest
+    of the script as heredoc text: nothing there is edited, and SM901 says why."""
+    text = f"#!/bin/bash\n#SBATCH -p gtest\ncat <<EOF\nx\n{closing}\nmodule load singularity\necho after\n"
+    result = run(text)
+    assert result.output.decode() == text.replace("gtest", "slinky")
+    [finding] = [f for f in result.findings if f.code == "SM901"]
+    assert "does not end the heredoc" in finding.message and "lines 3-7" in finding.message
+    # what bash itself does with the script: the lines after are text, never run
+    p = subprocess.run(["bash"], input=text, capture_output=True, text=True, check=False)
+    assert "after" not in p.stdout.splitlines() and "ran" not in p.stdout.splitlines()
+    assert "echo after" in p.stdout and "command not found" not in p.stderr
+
+
+def test_heredoc_closed_properly_is_code_after() -> None:
+    text = "#!/bin/bash\ncat <<EOF\nx\nEOF\nmodule load singularity\n"
+    result = run(text)
+    assert "SM901" not in codes(result) and result.output == b"#!/bin/bash\ncat <<EOF\nx\nEOF\n"

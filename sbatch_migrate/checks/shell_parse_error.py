@@ -1,6 +1,8 @@
 """## What it does
 Reports where bash syntax could not be parsed (by tree-sitter-bash): an unclosed quote,
-`if` without `fi`, a stray `)`.
+`if` without `fi`, a stray `)`; and a heredoc whose closing line holds more than the
+delimiter (`EOF && next`, `EOF ` with a trailing blank or CR), which bash does not take as
+the end: it reads the rest of the script as heredoc text.
 
 ## Why is this bad?
 The job would fail at that line; and the tool cannot know what the commands there mean,
@@ -40,6 +42,18 @@ class ShellParseError(Rule):
                 last = source.position(max(start, end - 1)).line
                 lines = f"line {first}" if first == last else f"lines {first}-{last}"
                 where = " in the job script embedded in this heredoc" if unit.embedded else ""
+                overrun = next((o for o in unit.shell.heredoc_overruns if start <= o[0] < end), None)
+                if overrun is not None:
+                    text = source.span_text(*overrun).rstrip()
+                    at = source.position(overrun[0]).line
+                    yield self.finding(
+                        overrun[0],
+                        overrun[1],
+                        f"line {at} `{text}` does not end the heredoc for bash (its delimiter must stand "
+                        f"alone on the line), so bash reads the rest of the script as heredoc text and "
+                        f"never runs it{where}; {lines} left untouched",
+                    )
+                    continue
                 snippet = source.span_text(start, min(end, start + 40)).split("\n")[0]
                 yield self.finding(
                     start,
