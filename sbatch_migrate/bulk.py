@@ -29,7 +29,7 @@ from typing import Any, NamedTuple
 from . import __version__
 from .backup import BackupStore
 from .bulkreport import Aggregate, Tally, tally_of
-from .cache import Cache
+from .cache import Cache, ContentCache, Stat, digest
 from .discovery import Candidate, Skipped, is_job_script, walk
 from .engine import migrate
 from .needs import script_needs
@@ -93,6 +93,7 @@ def _init_worker(opts: Options) -> None:
     _W["opts"] = opts
     _W["users"] = {}
     _W["backup"] = BackupStore(opts.backup_dir, opts.run_id) if opts.write and opts.backup_dir else None
+    _W["cache"] = ContentCache(opts.cache_path, opts.cache_key) if opts.cache_path else None
 
 
 _HOME = re.compile(r"/(?:home|work|home2|work1|project)/(?:users/)?([A-Za-z0-9_.-]+)/")
@@ -121,42 +122,51 @@ class Outcome(NamedTuple):
     path: str
     line: str  # the record, one line of files.jsonl (no newline)
     status: str
-    stat: tuple[int, int, int] | None  # (size, mtime_ns, inode) as read: the cache key
+    stat: Stat | None  # as read: the cache key
     tally: Tally | None  # job scripts: what the aggregate counts
+    digest: str = ""  # of the content read (with a cache only)
+    cached: bool = False  # the result of the same content, from the cache
 
 
-def outcome(record: dict[str, Any], stat_key: tuple[int, int, int] | None = None) -> Outcome:
-    return Outcome(record["path"], json.dumps(record, ensure_ascii=False), record["status"], stat_key, tally_of(record))
+def outcome(record: dict[str, Any], stat_key: Stat | None = None, content: str = "") -> Outcome:
+    line = json.dumps(record, ensure_ascii=False)
+    return Outcome(record["path"], line, record["status"], stat_key, tally_of(record), content)
 
 
 def process(c: Candidate) -> Outcome:
     """Everything done to one file; returns its outcome (never raises)."""
     try:
-        record, stat_key = _process(c)
+        return _process(c)
     except Exception as exc:  # a bug must cost one file, not the run: it is reported
-        record = {"path": c.path, "status": "error", "detail": f"internal error: {type(exc).__name__}: {exc}"}
-        stat_key = None
-    return outcome(record, stat_key)
+        return outcome({"path": c.path, "status": "error", "detail": f"internal error: {type(exc).__name__}: {exc}"})
 
 
-def _process(c: Candidate) -> tuple[dict[str, Any], tuple[int, int, int] | None]:
+def _process(c: Candidate) -> Outcome:
     opts: Options = _W["opts"]
-    base = {"path": c.path, "user": _user(c.uid, c.path)}
+    user = _user(c.uid, c.path)
+    base = {"path": c.path, "user": user}
     try:
         st, data = _read(c.path, opts.max_size + 1)
     except OSError as exc:
-        return {**base, "status": "unreadable", "detail": exc.strerror or str(exc)}, None
+        return outcome({**base, "status": "unreadable", "detail": exc.strerror or str(exc)})
     if st is None or len(data) > opts.max_size:
-        return {**base, "status": "too-large" if len(data) > opts.max_size else "not-a-regular-file"}, None
-    key = (st.st_size, st.st_mtime_ns, st.st_ino)
+        return outcome({**base, "status": "too-large" if len(data) > opts.max_size else "not-a-regular-file"})
+    key = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+    content = ""
+    store: ContentCache | None = _W["cache"]
+    if store is not None and opts.out_dir is None:
+        content = digest(c.path, data)
+        hit = store.find(content, c.path, user)
+        if hit is not None and (not opts.write or hit.status in NO_WRITE_NEEDED):
+            return Outcome(c.path, hit.record, hit.status, key, hit.tally, content, cached=True)
     if b"\x00" in data:
-        return {**base, "status": "binary"}, key
+        return outcome({**base, "status": "binary"}, key, content)
     if not is_job_script(c.path, data):
-        return {**base, "status": "not-a-job-script"}, key
+        return outcome({**base, "status": "not-a-job-script"}, key, content)
     try:
         source = Source.from_bytes(data, c.path)
     except InputError:
-        return {**base, "status": "binary"}, key
+        return outcome({**base, "status": "binary"}, key, content)
     result = migrate(source, opts.profile, opts.rules)
     record = {**base, **file_dict(result, c.path)}
     if opts.inventory:
@@ -176,7 +186,7 @@ def _process(c: Candidate) -> tuple[dict[str, Any], tuple[int, int, int] | None]
             atomic_write(copy, result.output)
         except OSError as exc:
             record["detail"] = f"out-dir copy failed: {exc.strerror or exc}"
-    return record, key
+    return outcome(record, key, content)
 
 
 def _read(path: str, limit: int) -> tuple[os.stat_result | None, bytes]:
@@ -312,16 +322,16 @@ def run(
     cache = Cache(opts.cache_path, opts.cache_key) if opts.cache_path else None
     counts: dict[str, int] = {}
 
-    def emit(o: Outcome, cacheable: bool = True) -> None:
+    def emit(o: Outcome) -> None:
         counts[o.status] = counts.get(o.status, 0) + 1
         agg.add_tally(o.status, o.tally)
+        line = '{"cached": true, ' + o.line[1:] if o.cached else o.line
         if out is not None:
-            out.write(o.line + "\n")
+            out.write(line + "\n")
         if on_record is not None:
-            on_record(json.loads(o.line))
-        if cache is not None and cacheable and o.stat is not None and o.status in CACHEABLE:
-            size, mtime_ns, ino = o.stat
-            cache.put(o.path, size, mtime_ns, ino, o.status, o.line, o.tally)
+            on_record(json.loads(line))
+        if cache is not None and o.stat is not None and o.digest and o.status in CACHEABLE:
+            cache.put(o.path, o.stat, o.digest, o.status, o.line, o.tally)
         if progress is not None:
             progress(1)
 
@@ -329,11 +339,10 @@ def run(
         """Emit the cached record of an unchanged file as it was stored (no re-encoding)."""
         if cache is None or opts.out_dir is not None:
             return False
-        hit = cache.get(c.path, c.size, c.mtime_ns, c.ino)
-        if hit is None or (opts.write and hit[0] not in NO_WRITE_NEEDED):
+        hit = cache.get(c.path, (c.size, c.mtime_ns, c.ctime_ns, c.ino))
+        if hit is None or (opts.write and hit.status not in NO_WRITE_NEEDED):
             return False
-        status, text, tally = hit
-        emit(Outcome(c.path, '{"cached": true, ' + text[1:], status, None, tally), cacheable=False)
+        emit(Outcome(c.path, hit.record, hit.status, None, hit.tally, cached=True))
         return True
 
     workers = _Workers(opts)

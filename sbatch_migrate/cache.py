@@ -1,18 +1,41 @@
-"""Result cache for bulk runs: a file whose size, mtime, inode and content hash are
-unchanged, migrated with the same profile and tool version, is not read or migrated again:
-its stored record is copied, and its stored tally counted (no JSON decoding).
+"""Result cache for bulk runs, keyed by content (with the profile and tool version).
 
-One SQLite file.  Only the main process writes (in batches); a hit is decided from the
-``stat`` data the walk already has, so a re-run over an unchanged tree reads no file.
+Each entry holds a file's record (JSON text), its tally, and the digest of what the result
+depends on: the file's bytes and its suffix (``.py`` or not decides the language).
+
+- A re-run over an unchanged tree reads no file: the walk's ``stat`` data (path, size,
+  mtime, ctime, inode; ctime changes with every write and cannot be set back) finds the
+  entry, unless it is *racy* (mtime or ctime within two seconds of when the entry was
+  written, so a change in the same clock tick would look unchanged): then the file is
+  read and its digest decides, as git does for its index.
+- A file whose stat data changed (touched, copied, restored, moved to another path) is
+  read by a worker; if its digest is in the cache, the stored result is reused with the
+  new path and user instead of migrating again.
+
+One SQLite file in WAL mode: the main process is the only writer (in batches); workers
+open it read-only to look digests up.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import sqlite3
+import time
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from .bulkreport import Tally
+from .discovery import suffix_of
+
+RACY_NS = 2_000_000_000  # mtime this close to the entry's writing: check the content
+Stat = tuple[int, int, int, int]  # size, mtime_ns, ctime_ns, inode
+LAYOUT = 4  # the table layout (pragma user_version); a cache of another layout is rebuilt
+
+
+class CacheError(Exception):
+    """The cache file cannot be opened or used."""
+
 
 _SEP, _FIELD = "\x1e", "\x1f"  # record and unit separators: never in a rule code, name or user
 
@@ -38,53 +61,116 @@ def untally(path: str, text: str) -> Tally | None:
 
 
 SCHEMA = """
-create table if not exists results_v3 (
+create table if not exists results (
   path text primary key,
   size integer not null,
   mtime_ns integer not null,
+  ctime_ns integer not null,
   ino integer not null,
   key text not null,
+  digest text not null,
+  written_ns integer not null,
   status text not null,
   record text not null,
   tally text not null
-)
+);
+create index if not exists results_digest on results (digest, key);
 """
 
 
+def digest(path: str, data: bytes) -> str:
+    """What a file's result depends on: its bytes and its suffix."""
+    h = hashlib.sha256(suffix_of(path).encode("utf-8", "surrogateescape") + b"\0")
+    h.update(data)
+    return h.hexdigest()
+
+
+class Hit(NamedTuple):
+    status: str
+    record: str  # JSON text, as stored (the path and user of the file it was stored for)
+    tally: Tally | None
+
+
 class Cache:
+    """The main process's side: stat lookups and all writes."""
+
     def __init__(self, path: Path, key: str):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(str(path), timeout=60)
-        self.db.execute("pragma journal_mode=wal")
-        self.db.execute("pragma synchronous=normal")
-        self.db.execute("drop table if exists results_v2")  # an older tool's layout
-        self.db.execute(SCHEMA)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(str(path), timeout=60)
+            self.db.execute("pragma journal_mode=wal")
+            self.db.execute("pragma synchronous=normal")
+            if self.db.execute("pragma user_version").fetchone()[0] != LAYOUT:
+                with self.db:  # another version's layout: start afresh
+                    for (table,) in self.db.execute("select name from sqlite_master where type = 'table'").fetchall():
+                        self.db.execute(f'drop table "{table}"')
+                    self.db.executescript(SCHEMA)
+                    self.db.execute(f"pragma user_version = {LAYOUT}")
+        except (OSError, sqlite3.Error) as exc:
+            raise CacheError(f"cache {path} is not usable ({exc}): remove it, or give --no-cache") from None
         self.key = key
         self.pending: list[tuple[Any, ...]] = []
 
-    def get(self, path: str, size: int, mtime_ns: int, ino: int) -> tuple[str, str, Tally | None] | None:
-        """(status, record as JSON text, its tally) of an unchanged file, or None."""
+    def get(self, path: str, stat: Stat) -> Hit | None:
+        """The stored result of a file whose stat data are unchanged, unless racy."""
+        size, mtime_ns, ctime_ns, ino = stat
         row = self.db.execute(
-            "select status, record, tally from results_v3 where path = ? and size = ? and mtime_ns = ? "
-            "and ino = ? and key = ?",
-            (path, size, mtime_ns, ino, self.key),
+            "select status, record, tally, written_ns from results where path = ? and size = ? "
+            "and mtime_ns = ? and ctime_ns = ? and ino = ? and key = ?",
+            (path, size, mtime_ns, ctime_ns, ino, self.key),
         ).fetchone()
-        if row is None:
+        if row is None or max(mtime_ns, ctime_ns) >= row[3] - RACY_NS:
             return None
-        return row[0], row[1], untally(path, row[2])
+        return Hit(row[0], row[1], untally(path, row[2]))
 
-    def put(self, path: str, size: int, mtime_ns: int, ino: int, status: str, record: str, tally: Tally | None) -> None:
-        """``record``: the file's record as JSON text."""
-        self.pending.append((path, size, mtime_ns, ino, self.key, status, record, dump_tally(tally)))
+    def put(self, path: str, stat: Stat, content: str, status: str, record: str, tally: Tally | None) -> None:
+        """``stat`` as read; ``content``: its :func:`digest`; ``record``: JSON text."""
+        size, mtime_ns, ctime_ns, ino = stat
+        row = (path, size, mtime_ns, ctime_ns, ino, self.key, content, time.time_ns())
+        self.pending.append((*row, status, record, dump_tally(tally)))
         if len(self.pending) >= 500:
             self.flush()
 
     def flush(self) -> None:
         if self.pending:
             with self.db:
-                self.db.executemany("insert or replace into results_v3 values (?, ?, ?, ?, ?, ?, ?, ?)", self.pending)
+                self.db.executemany(
+                    "insert or replace into results values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", self.pending
+                )
             self.pending.clear()
 
     def close(self) -> None:
         self.flush()
         self.db.close()
+
+
+class ContentCache:
+    """A worker's side: read-only lookups by digest."""
+
+    def __init__(self, path: Path, key: str):
+        self.key = key
+        self.db: sqlite3.Connection | None = None
+        try:
+            self.db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=60)
+        except sqlite3.Error:
+            pass  # the main process reports an unusable cache; a worker just migrates
+
+    def find(self, content: str, path: str, user: str) -> Hit | None:
+        """The result stored for the same content under any path, as this file's record."""
+        if self.db is None:
+            return None
+        try:
+            row = self.db.execute(
+                "select status, record, tally from results where digest = ? and key = ? limit 1",
+                (content, self.key),
+            ).fetchone()
+        except sqlite3.Error:
+            return None  # no table yet (a first run): nothing to reuse
+        if row is None:
+            return None
+        record = json.loads(row[1])
+        record["path"], record["user"] = path, user
+        tally = untally(path, row[2])
+        if tally is not None:
+            tally = tally._replace(user=user)
+        return Hit(row[0], json.dumps(record, ensure_ascii=False), tally)

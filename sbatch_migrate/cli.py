@@ -340,7 +340,10 @@ def _check_roots(roots: tuple[str, ...]) -> None:
 def _cache_path(enabled: bool, folder: str | None) -> Path | None:
     if not enabled:
         return None
-    return Path(folder or Path.home() / ".cache" / "sbatch-migrate") / "results.sqlite"
+    if folder:
+        return Path(folder) / "results.sqlite"
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "sbatch-migrate" / "results.sqlite"
 
 
 def _tree_settings(
@@ -371,7 +374,11 @@ def _tree_settings(
 )
 @click.option("--max-size", default="1MiB", show_default=True, help="Skip larger files.")
 @click.option("--cache/--no-cache", default=True, show_default=True, help="Reuse results for unchanged files.")
-@click.option("--cache-dir", type=click.Path(file_okay=False), help="[~/.cache/sbatch-migrate]")
+@click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False),
+    help="[$XDG_CACHE_HOME/sbatch-migrate, else ~/.cache/sbatch-migrate]",
+)
 @click.option("--keep-mtime", is_flag=True, help="Keep the modification time of rewritten files.")
 @_rule_options
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar or summary.")
@@ -433,9 +440,9 @@ def bulk_cmd(
         # a terminal: count first (a walk without reading) so the bar has a length
         total = sum(1 for item in walk(opts.roots, opts.max_size) if bulk.in_shard(item.path, opts.shard))
         with click.progressbar(length=total, label="migrating", file=sys.stderr, show_pos=True) as bar:
-            result = bulk.run(opts, progress=bar.update)
+            result = _run_bulk(opts, progress=bar.update)
     else:
-        result = bulk.run(opts)
+        result = _run_bulk(opts)
     if opts.report_dir is not None and result.records_file is not None:
         summary = write_reports(opts.report_dir, [result.records_file], result.aggregate)
     else:
@@ -454,6 +461,18 @@ def bulk_cmd(
             )
     if result.counts.get("write-failed"):
         sys.exit(1)
+
+
+def _run_bulk(opts: Any, **kwargs: Any) -> Any:
+    """bulk.run, with an unusable cache file as a one-line error (exit 2)."""
+    from . import bulk
+    from .cache import CacheError
+
+    try:
+        return bulk.run(opts, **kwargs)
+    except CacheError as exc:
+        _fail(str(exc))
+        sys.exit(2)
 
 
 def array_job(n: int, argv: list[str]) -> str:
@@ -547,7 +566,11 @@ def restore_cmd(backup_dir: str, run_id: str | None, force: bool) -> None:
 @click.option("-j", "--jobs", type=click.IntRange(1), default=os.cpu_count() or 1, show_default="all cores")
 @click.option("--max-size", default="1MiB", show_default=True, help="Skip larger files.")
 @click.option("--cache/--no-cache", default=True, show_default=True)
-@click.option("--cache-dir", type=click.Path(file_okay=False), help="[~/.cache/sbatch-migrate]")
+@click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False),
+    help="[$XDG_CACHE_HOME/sbatch-migrate, else ~/.cache/sbatch-migrate]",
+)
 def inventory_cmd(
     roots: tuple[str, ...],
     fmt: str,
@@ -576,7 +599,7 @@ def inventory_cmd(
         cache_path=_cache_path(cache, cache_dir),
     )
     inv = Inventory(settings.profile)
-    result = bulk.run(opts, on_record=inv.add)
+    result = _run_bulk(opts, on_record=inv.add)
     summary = inv.summary()
     click.echo(to_json(summary) if fmt == "json" else to_markdown(summary), nl=False)
     if helm_values:

@@ -68,6 +68,7 @@ class Candidate:
     path: str
     size: int
     mtime_ns: int
+    ctime_ns: int  # changes with any write, and utime cannot set it back
     ino: int
     uid: int
 
@@ -90,7 +91,7 @@ def walk(roots: list[str], max_size: int) -> Iterator[Candidate | Skipped]:
             yield Skipped(root, "symlink")
             continue
         if stat.S_ISREG(st.st_mode):
-            yield Candidate(os.path.abspath(root), st.st_size, st.st_mtime_ns, st.st_ino, st.st_uid)
+            yield Candidate(os.path.abspath(root), st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_uid)
             continue
         stack = [os.path.abspath(root)]
         while stack:
@@ -118,7 +119,9 @@ def walk(roots: list[str], max_size: int) -> Iterator[Candidate | Skipped]:
                         elif est.st_size > max_size:
                             yield Skipped(entry.path, "too-large")
                         else:
-                            yield Candidate(entry.path, est.st_size, est.st_mtime_ns, est.st_ino, est.st_uid)
+                            yield Candidate(
+                                entry.path, est.st_size, est.st_mtime_ns, est.st_ctime_ns, est.st_ino, est.st_uid
+                            )
                     else:
                         yield Skipped(entry.path, "special-file")  # FIFO, socket, device: never opened
                 except OSError as exc:

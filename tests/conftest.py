@@ -11,6 +11,15 @@ from sbatch_migrate.source import Source
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _private_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Runs that do not name a cache folder use one of this test session, never the
+    user's ~/.cache (child processes inherit the variable)."""
+    import os
+
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("xdg-cache"))
+
+
 @pytest.fixture(scope="session")
 def profile() -> Profile:
     return load()

@@ -8,6 +8,7 @@ import json
 import os
 import random
 import signal
+import sqlite3
 import stat
 import subprocess
 import sys
@@ -342,23 +343,68 @@ def test_bad_shard_is_a_usage_error(bad: str, tmp_path: Path) -> None:
     assert p.returncode == 2 and "K/N" in p.stderr
 
 
-def test_cache_makes_the_rerun_skip_unchanged_files(homes: tuple[Path, list[Path]], tmp_path: Path) -> None:
+def _records(report: Path) -> dict[str, dict[str, object]]:
+    return {r["path"]: r for r in (json.loads(x) for x in (report / "files.jsonl").read_text().splitlines())}
+
+
+def _age(paths: list[Path]) -> None:
+    """Make files look written a minute ago (so that cache entries are not racy)."""
+    old = time.time_ns() - 60 * 10**9
+    for p in paths:
+        os.utime(p, ns=(old, old), follow_symlinks=False)
+
+
+def test_cache_serves_unchanged_files_and_same_contents(homes: tuple[Path, list[Path]], tmp_path: Path) -> None:
     root, jobs = homes
+    _age([p for p in root.rglob("*") if p.is_file() and not p.is_symlink()])
     cache = tmp_path / "cache"
     first = cli("bulk", str(root), "--report-dir", str(tmp_path / "r1"), "--cache-dir", str(cache), "-q")
     assert first.returncode == 0
-    os.utime(jobs[0], ns=(time.time_ns(), time.time_ns()))
+    before = _records(tmp_path / "r1")
+    touched, edited, copied = jobs[0], jobs[1], jobs[2]
+    os.utime(touched, ns=(time.time_ns(), time.time_ns()))  # same content, new stat data
+    # new content, same size, and the old mtime put back: only ctime tells
+    old = os.stat(edited)
+    size = len(edited.read_bytes())
+    short = b"#!/bin/bash\n#SBATCH -p gtest\n"
+    edited.write_bytes(short + b"#" * (size - len(short) - 1) + b"\n")
+    os.utime(edited, ns=(old.st_atime_ns, old.st_mtime_ns))
+    copy = copied.parent / "copy-of-job.sh"
+    copy.write_bytes(copied.read_bytes())
     second = cli("bulk", str(root), "--report-dir", str(tmp_path / "r2"), "--cache-dir", str(cache), "-q")
     assert second.returncode == 0
-    records = [json.loads(x) for x in (tmp_path / "r2" / "files.jsonl").read_text().splitlines()]
-    cached = {r["path"] for r in records if r.get("cached")}
-    scripts = {r["path"] for r in records if "findings" in r}
-    assert str(jobs[0]) not in cached and str(jobs[0]) in scripts
-    assert len(cached) >= len(scripts) - 1
+    after = _records(tmp_path / "r2")
+    # unchanged files: from the cache, record for record
+    for path, record in after.items():
+        if path in (str(touched), str(edited), str(copy)) or "findings" not in record:
+            continue
+        assert record.pop("cached") is True and record == before[path]
+    # touched: from the cache by content; copied: the same, under its own path
+    assert after[str(touched)].pop("cached") is True and after[str(touched)] == before[str(touched)]
+    assert after[str(copy)]["cached"] is True
+    assert after[str(copy)]["findings"] == before[str(copied)]["findings"]
+    # edited in place with its mtime restored: migrated again, the edit is seen
+    assert "cached" not in after[str(edited)]
+    assert [f["code"] for f in after[str(edited)]["findings"]] == ["SM101"]
     s1 = json.loads((tmp_path / "r1" / "summary.json").read_text())
     s2 = json.loads((tmp_path / "r2" / "summary.json").read_text())
-    assert s1["rules"] == s2["rules"] and s1["users"] == s2["users"]
-    assert s1["findings"] == s2["findings"] and s1["statuses"] == s2["statuses"]
+    assert s2["job_scripts"] == s1["job_scripts"] + 1
+
+
+def test_cache_entries_of_files_written_just_now_are_checked_by_content(tmp_path: Path) -> None:
+    """A file changed in the clock tick its entry was written in would keep its stat data:
+    such racy entries are not trusted on stat data alone."""
+    root = tmp_path / "site"
+    root.mkdir()
+    job = root / "job.sh"
+    job.write_bytes(b"#!/bin/bash\n#SBATCH -p gtest\n")
+    cache = tmp_path / "cache"
+    for report in ("r1", "r2"):
+        p = cli("bulk", str(root), "--report-dir", str(tmp_path / report), "--cache-dir", str(cache), "-q")
+        assert p.returncode == 0
+    # the second run read the file (racy entry) and found its content in the cache
+    [record] = _records(tmp_path / "r2").values()
+    assert record["cached"] is True and record["status"] == "would-change"
 
 
 _names = st.text(st.characters(blacklist_characters="\x1e\x1f"), min_size=1, max_size=12)
@@ -428,3 +474,24 @@ def test_keep_mtime(tmp_path: Path) -> None:
     assert p.returncode == 0, p.stderr
     assert b"--partition=slinky" in job.read_bytes()
     assert os.stat(job).st_mtime_ns == 1_600_000_000_000_000_000
+
+
+def test_unusable_cache_is_a_clear_error_and_an_old_layout_is_rebuilt(tmp_path: Path) -> None:
+    root = tmp_path / "site"
+    root.mkdir()
+    (root / "job.sh").write_bytes(b"#!/bin/bash\n#SBATCH -p gtest\n")
+    bad = tmp_path / "bad" / "results.sqlite"
+    bad.parent.mkdir()
+    bad.write_bytes(b"this is not a database" * 100)
+    p = cli("bulk", str(root), "--cache-dir", str(bad.parent), "-q")
+    assert p.returncode == 2 and "cache" in p.stderr and "--no-cache" in p.stderr
+    assert "Traceback" not in p.stderr
+    old = tmp_path / "old" / "results.sqlite"
+    old.parent.mkdir()
+    db = sqlite3.connect(old)
+    db.execute("create table results (path text primary key, size integer)")  # an earlier layout
+    db.commit()
+    db.close()
+    p = cli("bulk", str(root), "--cache-dir", str(old.parent), "--report-dir", str(tmp_path / "r"), "-q")
+    assert p.returncode == 0, p.stderr
+    assert [r["status"] for r in _records(tmp_path / "r").values()] == ["would-change"]
