@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from bench.gen_homes import generate
 from sbatch_migrate import bulk
 from sbatch_migrate.bulk import in_shard
-from sbatch_migrate.bulkreport import Tally
+from sbatch_migrate.bulkreport import Tally, write_reports
 from sbatch_migrate.cache import dump_tally, untally
 from sbatch_migrate.checks import RULES
 from sbatch_migrate.discovery import walk
@@ -263,6 +263,15 @@ def test_sigkill_at_random_points_then_resume(tmp_path: Path) -> None:
     lines = (report / "files.jsonl").read_text().splitlines()
     paths = [json.loads(line)["path"] for line in lines]
     assert len(paths) == len(set(paths)), "a file was recorded twice"
+    # the resumed run's reports count the records of the killed runs too, as a reading of
+    # the whole journal does
+    summary = json.loads((report / "summary.json").read_text())
+    again = tmp_path / "again"
+    again.mkdir()
+    assert write_reports(again, [report / "files.jsonl"]) == summary
+    assert summary["files_seen"] == len(lines)
+    doc = json.loads((report / "report.json").read_text())
+    assert len(doc["files"]) == summary["job_scripts"] == sum(1 for line in lines if '"findings"' in line)
     # every rewritten file has its backup: restore brings all originals back
     p = cli("restore", str(tmp_path / "b"))
     assert p.returncode == 0, p.stderr
