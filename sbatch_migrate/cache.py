@@ -28,7 +28,7 @@ from typing import Any, NamedTuple
 from .bulkreport import Tally
 from .discovery import suffix_of
 
-RACY_NS = 2_000_000_000  # mtime this close to the entry's writing: check the content
+RACY_NS = 2_000_000_000  # mtime or ctime this close to when the entry was written: check the content
 Stat = tuple[int, int, int, int]  # size, mtime_ns, ctime_ns, inode
 LAYOUT = 4  # the table layout (pragma user_version); a cache of another layout is rebuilt
 
