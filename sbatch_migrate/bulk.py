@@ -321,13 +321,24 @@ def run(
         BackupStore(opts.backup_dir, opts.run_id)  # create it before any worker writes
     cache = Cache(opts.cache_path, opts.cache_key) if opts.cache_path else None
     counts: dict[str, int] = {}
+    lines: list[str] = []  # records not yet handed to the file (written a batch at a time)
+
+    def journal() -> None:
+        """Write the pending records and flush: a killed run loses at most one batch."""
+        if out is not None:
+            if lines:
+                out.write("\n".join(lines) + "\n")
+                lines.clear()
+            out.flush()
 
     def emit(o: Outcome) -> None:
         counts[o.status] = counts.get(o.status, 0) + 1
         agg.add_tally(o.status, o.tally)
         line = '{"cached": true, ' + o.line[1:] if o.cached else o.line
         if out is not None:
-            out.write(line + "\n")
+            lines.append(line)
+            if len(lines) >= 1024:  # a run answered from the cache submits no batch
+                journal()
         if on_record is not None:
             on_record(json.loads(line))
         if cache is not None and o.stat is not None and o.digest and o.status in CACHEABLE:
@@ -335,42 +346,49 @@ def run(
         if progress is not None:
             progress(1)
 
-    def cached(c: Candidate) -> bool:
-        """Emit the cached record of an unchanged file as it was stored (no re-encoding)."""
+    def uncached(files: list[Candidate]) -> list[Candidate]:
+        """Emit the cached records of unchanged files as they were stored (no re-encoding);
+        returns the others."""
         if cache is None or opts.out_dir is not None:
-            return False
-        hit = cache.get(c.path, (c.size, c.mtime_ns, c.ctime_ns, c.ino))
-        if hit is None or (opts.write and hit.status not in NO_WRITE_NEEDED):
-            return False
-        emit(Outcome(c.path, hit.record, hit.status, None, hit.tally, cached=True))
-        return True
+            return files
+        hits = cache.get([(c.path, (c.size, c.mtime_ns, c.ctime_ns, c.ino)) for c in files])
+        rest = []
+        for c in files:
+            hit = hits.get(c.path)
+            if hit is None or (opts.write and hit.status not in NO_WRITE_NEEDED):
+                rest.append(c)
+            else:
+                emit(Outcome(c.path, hit.record, hit.status, None, hit.tally, cached=True))
+        return rest
 
     workers = _Workers(opts)
     try:
         batch: list[Candidate] = []
+        found: list[Candidate] = []  # walked, not yet looked up in the cache
         for item in walk(opts.roots, opts.max_size):
             if item.path in done or not in_shard(item.path, opts.shard):
                 continue
             if isinstance(item, Skipped):
                 emit(outcome(_skip_record(item, opts.write)))
                 continue
-            if cached(item):
+            found.append(item)
+            if len(found) < _LOOKUP:
                 continue
-            batch.append(item)
+            batch += uncached(found)
+            found = []
             if len(batch) >= _BATCH:
                 for o in workers.submit(batch):
                     emit(o)
                 batch = []
-                if out is not None:
-                    out.flush()  # the journal: a killed run loses at most one batch of records
-        for o in workers.submit(batch):
+                journal()
+        for o in workers.submit(batch + uncached(found)):
             emit(o)
         for o in workers.submit([]):
             emit(o)
     finally:
         workers.close()
         if out is not None:
-            out.flush()
+            journal()
             os.fsync(out.fileno())
             out.close()
         if cache is not None:
@@ -379,6 +397,7 @@ def run(
 
 
 _BATCH = 256
+_LOOKUP = 128  # files looked up in the cache with one query
 _PRIMER = b"#!/bin/bash\n#SBATCH -p gtest\nmodule load singularity\nsrun singularity run --nv x.sif true\n"
 
 

@@ -78,10 +78,12 @@ class Aggregate:
         user.files += 1
         user.changed += tally.changed
         codes = []
+        rules, severities = self.rules, self.severities
         for code, rule, severity, fixed in tally.findings:
-            self.rules[code] += 1
-            self.rule_names[code] = rule
-            self.severities[severity] += 1
+            rules[code] += 1
+            severities[severity] += 1
+            if code not in self.rule_names:
+                self.rule_names[code] = rule
             if fixed:
                 self.rules_fixed[code] += 1
             elif severity == "error":

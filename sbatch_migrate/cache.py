@@ -111,17 +111,23 @@ class Cache:
         self.key = key
         self.pending: list[tuple[Any, ...]] = []
 
-    def get(self, path: str, stat: Stat) -> Hit | None:
-        """The stored result of a file whose stat data are unchanged, unless racy."""
-        size, mtime_ns, ctime_ns, ino = stat
-        row = self.db.execute(
-            "select status, record, tally, written_ns from results where path = ? and size = ? "
-            "and mtime_ns = ? and ctime_ns = ? and ino = ? and key = ?",
-            (path, size, mtime_ns, ctime_ns, ino, self.key),
-        ).fetchone()
-        if row is None or max(mtime_ns, ctime_ns) >= row[3] - RACY_NS:
-            return None
-        return Hit(row[0], row[1], untally(path, row[2]))
+    def get(self, files: list[tuple[str, Stat]]) -> dict[str, Hit]:
+        """The stored results of those files whose stat data are unchanged (racy entries
+        excepted), by path; one query for the lot."""
+        if not files:
+            return {}
+        wanted = dict(files)
+        marks = ",".join("?" * len(wanted))
+        rows = self.db.execute(
+            "select path, size, mtime_ns, ctime_ns, ino, written_ns, status, record, tally from results "
+            f"where key = ? and path in ({marks})",
+            (self.key, *wanted),
+        ).fetchall()
+        hits = {}
+        for path, size, mtime_ns, ctime_ns, ino, written_ns, status, record, tally in rows:
+            if wanted[path] == (size, mtime_ns, ctime_ns, ino) and max(mtime_ns, ctime_ns) < written_ns - RACY_NS:
+                hits[path] = Hit(status, record, untally(path, tally))
+        return hits
 
     def put(self, path: str, stat: Stat, content: str, status: str, record: str, tally: Tally | None) -> None:
         """``stat`` as read; ``content``: its :func:`digest`; ``record``: JSON text."""

@@ -12,7 +12,7 @@ import os
 import re
 import stat
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 JOB_SUFFIXES = frozenset({".sh", ".bash", ".slurm", ".sbatch", ".job", ".pbs", ".batch"})
 _DIRECTIVE = re.compile(rb"^#(SBATCH|PBS|SLURM)", re.M)
@@ -63,8 +63,7 @@ SKIP_DIRS = frozenset(
 TEMP_SUFFIX = ".sbatch-migrate"  # our own temporary files (writer.atomic_write)
 
 
-@dataclass(frozen=True)
-class Candidate:
+class Candidate(NamedTuple):
     path: str
     size: int
     mtime_ns: int
@@ -73,8 +72,7 @@ class Candidate:
     uid: int
 
 
-@dataclass(frozen=True)
-class Skipped:
+class Skipped(NamedTuple):
     path: str
     reason: str  # symlink, too-large, unreadable, vcs-or-cache, stale-temp, special-file
 
