@@ -21,10 +21,13 @@ class JobShape:
     mem_source: OptionUse | None
 
 
+_LEADING_INT = re.compile(r"\s*(\d+)")
+
+
 def _int(text: str | None) -> int | None:
     if text is None:
         return None
-    m = re.match(r"\s*(\d+)", text)
+    m = _LEADING_INT.match(text)
     return int(m.group(1)) if m else None
 
 
