@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .directives import Directives, OptionUse
 from .profile import memory_mb
 
 
-@dataclass(frozen=True)
-class JobShape:
+class JobShape(NamedTuple):
     nodes: int | None
     gpus_per_node: int | None  # None: no GPU requested
     gpu_source: OptionUse | None

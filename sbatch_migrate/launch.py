@@ -10,7 +10,7 @@ options, so that ``srun $SINGULARITY $HOROVOD`` is known to run
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from . import options as opts
 from .shell import Arg, Command
@@ -99,8 +99,7 @@ _RUNTIME_OPTS_WITH_ARG = {
 }
 
 
-@dataclass(frozen=True)
-class CallOption:
+class CallOption(NamedTuple):
     name: str  # canonical long name
     written: str
     form: str  # "long=", "long", "short", "short-attached"
@@ -109,8 +108,7 @@ class CallOption:
     value_arg: Arg | None  # the argv word holding the value (may be name_arg)
 
 
-@dataclass(frozen=True)
-class SlurmCall:
+class SlurmCall(NamedTuple):
     program: str
     options: tuple[CallOption, ...]
     rest: tuple[Arg, ...]  # the script / command and its arguments
@@ -124,8 +122,7 @@ class SlurmCall:
         return found
 
 
-@dataclass(frozen=True)
-class ContainerCall:
+class ContainerCall(NamedTuple):
     runtime: str
     subcommand: str
     nv: bool

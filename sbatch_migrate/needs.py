@@ -6,8 +6,7 @@ $SIF`` names the image).  Used by the ``path-not-mounted`` rule and by ``invento
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from .profile import Profile
 from .rule import Context
@@ -17,8 +16,7 @@ BIND_VARIABLES = ("SINGULARITY_BINDPATH", "APPTAINER_BINDPATH", "SINGULARITY_BIN
 _DIRECTIVE_PATHS = {"chdir": "read", "output": "write", "error": "write", "input": "read"}
 
 
-@dataclass(frozen=True)
-class PathUse:
+class PathUse(NamedTuple):
     path: str
     kind: str  # image, bind, directive --output, cd, argument
     access: Access

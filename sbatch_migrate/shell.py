@@ -131,8 +131,7 @@ class Arg(NamedTuple):
         return self.word.value is not None
 
 
-@dataclass(frozen=True)
-class Assignment:
+class Assignment(NamedTuple):
     name: str
     start: int  # span of NAME=VALUE
     end: int
@@ -141,15 +140,14 @@ class Assignment:
     keyword: str | None  # export / declare / local / readonly / None
     straight_line: bool  # top level, unconditional
     prefix: bool  # FOO=1 cmd: scoped to one command
-    node: Node = field(compare=False, repr=False)
+    node: Node
 
     @property
     def value_text(self) -> str | None:
         return self.value.value if self.value is not None else ""
 
 
-@dataclass(frozen=True)
-class Command:
+class Command(NamedTuple):
     start: int
     end: int
     name: Word | None
@@ -157,7 +155,7 @@ class Command:
     env: tuple[Assignment, ...]
     argv: tuple[Arg, ...]  # effective argv after propagation (name included)
     resolved: bool  # every word of argv is known
-    node: Node = field(compare=False, repr=False)
+    node: Node
 
     @property
     def context(self) -> tuple[str, ...]:
@@ -173,16 +171,15 @@ class Command:
         return ((self.name,) if self.name else ()) + self.args
 
 
-@dataclass(frozen=True)
-class Heredoc:
+class Heredoc(NamedTuple):
     start: int  # span of the body
     end: int
     delimiter: str
     expands: bool  # unquoted delimiter: bash expands $VAR in the body
     strip_tabs: bool
     command: Command | None  # the command fed by it (cat, sbatch, ...)
-    statement: Node = field(compare=False, repr=False)
-    env: dict[str, object] = field(default_factory=dict, compare=False, repr=False)
+    statement: Node
+    env: dict[str, object]
 
 
 @dataclass

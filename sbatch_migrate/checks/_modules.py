@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from ..facts import Unit
 from ..rule import Context
@@ -37,8 +37,7 @@ ML_SUBCOMMANDS = (
 )
 
 
-@dataclass(frozen=True)
-class ModuleCommand:
+class ModuleCommand(NamedTuple):
     command: Command
     unit: Unit
     tool: str  # module | ml

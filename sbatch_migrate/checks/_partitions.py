@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from ..edits import Edit, replace_value
 from ..facts import Unit
@@ -15,8 +15,7 @@ from ..rule import Context
 PARTITION_VARIABLES = ("SBATCH_PARTITION", "SALLOC_PARTITION", "SLURM_PARTITION")
 
 
-@dataclass(frozen=True)
-class PartitionSite:
+class PartitionSite(NamedTuple):
     value: str | None  # the partition text, None when not known statically
     raw: str | None  # raw text of the value where it is written, when editable here
     raw_start: int
