@@ -149,12 +149,16 @@ def _process(c: Candidate) -> Outcome:
         st, data = _read(c.path, opts.max_size + 1)
     except OSError as exc:
         return outcome({**base, "status": "unreadable", "detail": exc.strerror or str(exc)})
-    if st is None or len(data) > opts.max_size:
-        return outcome({**base, "status": "too-large" if len(data) > opts.max_size else "not-a-regular-file"})
+    if st is None:
+        return outcome({**base, "status": "not-a-regular-file"})
+    if len(data) > opts.max_size or st.st_size > opts.max_size:  # it grew since the walk
+        return outcome({**base, "status": "too-large"})
     key = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
     content = ""
     store: ContentCache | None = _W["cache"]
     if store is not None and opts.out_dir is None:
+        # a binary file was read only up to its first NUL's block: the verdict depends on
+        # that prefix alone, and so does its key
         content = digest(c.path, data)
         hit = store.find(content, c.path, user)
         if hit is not None and (not opts.write or hit.status in NO_WRITE_NEEDED):
@@ -189,10 +193,14 @@ def _process(c: Candidate) -> Outcome:
     return outcome(record, key, content)
 
 
+SNIFF = 8192  # a NUL byte among a file's first SNIFF bytes makes it binary (as git and grep judge)
+
+
 def _read(path: str, limit: int) -> tuple[os.stat_result | None, bytes]:
     """The file's status and up to ``limit`` bytes, never through a symlink; (None, b"")
     when it is no longer a regular file (replaced by a FIFO since the walk: the open does
-    not wait for a writer, and nothing is read)."""
+    not wait for a writer, and nothing is read).  A binary file (a NUL in its first
+    ``SNIFF`` bytes) is read no further: a data file of hundreds of KiB costs one block."""
     fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     try:
         st = os.fstat(fd)
@@ -200,11 +208,13 @@ def _read(path: str, limit: int) -> tuple[os.stat_result | None, bytes]:
             return None, b""
         parts: list[bytes] = []
         got = 0
-        want = min(st.st_size + 1, limit)  # one byte more than its size: sees a file that grew
+        want = min(st.st_size + 1, limit, SNIFF)  # one byte more than its size: sees a file that grew
         while got < limit:
             chunk = os.read(fd, want)
             if not chunk:
                 break
+            if not parts and b"\x00" in chunk:  # binary: the rest does not matter
+                return st, chunk
             parts.append(chunk)
             got += len(chunk)
             want = min(limit - got, 1 << 16)

@@ -346,6 +346,35 @@ def test_file_replaced_by_a_fifo_after_the_walk_is_not_waited_on(tmp_path: Path)
     assert outcome.status == "not-a-regular-file"
 
 
+def test_binary_files_are_read_no_further_than_their_first_block(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A data file with a NUL early on costs one block; one whose only NUL comes late, or
+    a text file, is read whole (and the late NUL still makes it binary)."""
+    early = tmp_path / "weights.dat"
+    early.write_bytes(b"#SBATCH -p gtest\n\x00" + b"x" * 400_000)
+    late = tmp_path / "late.sh"
+    late.write_bytes(b"#!/bin/bash\n#SBATCH -p gtest\n" + b"#" * 20_000 + b"\x00\n")
+    text = tmp_path / "notes.sh"
+    text.write_bytes(b"#!/bin/bash\n#SBATCH -p gtest\n" + b"# note\n" * 30_000)
+    bulk._init_worker(bulk.Options(roots=[str(tmp_path)], profile=load(), rules=list(RULES)))
+    read: dict[str, int] = {}
+    real_read = os.read
+
+    def counting_read(fd: int, n: int) -> bytes:
+        chunk = real_read(fd, n)
+        name = os.readlink(f"/proc/self/fd/{fd}")
+        read[name] = read.get(name, 0) + len(chunk)
+        return chunk
+
+    monkeypatch.setattr(bulk.os, "read", counting_read)
+    by_name = {Path(c.path).name: c for c in walk([str(tmp_path)], 1 << 20)}
+    assert bulk.process(by_name["weights.dat"]).status == "binary"
+    assert bulk.process(by_name["late.sh"]).status == "binary"
+    assert bulk.process(by_name["notes.sh"]).status == "would-change"
+    assert read[str(early)] == bulk.SNIFF
+    assert read[str(late)] == late.stat().st_size
+    assert read[str(text)] == text.stat().st_size
+
+
 @pytest.mark.parametrize("bad", ["3", "4/4", "-1/2", "a/b"])
 def test_bad_shard_is_a_usage_error(bad: str, tmp_path: Path) -> None:
     p = cli("bulk", str(tmp_path), "--shard", bad)
