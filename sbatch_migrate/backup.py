@@ -13,15 +13,17 @@ user's later edits are never overwritten (unless ``--force``).
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .writer import atomic_write
+from .writer import atomic_write, open_folder, write_at
 
 
 def sha256(data: bytes) -> str:
@@ -33,8 +35,11 @@ class BackupStore:
         self.run = root / run_id
         (self.run / "files").mkdir(parents=True, exist_ok=True)
         (self.run / "meta").mkdir(parents=True, exist_ok=True)
+        os.chmod(self.run, 0o700)  # users' scripts and where they live: for the administrator only
 
-    def save(self, path: str, original: bytes, migrated: bytes, st: os.stat_result) -> Path:
+    def save(self, path: str, original: bytes, migrated: bytes, st: os.stat_result, root: str = "/") -> Path:
+        """``root``: the tree root the file was found under; ``restore`` reaches the file
+        from there without following a symlink."""
         rel = path.lstrip("/")
         target = self.run / "files" / rel
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -48,6 +53,7 @@ class BackupStore:
             "uid": st.st_uid,
             "gid": st.st_gid,
             "mtime_ns": st.st_mtime_ns,
+            "root": root,
         }
         info = self.run / "meta" / (rel + ".json")
         info.parent.mkdir(parents=True, exist_ok=True)
@@ -87,24 +93,42 @@ def restore(backup_dir: Path, run: str | None = None, force: bool = False) -> It
             yield RestoreResult(path, "error", "the backup does not match its manifest; left alone")
             continue
         try:
-            current = Path(path).read_bytes()
-        except FileNotFoundError:
-            current = None
-        except OSError as exc:
-            yield RestoreResult(path, "error", exc.strerror or str(exc))
-            continue
-        if current is not None and sha256(current) == entry["sha256_before"]:
-            yield RestoreResult(path, "already-original")
-            continue
-        if current is not None and sha256(current) != entry["sha256_after"] and not force:
-            yield RestoreResult(path, "changed-since", "the file changed after the migration (use --force)")
+            # reached from its tree root, never through a symlink: a folder swapped for one
+            # since the migration must not send root's write elsewhere
+            folder = open_folder(os.path.dirname(path), entry.get("root", "/"))
+        except (OSError, ValueError) as exc:
+            yield RestoreResult(path, "error", _folder_error(exc))
             continue
         try:
-            atomic_write(path, original)
-            os.chmod(path, entry["mode"])
-            if os.geteuid() == 0:
-                os.chown(path, entry["uid"], entry["gid"])
+            name = os.path.basename(path)
+            try:
+                fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, dir_fd=folder)
+                with os.fdopen(fd, "rb") as fh:
+                    if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+                        yield RestoreResult(path, "error", "not a regular file any more; left alone")
+                        continue
+                    current: bytes | None = fh.read()
+            except FileNotFoundError:
+                current = None
+            if current is not None and sha256(current) == entry["sha256_before"]:
+                yield RestoreResult(path, "already-original")
+                continue
+            if current is not None and sha256(current) != entry["sha256_after"] and not force:
+                yield RestoreResult(path, "changed-since", "the file changed after the migration (use --force)")
+                continue
+            write_at(folder, name, original, entry["mode"], (entry["uid"], entry["gid"]))
         except OSError as exc:
-            yield RestoreResult(path, "error", exc.strerror or str(exc))
+            detail = "it is a symlink now; left alone" if exc.errno == errno.ELOOP else exc.strerror or str(exc)
+            yield RestoreResult(path, "error", detail)
             continue
+        finally:
+            os.close(folder)
         yield RestoreResult(path, "restored")
+
+
+def _folder_error(exc: Exception) -> str:
+    if isinstance(exc, OSError) and exc.errno in (errno.ELOOP, errno.ENOTDIR):
+        return "a folder on its path is a symlink now: not followed, left alone"
+    if isinstance(exc, OSError):
+        return f"its folder cannot be opened: {exc.strerror or exc}"
+    return str(exc)

@@ -10,6 +10,7 @@ skips every path it already holds.  Memory stays flat: nothing per file is kept.
 
 from __future__ import annotations
 
+import errno
 import gc
 import hashlib
 import json
@@ -37,7 +38,7 @@ from .profile import Profile
 from .report import file_dict
 from .rule import Context, Rule
 from .source import InputError, Source
-from .writer import atomic_write
+from .writer import atomic_write, open_folder, root_of, write_at
 
 NO_WRITE_NEEDED = frozenset({"unchanged", "not-a-job-script", "binary"})
 CACHEABLE = NO_WRITE_NEEDED | {"would-change"}
@@ -94,6 +95,8 @@ def _init_worker(opts: Options) -> None:
     _W["users"] = {}
     _W["backup"] = BackupStore(opts.backup_dir, opts.run_id) if opts.write and opts.backup_dir else None
     _W["cache"] = ContentCache(opts.cache_path, opts.cache_key) if opts.cache_path else None
+    _W["roots"] = [os.path.abspath(r) for r in opts.roots]
+    _W["folder"] = None  # (path, descriptor) of the folder last read from
 
 
 _HOME = re.compile(r"/(?:home|work|home2|work1|project)/(?:users/)?([A-Za-z0-9_.-]+)/")
@@ -146,8 +149,11 @@ def _process(c: Candidate) -> Outcome:
     user = _user(c.uid, c.path)
     base = {"path": c.path, "user": user}
     try:
-        st, data = _read(c.path, opts.max_size + 1)
+        folder = _folder(os.path.dirname(c.path))
+        st, data = _read(folder, os.path.basename(c.path), opts.max_size + 1)
     except OSError as exc:
+        if exc.errno in (errno.ELOOP, errno.ENOTDIR):
+            return outcome({**base, "status": "symlink", "detail": _SWAPPED})
         return outcome({**base, "status": "unreadable", "detail": exc.strerror or str(exc)})
     if st is None:
         return outcome({**base, "status": "not-a-regular-file"})
@@ -180,7 +186,7 @@ def _process(c: Candidate) -> Outcome:
     elif not opts.write:
         record["status"] = "would-change"
     else:
-        record["status"], detail = _write(c.path, data, result.output, st, opts)
+        record["status"], detail = _write(folder, c.path, data, result.output, st, opts)
         if detail:
             record["detail"] = detail
     if opts.out_dir is not None:
@@ -196,12 +202,31 @@ def _process(c: Candidate) -> Outcome:
 SNIFF = 8192  # a NUL byte among a file's first SNIFF bytes makes it binary (as git and grep judge)
 
 
-def _read(path: str, limit: int) -> tuple[os.stat_result | None, bytes]:
-    """The file's status and up to ``limit`` bytes, never through a symlink; (None, b"")
-    when it is no longer a regular file (replaced by a FIFO since the walk: the open does
-    not wait for a writer, and nothing is read).  A binary file (a NUL in its first
-    ``SNIFF`` bytes) is read no further: a data file of hundreds of KiB costs one block."""
-    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+def _folder(path: str) -> int:
+    """A descriptor of the folder ``path``, reached from its tree root without following
+    a symlink (:func:`~sbatch_migrate.writer.open_folder`); the last one is kept open, as
+    the files of a folder come one after another."""
+    last: tuple[str, int] | None = _W["folder"]
+    if last is not None and last[0] == path:
+        return last[1]
+    _W["folder"] = None
+    if last is not None:
+        os.close(last[1])
+    fd = open_folder(path, root_of(path, _W["roots"]))
+    _W["folder"] = (path, fd)
+    return fd
+
+
+_SWAPPED = "a folder on its path is a symlink now (it was a folder when the tree was listed): not followed"
+
+
+def _read(folder: int, name: str, limit: int) -> tuple[os.stat_result | None, bytes]:
+    """The status and up to ``limit`` bytes of the file ``name`` in ``folder``, never
+    through a symlink; (None, b"") when it is no longer a regular file (replaced by a FIFO
+    since the walk: the open does not wait for a writer, and nothing is read).  A binary
+    file (a NUL in its first ``SNIFF`` bytes) is read no further: a data file of hundreds
+    of KiB costs one block."""
+    fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, dir_fd=folder)
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
@@ -223,26 +248,32 @@ def _read(path: str, limit: int) -> tuple[os.stat_result | None, bytes]:
         os.close(fd)
 
 
-def _write(path: str, original: bytes, migrated: bytes, st: os.stat_result, opts: Options) -> tuple[str, str]:
-    """Replace the file if it is still what was read; backup first."""
+def _write(
+    folder: int, path: str, original: bytes, migrated: bytes, st: os.stat_result, opts: Options
+) -> tuple[str, str]:
+    """Replace the file if it is still what was read; backup first.  Everything happens
+    in ``folder``, the descriptor the file was read through: a folder swapped for a symlink
+    meanwhile cannot send the write elsewhere."""
+    name = os.path.basename(path)
     try:
-        now = os.lstat(path)
-        if stat.S_ISLNK(now.st_mode) or (now.st_ino, now.st_size, now.st_mtime_ns) != (
+        now = os.stat(name, dir_fd=folder, follow_symlinks=False)
+        if stat.S_ISLNK(now.st_mode) or (now.st_dev, now.st_ino, now.st_size, now.st_mtime_ns) != (
+            st.st_dev,
             st.st_ino,
             st.st_size,
             st.st_mtime_ns,
         ):
             return "skipped-changed", "the file changed while it was being migrated; run again"
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+        fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=folder)
         with os.fdopen(fd, "rb") as fh:
             if fh.read(len(original) + 1) != original:
                 return "skipped-changed", "the file changed while it was being migrated; run again"
         backup: BackupStore | None = _W["backup"]
         if backup is not None:
-            backup.save(path, original, migrated, st)
-        atomic_write(path, migrated, like=st)
+            backup.save(path, original, migrated, st, root_of(path, _W["roots"]))
+        write_at(folder, name, migrated, stat.S_IMODE(st.st_mode), (st.st_uid, st.st_gid))
         if opts.keep_mtime:
-            os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+            os.utime(name, ns=(st.st_atime_ns, st.st_mtime_ns), dir_fd=folder, follow_symlinks=False)
     except OSError as exc:
         return "write-failed", exc.strerror or str(exc)
     return "written", ""
@@ -257,14 +288,19 @@ class RunResult:
     aggregate: Aggregate  # every record of the run (a resumed run: the earlier ones too)
 
 
-def _skip_record(s: Skipped, write: bool) -> dict[str, Any]:
+def _skip_record(s: Skipped, write: bool, roots: list[str]) -> dict[str, Any]:
     status = s.reason.split(":", 1)[0]
     record: dict[str, Any] = {"path": s.path, "status": status}
     if ":" in s.reason:
         record["detail"] = s.reason.split(":", 1)[1].strip()
-    if status == "stale-temp" and write and _TEMP.match(os.path.basename(s.path)):
-        try:
-            os.unlink(s.path)  # a temporary file of ours left by a killed run
+    name = os.path.basename(s.path)
+    if status == "stale-temp" and write and _TEMP.match(name):
+        try:  # a temporary file of ours left by a killed run, removed in its own folder
+            folder = open_folder(os.path.dirname(s.path), root_of(s.path, roots))
+            try:
+                os.unlink(name, dir_fd=folder)
+            finally:
+                os.close(folder)
             record["status"] = "stale-temp-removed"
         except OSError as exc:
             record["detail"] = exc.strerror or str(exc)
@@ -371,6 +407,7 @@ def run(
                 emit(Outcome(c.path, hit.record, hit.status, None, hit.tally, cached=True))
         return rest
 
+    roots = [os.path.abspath(r) for r in opts.roots]
     workers = _Workers(opts)
     try:
         batch: list[Candidate] = []
@@ -379,7 +416,7 @@ def run(
             if item.path in done or not in_shard(item.path, opts.shard):
                 continue
             if isinstance(item, Skipped):
-                emit(outcome(_skip_record(item, opts.write)))
+                emit(outcome(_skip_record(item, opts.write, roots)))
                 continue
             found.append(item)
             if len(found) < _LOOKUP:

@@ -14,6 +14,8 @@ import stat
 from collections.abc import Iterator
 from typing import NamedTuple
 
+from .writer import TEMP_SUFFIX
+
 JOB_SUFFIXES = frozenset({".sh", ".bash", ".slurm", ".sbatch", ".job", ".pbs", ".batch"})
 _DIRECTIVE = re.compile(rb"^#(SBATCH|PBS|SLURM)", re.M)
 _COMMAND = re.compile(rb"(^|[\s;&|(`$])(srun|sbatch|salloc|singularity|apptainer)\s", re.M)
@@ -60,7 +62,6 @@ SKIP_DIRS = frozenset(
         ".local",
     }
 )
-TEMP_SUFFIX = ".sbatch-migrate"  # our own temporary files (writer.atomic_write)
 
 
 class Candidate(NamedTuple):

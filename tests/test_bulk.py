@@ -157,7 +157,7 @@ def test_file_changed_while_migrating_is_skipped(tmp_path: Path) -> None:
     job.write_bytes(original + b"echo edited\n")  # the user saves while the tool works
     opts = bulk.Options(roots=[str(tmp_path)], profile=load(), rules=[], write=True)
     bulk._init_worker(opts)
-    status, _ = bulk._write(str(job), original, b"migrated", st, opts)
+    status, _ = bulk._write(bulk._folder(str(tmp_path)), str(job), original, b"migrated", st, opts)
     assert status == "skipped-changed"
     assert job.read_bytes() == original + b"echo edited\n"
 
@@ -373,6 +373,78 @@ def test_binary_files_are_read_no_further_than_their_first_block(tmp_path: Path,
     assert read[str(early)] == bulk.SNIFF
     assert read[str(late)] == late.stat().st_size
     assert read[str(text)] == text.stat().st_size
+
+
+def _swap_for_symlink(folder: Path, to: Path) -> Path:
+    """What a user racing a root run does: their folder becomes a symlink elsewhere."""
+    real = folder.with_name(folder.name + ".real")
+    folder.rename(real)
+    folder.symlink_to(to)
+    return real
+
+
+def _site_with_decoy(tmp_path: Path) -> tuple[Path, Path, Path, bytes]:
+    """A tree with one job script, and outside it a folder (think /etc/profile.d) holding
+    a file of the same name that a migration would change."""
+    root = tmp_path / "home"
+    jobs = root / "u1" / "jobs"
+    jobs.mkdir(parents=True)
+    (jobs / "job.sh").write_bytes(b"#!/bin/bash\n#SBATCH -p gtest\nmodule load singularity\n")
+    outside = tmp_path / "elsewhere" / "jobs"
+    outside.mkdir(parents=True)
+    decoy = b"#!/bin/bash\n#SBATCH -p gp1d\nmodule load singularity\nsrun true\n"
+    (outside / "job.sh").write_bytes(decoy)
+    return root, jobs, outside, decoy
+
+
+@pytest.mark.parametrize("swapped", ["u1", "u1/jobs"])
+def test_folder_swapped_for_a_symlink_after_the_walk_is_not_followed(tmp_path: Path, swapped: str) -> None:
+    root, _, outside, decoy = _site_with_decoy(tmp_path)
+    [candidate] = list(walk([str(root)], 1 << 20))
+    _swap_for_symlink(root / swapped, outside if swapped == "u1/jobs" else outside.parent)  # same relative path
+    bulk._init_worker(bulk.Options(roots=[str(root)], profile=load(), rules=list(RULES), write=True))
+    outcome = bulk.process(candidate)
+    assert outcome.status == "symlink" and "not followed" in outcome.line
+    assert (outside / "job.sh").read_bytes() == decoy
+    assert sorted(os.listdir(outside)) == ["job.sh"]  # no temporary file either
+
+
+def test_folder_swapped_while_the_file_is_migrated_cannot_redirect_the_write(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    root, jobs, outside, decoy = _site_with_decoy(tmp_path)
+    [candidate] = list(walk([str(root)], 1 << 20))
+    expected = expected_output(jobs / "job.sh")
+    real_migrate = bulk.migrate
+    moved: list[Path] = []
+
+    def migrate_then_swap(*args, **kwargs):  # type: ignore[no-untyped-def]
+        result = real_migrate(*args, **kwargs)
+        moved.append(_swap_for_symlink(jobs, outside))  # between the read and the write
+        return result
+
+    monkeypatch.setattr(bulk, "migrate", migrate_then_swap)
+    bulk._init_worker(bulk.Options(roots=[str(root)], profile=load(), rules=list(RULES), write=True))
+    outcome = bulk.process(candidate)
+    assert moved and (outside / "job.sh").read_bytes() == decoy
+    assert sorted(os.listdir(outside)) == ["job.sh"]
+    # the write went to the file that was read, in its own (renamed) folder
+    assert outcome.status == "written"
+    assert (moved[0] / "job.sh").read_bytes() == expected != decoy
+
+
+def test_restore_does_not_follow_a_folder_swapped_for_a_symlink(tmp_path: Path) -> None:
+    from sbatch_migrate.backup import restore
+
+    root, jobs, outside, _ = _site_with_decoy(tmp_path)
+    backups = tmp_path / "backups"
+    opts = bulk.Options(roots=[str(root)], profile=load(), rules=list(RULES), write=True, backup_dir=backups)
+    assert bulk.run(opts).counts == {"written": 1}
+    migrated = (jobs / "job.sh").read_bytes()
+    (outside / "job.sh").write_bytes(migrated)  # so that restore would take it for the migrated file
+    _swap_for_symlink(jobs, outside)
+    [result] = list(restore(backups))
+    assert result.status == "error" and "symlink" in result.detail
+    assert (outside / "job.sh").read_bytes() == migrated
+    assert sorted(os.listdir(outside)) == ["job.sh"]
 
 
 @pytest.mark.parametrize("bad", ["3", "4/4", "-1/2", "a/b"])
