@@ -96,7 +96,7 @@ def _init_worker(opts: Options) -> None:
     _W["backup"] = BackupStore(opts.backup_dir, opts.run_id) if opts.write and opts.backup_dir else None
     _W["cache"] = ContentCache(opts.cache_path, opts.cache_key) if opts.cache_path else None
     _W["roots"] = [os.path.abspath(r) for r in opts.roots]
-    _W["folder"] = None  # (path, descriptor) of the folder last read from
+    _release_folder()
 
 
 _HOME = re.compile(r"/(?:home|work|home2|work1|project)/(?:users/)?([A-Za-z0-9_.-]+)/")
@@ -202,6 +202,14 @@ def _process(c: Candidate) -> Outcome:
 SNIFF = 8192  # a NUL byte among a file's first SNIFF bytes makes it binary (as git and grep judge)
 
 
+def _release_folder() -> None:
+    """Close the folder kept open (a run in this process is over, or a new one starts)."""
+    last: tuple[str, int] | None = _W.get("folder")
+    _W["folder"] = None  # (path, descriptor) of the folder last read from
+    if last is not None:
+        os.close(last[1])
+
+
 def _folder(path: str) -> int:
     """A descriptor of the folder ``path``, reached from its tree root without following
     a symlink (:func:`~sbatch_migrate.writer.open_folder`); the last one is kept open, as
@@ -209,9 +217,7 @@ def _folder(path: str) -> int:
     last: tuple[str, int] | None = _W["folder"]
     if last is not None and last[0] == path:
         return last[1]
-    _W["folder"] = None
-    if last is not None:
-        os.close(last[1])
+    _release_folder()
     fd = open_folder(path, root_of(path, _W["roots"]))
     _W["folder"] = (path, fd)
     return fd
@@ -489,3 +495,5 @@ class _Workers:
         if self.pool is not None:
             self.pool.terminate()
             self.pool.join()
+        elif self.started:
+            _release_folder()

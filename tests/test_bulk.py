@@ -447,6 +447,16 @@ def test_restore_does_not_follow_a_folder_swapped_for_a_symlink(tmp_path: Path) 
     assert sorted(os.listdir(outside)) == ["job.sh"]
 
 
+def test_a_run_in_process_leaves_no_descriptor_open(homes: tuple[Path, list[Path]], tmp_path: Path) -> None:
+    root, _ = homes
+    opts = bulk.Options(roots=[str(root)], profile=load(), rules=list(RULES), report_dir=tmp_path / "r")
+    bulk.run(opts)  # the first run opens what stays open for the process (the parser ...)
+    before = sorted(os.listdir("/proc/self/fd"))
+    for _ in range(3):
+        assert bulk.run(opts).counts["would-change"] > 0
+    assert sorted(os.listdir("/proc/self/fd")) == before
+
+
 @pytest.mark.parametrize("bad", ["3", "4/4", "-1/2", "a/b"])
 def test_bad_shard_is_a_usage_error(bad: str, tmp_path: Path) -> None:
     p = cli("bulk", str(tmp_path), "--shard", bad)
