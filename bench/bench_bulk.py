@@ -6,10 +6,12 @@ For each size: generate homes (bench/gen_homes.py), then time a dry run with ful
 (`sbatch-migrate bulk ROOT --report-dir R --no-cache`) and sample the peak memory of the
 whole process tree (main + workers, summed RSS, from /proc), and a cached re-run (a first
 run fills the cache, the second reads it).  Up to 10k files it also runs shellcheck
-(Debian package) over the same job scripts, in batches of 100, one batch per core, and
-prints both ratios: files/s over the whole tree, and per job script.  Timings up to 10k
-files are medians of --repeat runs (this VM's timings vary by about 10% run to run); every
-tree is read once first, so that all runs see a warm page cache.
+(Debian package) over the same job scripts, in batches of 100, one batch per core, right
+after each of our runs (in rounds: this VM has slower and faster spells lasting many
+seconds, and a round's two runs see the same one), and prints the median of the rounds'
+ratios, per job script and in files/s over the whole tree.  Timings up to 10k files are
+medians of --repeat rounds; every tree is read once first, so that all runs see a warm
+page cache.
 """
 
 from __future__ import annotations
@@ -96,7 +98,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
-    ap.add_argument("--repeat", type=int, default=3, help="runs per measurement up to 10k files (medians)")
+    ap.add_argument("--repeat", type=int, default=5, help="rounds per measurement up to 10k files (medians)")
     ap.add_argument("--work", type=Path, default=Path("/tmp/bench-bulk"))
     args = ap.parse_args()
     tool = [sys.executable, "-m", "sbatch_migrate", "bulk"]
@@ -109,8 +111,13 @@ def main() -> None:
         files = warm(root)
         report = args.work / f"report-{size}"
         repeat = args.repeat if size <= 10000 else 1
+        shellcheck = shutil.which("shellcheck") if size <= 10000 else None
         runs: list[float] = []
         peaks: list[int] = []
+        sc_runs: list[float] = []
+        scripts: list[str] = []
+        # rounds of one sbatch-migrate run then one shellcheck run: this VM has slower and
+        # faster spells lasting many seconds, and each round's ratio sees the same spell
         for _ in range(repeat):
             shutil.rmtree(report, ignore_errors=True)
             cmd = [*tool, str(root), "--jobs", str(args.jobs), "--no-cache", "--report-dir", str(report)]
@@ -118,21 +125,12 @@ def main() -> None:
             assert p.returncode == 0, p.stderr
             runs.append(secs)
             peaks.append(peak)
-        secs = median(runs)
-        summary = json.loads((report / "summary.json").read_text())
-        jobs = summary["job_scripts"]
-        print(
-            f"{files} files ({jobs} job scripts): dry run with reports, median of {repeat}: {secs:.2f}s "
-            f"(runs {', '.join(f'{r:.2f}' for r in runs)}) = {files / secs:,.0f} files/s, "
-            f"{jobs / secs:,.0f} job scripts/s; peak RSS of the process tree {max(peaks) / 1024:.0f} MB"
-        )
-        shellcheck = shutil.which("shellcheck")
-        if size <= 10000 and shellcheck:
-            scripts = [
-                json.loads(x)["path"] for x in (report / "files.jsonl").read_text().splitlines() if '"findings"' in x
-            ]
-            sc_runs = []
-            for _ in range(repeat):
+            if shellcheck:
+                scripts = scripts or [
+                    json.loads(x)["path"]
+                    for x in (report / "files.jsonl").read_text().splitlines()
+                    if '"findings"' in x
+                ]
                 t0 = time.perf_counter()
                 subprocess.run(
                     ["xargs", "-0", "-n", "100", "-P", str(args.jobs), shellcheck, "-f", "json", "-S", "style"],
@@ -141,6 +139,15 @@ def main() -> None:
                     check=False,
                 )
                 sc_runs.append(time.perf_counter() - t0)
+        secs = median(runs)
+        summary = json.loads((report / "summary.json").read_text())
+        jobs = summary["job_scripts"]
+        print(
+            f"{files} files ({jobs} job scripts): dry run with reports, median of {repeat}: {secs:.2f}s "
+            f"(runs {', '.join(f'{r:.2f}' for r in runs)}) = {files / secs:,.0f} files/s, "
+            f"{jobs / secs:,.0f} job scripts/s; peak RSS of the process tree {max(peaks) / 1024:.0f} MB"
+        )
+        if shellcheck:
             sc = median(sc_runs)
             sc_rate = len(scripts) / sc
             print(
@@ -148,9 +155,11 @@ def main() -> None:
                 f"median of {repeat}: {sc:.2f}s (runs {', '.join(f'{r:.2f}' for r in sc_runs)}) = "
                 f"{sc_rate:,.0f} files/s"
             )
+            per_round = [s / r for r, s in zip(runs, sc_runs, strict=True)]  # shellcheck time / ours, per script
             print(
-                f"  => sbatch-migrate files/s (every file of the tree) = {files / secs / sc_rate:.1f}x shellcheck's "
-                f"files/s; per job script = {jobs / secs / sc_rate:.1f}x"
+                f"  => per job script, median of the {repeat} rounds' ratios: {median(per_round):.1f}x shellcheck "
+                f"(rounds {', '.join(f'{x:.1f}' for x in per_round)}); "
+                f"files/s over every file of the tree: {median(per_round) * files / jobs:.1f}x"
             )
         cache = args.work / f"cache-{size}"
         shutil.rmtree(cache, ignore_errors=True)
