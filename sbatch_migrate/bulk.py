@@ -313,6 +313,50 @@ def _skip_record(s: Skipped, write: bool, roots: list[str]) -> dict[str, Any]:
     return record
 
 
+class ResumeError(Exception):
+    """``--resume`` of a run that was started with other options."""
+
+
+# what a resumed run must share with the run it continues, and how the user names it
+_RESUMED_AS_STARTED = {
+    "roots": "roots",
+    "write": "--write (a dry run's files are recorded as done: resumed with --write they would never be written)",
+    "shard": "--shard",
+    "tool": "tool version",
+    "key": "profile, selected rules or --inventory",
+    "max_size": "--max-size",
+    "out_dir": "--out-dir",
+    "backup_dir": "--backup-dir",
+}
+
+
+def _run_state(opts: Options) -> dict[str, Any]:
+    """What run.json records of a run: its id and what makes its records what they are."""
+    return {
+        "run_id": opts.run_id,
+        "roots": opts.roots,
+        "write": opts.write,
+        "shard": list(opts.shard) if opts.shard else None,
+        "tool": __version__,
+        "key": opts.cache_key,
+        "max_size": opts.max_size,
+        "out_dir": str(opts.out_dir) if opts.out_dir else None,
+        "backup_dir": str(opts.backup_dir) if opts.backup_dir else None,
+    }
+
+
+def _check_resumable(previous: dict[str, Any], now: dict[str, Any], report_dir: Path) -> None:
+    """A resumed run continues the same run: the same options (those ``previous`` records)."""
+    differ = [
+        name for field, name in _RESUMED_AS_STARTED.items() if field in previous and previous[field] != now[field]
+    ]
+    if differ:
+        raise ResumeError(
+            f"--resume: the run recorded in {report_dir} was started with another {'; another '.join(differ)}. "
+            "Resume it with the options it was started with, or start afresh without --resume"
+        )
+
+
 def _done_paths(records: Path, agg: Aggregate) -> set[str]:
     """Paths a previous (interrupted) run already recorded, counted into ``agg``; a torn
     last line is cut off."""
@@ -352,21 +396,12 @@ def run(
         records_file = opts.report_dir / "files.jsonl"
         state = opts.report_dir / "run.json"
         if opts.resume and state.exists():
-            opts.run_id = json.loads(state.read_text())["run_id"]
+            previous = json.loads(state.read_text())
+            _check_resumable(previous, _run_state(opts), opts.report_dir)
+            opts.run_id = previous["run_id"]
             done = _done_paths(records_file, agg)
         else:
-            state.write_text(
-                json.dumps(
-                    {
-                        "run_id": opts.run_id,
-                        "roots": opts.roots,
-                        "write": opts.write,
-                        "shard": opts.shard,
-                        "tool": __version__,
-                    }
-                )
-                + "\n"
-            )
+            state.write_text(json.dumps(_run_state(opts)) + "\n")
             records_file.unlink(missing_ok=True)
         out = open(records_file, "a", encoding="utf-8")
     if opts.write and opts.backup_dir is not None:

@@ -464,13 +464,14 @@ def bulk_cmd(
 
 
 def _run_bulk(opts: Any, **kwargs: Any) -> Any:
-    """bulk.run, with an unusable cache file as a one-line error (exit 2)."""
+    """bulk.run, with an unusable cache file or a resume with other options as a one-line
+    error (exit 2)."""
     from . import bulk
     from .cache import CacheError
 
     try:
         return bulk.run(opts, **kwargs)
-    except CacheError as exc:
+    except (CacheError, bulk.ResumeError) as exc:
         _fail(str(exc))
         sys.exit(2)
 

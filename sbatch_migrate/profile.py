@@ -77,8 +77,13 @@ class Profile:
 
     def with_partition_map(self, extra: dict[str, str]) -> Profile:
         mapping = {**self.partition_map, **extra}
+        # the digest keys cached results: another mapping is another profile
+        added = "".join(f"\n{old}={new}" for old, new in sorted(extra.items()))
         return replace(
-            self, partition_map=mapping, partition_targets=self.partition_targets | frozenset(extra.values())
+            self,
+            partition_map=mapping,
+            partition_targets=self.partition_targets | frozenset(extra.values()),
+            digest=hashlib.sha256((self.digest + added).encode()).hexdigest() if extra else self.digest,
         )
 
     def target_of(self, partition: str) -> str | None:

@@ -457,6 +457,33 @@ def test_a_run_in_process_leaves_no_descriptor_open(homes: tuple[Path, list[Path
     assert sorted(os.listdir("/proc/self/fd")) == before
 
 
+@pytest.mark.parametrize(
+    ("changed", "named"),
+    [
+        (["--write"], "--write"),
+        (["--partition-map", "gtest=other"], "profile"),
+        (["--shard", "1/2"], "--shard"),
+        (["--max-size", "2KiB"], "--max-size"),
+    ],
+)
+def test_resume_with_other_options_is_refused(
+    homes: tuple[Path, list[Path]], tmp_path: Path, changed: list[str], named: str
+) -> None:
+    """A dry run's files are recorded as done: resumed with --write they would be skipped
+    and never written.  A resume must continue the same run, else it says so and stops."""
+    root, _ = homes
+    before = snapshot(root)
+    report = tmp_path / "r"
+    args = ["bulk", str(root), "--no-cache", "--report-dir", str(report), "-q"]
+    assert cli(*args).returncode == 0
+    journal = (report / "files.jsonl").read_bytes()
+    p = cli(*args, *changed, "--resume")
+    assert p.returncode == 2
+    assert "--resume" in p.stderr and named in p.stderr and "Traceback" not in p.stderr
+    assert snapshot(root) == before and (report / "files.jsonl").read_bytes() == journal
+    assert cli(*args, "--resume").returncode == 0  # the same options: fine
+
+
 @pytest.mark.parametrize("bad", ["3", "4/4", "-1/2", "a/b"])
 def test_bad_shard_is_a_usage_error(bad: str, tmp_path: Path) -> None:
     p = cli("bulk", str(tmp_path), "--shard", bad)
@@ -509,6 +536,30 @@ def test_cache_serves_unchanged_files_and_same_contents(homes: tuple[Path, list[
     s1 = json.loads((tmp_path / "r1" / "summary.json").read_text())
     s2 = json.loads((tmp_path / "r2" / "summary.json").read_text())
     assert s2["job_scripts"] == s1["job_scripts"] + 1
+
+
+@pytest.mark.parametrize(
+    "options",
+    [["--partition-map", "gtest=other"], ["--ignore", "SM101"]],
+)
+def test_cache_is_not_used_across_profiles_or_rules(tmp_path: Path, options: list[str]) -> None:
+    """Results depend on the profile (a --partition-map too) and the rules: a run with
+    others never gets the cached results of the first."""
+    root = tmp_path / "site" / "u1"
+    root.mkdir(parents=True)
+    job = root / "job.sh"
+    job.write_bytes(b"#!/bin/bash\n#SBATCH -p gtest\nsrun true\n")
+    _age([job])
+    args = ["bulk", str(root.parent), "--cache-dir", str(tmp_path / "cache"), "-q"]
+    assert cli(*args, "--report-dir", str(tmp_path / "r1")).returncode == 0
+    assert cli(*args, "--report-dir", str(tmp_path / "r2"), *options).returncode == 0
+    first, second = _records(tmp_path / "r1")[str(job)], _records(tmp_path / "r2")[str(job)]
+    assert "cached" not in second
+    assert second != first
+    # and the same options again: served from the cache
+    assert cli(*args, "--report-dir", str(tmp_path / "r3"), *options).returncode == 0
+    third = _records(tmp_path / "r3")[str(job)]
+    assert third.pop("cached") is True and third == second
 
 
 def test_cache_entries_of_files_written_just_now_are_checked_by_content(tmp_path: Path) -> None:
