@@ -342,6 +342,7 @@ def _run_state(opts: Options) -> dict[str, Any]:
         "max_size": opts.max_size,
         "out_dir": str(opts.out_dir) if opts.out_dir else None,
         "backup_dir": str(opts.backup_dir) if opts.backup_dir else None,
+        "finished": False,  # set when every file has its record (merge-reports checks it)
     }
 
 
@@ -481,7 +482,57 @@ def run(
             out.close()
         if cache is not None:
             cache.close()
+    if opts.report_dir is not None:  # every file has its record, synced: the run is complete
+        state = opts.report_dir / "run.json"
+        atomic_write(state, json.dumps({**json.loads(state.read_text()), "finished": True}).encode() + b"\n")
     return RunResult(records_file, counts, time.monotonic() - t0, agg)
+
+
+def merge_problems(states: list[tuple[Path, dict[str, Any] | None]]) -> tuple[list[str], list[str]]:
+    """What stands in the way of merging these reports (folder, its run.json): (problems
+    that make a merged report meaningless, gaps that make it incomplete)."""
+    problems: list[str] = []
+    gaps: list[str] = []
+    known = [(folder, s) for folder, s in states if s is not None]
+    problems += [f"{folder}: no run.json: not a report of `sbatch-migrate bulk`" for folder, s in states if s is None]
+    for folder, s in known:
+        if s.get("finished") is False:
+            gaps.append(
+                f"{folder}: its run did not finish (killed, or the array task hit its time limit): "
+                "finish it with the same command and --resume"
+            )
+    if not known:
+        return problems, gaps
+    first_folder, first = known[0]
+    sharded = [s.get("shard") is not None for _, s in known]
+    if any(sharded) and not all(sharded):
+        problems.append("sharded and unsharded runs are mixed")
+        return problems, gaps
+    fields = ["tool", "key", "write", "max_size"] + (["roots"] if all(sharded) else [])
+    for folder, s in known[1:]:
+        differ = [_RESUMED_AS_STARTED[f] for f in fields if f in s and f in first and s[f] != first[f]]
+        if differ:
+            problems.append(f"{folder}: started with another {'; another '.join(differ)} than {first_folder}")
+    if all(sharded):
+        counts = {s["shard"][1] for _, s in known}
+        if len(counts) > 1:
+            problems.append(f"shards of splits into {' and '.join(map(str, sorted(counts)))} are mixed")
+            return problems, gaps
+        n = counts.pop()
+        where: dict[int, list[Path]] = {}
+        for folder, s in known:
+            where.setdefault(s["shard"][0], []).append(folder)
+        problems += [
+            f"shard {k}/{n} is there twice: {', '.join(map(str, f))}" for k, f in sorted(where.items()) if len(f) > 1
+        ]
+        missing = [k for k in range(n) if k not in where]
+        if missing:
+            some = len(missing) > 1
+            gaps.append(
+                f"shard{'s' if some else ''} {', '.join(map(str, missing))} of {n} {'are' if some else 'is'} "
+                f"missing (did {'their array tasks' if some else 'its array task'} run?)"
+            )
+    return problems, gaps
 
 
 _BATCH = 256

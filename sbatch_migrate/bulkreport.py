@@ -137,16 +137,21 @@ def read_records(paths: Iterable[Path]) -> Iterator[dict[str, Any]]:
                     yield json.loads(line)
 
 
-def write_reports(report_dir: Path, records_files: list[Path], agg: Aggregate | None = None) -> dict[str, Any]:
+def write_reports(
+    report_dir: Path, records_files: list[Path], agg: Aggregate | None = None, incomplete: list[str] | None = None
+) -> dict[str, Any]:
     """From streamed records: report.json (the report contract: the records of the job
     scripts, then the summary), summary.json, report.md, report.html.  ``agg``: the
     records already counted (a bulk run counts as it goes); else they are read here.
-    Returns the summary."""
+    ``incomplete``: what a partial merge lacks (shards missing or unfinished).  Returns the
+    summary."""
     if agg is None:
         agg = Aggregate()
         for record in read_records(records_files):
             agg.add(record)
     summary = agg.summary()
+    if incomplete:  # a partial merge: what it lacks, said first in every report
+        summary = {"incomplete": incomplete, **summary}
     with open(report_dir / "report.json", "w", encoding="utf-8") as out:
         out.write(f'{{"version": {REPORT_VERSION}, "files": [\n')
         sep = ""
@@ -170,6 +175,8 @@ def markdown(s: dict[str, Any]) -> str:
     lines = [
         "# sbatch-migrate bulk report",
         "",
+        *[f"> **Incomplete:** {gap}" for gap in s.get("incomplete", [])],
+        *([""] if s.get("incomplete") else []),
         f"- **{s['job_scripts']}** job scripts among {s['files_seen']} files looked at",
         f"- **{st.get('written', 0) + st.get('would-change', 0)}** "
         f"{'rewritten' if st.get('written') else 'would change'}, {st.get('unchanged', 0)} need no change",
@@ -217,11 +224,13 @@ _PAGE = """<!DOCTYPE html>
 <style>
 body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222}
 h1{font-size:1.5em}.totals span{display:inline-block;margin-right:2em}
+.incomplete span{display:block;color:#a00;font-weight:bold}
 table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}
 td.n{text-align:right}.no{color:#b00020;font-weight:bold}.yes{color:#1b5e20}
 svg text{font-size:12px}
 </style></head><body>
 <h1>sbatch-migrate bulk report</h1>
+<p class="incomplete" id="incomplete"></p>
 <p class="totals" id="totals"></p>
 <h2>Findings by rule</h2>
 <svg id="chart" role="img" aria-label="findings by rule"></svg>
@@ -231,6 +240,9 @@ svg text{font-size:12px}
 <script id="data" type="application/json">__DATA__</script>
 <script>
 const s = JSON.parse(document.getElementById("data").textContent);
+(s.incomplete || []).forEach(gap => {
+  const e = document.createElement("span"); e.textContent = "Incomplete: " + gap;
+  document.getElementById("incomplete").appendChild(e); });
 const t = document.getElementById("totals");
 [["job scripts", s.job_scripts], ["files looked at", s.files_seen],
  ["users ready", s.users_ready + " of " + s.users_total],

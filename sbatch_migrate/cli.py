@@ -521,8 +521,15 @@ def array_job(n: int, argv: list[str]) -> str:
 @main.command("merge-reports")
 @click.argument("report_dir", type=click.Path(exists=True, file_okay=False))
 @click.option("--out", type=click.Path(file_okay=False), help="Write the merged report here [REPORT_DIR].")
-def merge_reports_cmd(report_dir: str, out: str | None) -> None:
-    """Combine the shard reports under REPORT_DIR into one report."""
+@click.option("--partial", is_flag=True, help="Merge even with shards missing or unfinished (the report says which).")
+def merge_reports_cmd(report_dir: str, out: str | None, partial: bool) -> None:
+    """Combine the shard reports under REPORT_DIR into one report.
+
+    Every shard must be there, finished, and from the same command: a shard missing or
+    still running would make users look ready who are not."""
+    import json
+
+    from .bulk import merge_problems
     from .bulkreport import write_reports
 
     root = Path(report_dir)
@@ -530,9 +537,24 @@ def merge_reports_cmd(report_dir: str, out: str | None) -> None:
     if not shards:
         _fail(f"{report_dir}: no shard reports (*/files.jsonl) found")
         sys.exit(2)
+    states: list[tuple[Path, dict[str, Any] | None]] = []
+    for s in shards:
+        try:
+            states.append((s.parent, json.loads((s.parent / "run.json").read_text())))
+        except (OSError, ValueError):
+            states.append((s.parent, None))
+    problems, gaps = merge_problems(states)
+    if problems or (gaps and not partial):
+        for line in problems + gaps:
+            _fail(line)
+        if not problems:
+            click.echo("merge anyway with --partial (the report then lists what it lacks)", err=True)
+        sys.exit(2)
+    for line in gaps:
+        click.echo(f"warning: {line}", err=True)
     target = Path(out) if out else root
     target.mkdir(parents=True, exist_ok=True)
-    summary = write_reports(target, shards)
+    summary = write_reports(target, shards, incomplete=gaps)
     click.echo(
         f"merged {len(shards)} shard reports: {summary['job_scripts']} job scripts, "
         f"{summary['users_ready']} of {summary['users_total']} users ready; reports in {target}",

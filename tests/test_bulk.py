@@ -7,6 +7,7 @@ import hashlib
 import json
 import os
 import random
+import shutil
 import signal
 import sqlite3
 import stat
@@ -311,6 +312,71 @@ def test_shards_split_every_file_exactly_once(homes: tuple[Path, list[Path]], tm
     single = json.loads((tmp_path / "whole" / "summary.json").read_text())
     assert merged["job_scripts"] == single["job_scripts"] and merged["rules"] == single["rules"]
     assert merged["users"] == single["users"] or merged["statuses"] == single["statuses"]
+
+
+def _shard_reports(root: Path, reports: Path, n: int, *extra: str) -> None:
+    for k in range(n):
+        args = ["bulk", str(root), "--shard", f"{k}/{n}", "--report-dir", str(reports / f"shard-{k}")]
+        p = cli(*args, "--no-cache", "-q", *extra)
+        assert p.returncode == 0, p.stderr
+
+
+def test_merge_refuses_missing_unfinished_or_foreign_shards(homes: tuple[Path, list[Path]], tmp_path: Path) -> None:
+    """A merged report with a shard missing (its array task never ran) or unfinished (it
+    hit its time limit) would show users ready who are not: merge-reports says so and
+    stops, unless --partial, when every report says what it lacks."""
+    root, _ = homes
+    reports = tmp_path / "r"
+    _shard_reports(root, reports, 3)
+    assert cli("merge-reports", str(reports)).returncode == 0
+    # a shard missing
+    (reports / "shard-1").rename(tmp_path / "shard-1")
+    p = cli("merge-reports", str(reports))
+    assert p.returncode == 2 and "shard 1 of 3 is missing" in p.stderr and "--partial" in p.stderr
+    p = cli("merge-reports", str(reports), "--partial")
+    assert p.returncode == 0 and "warning: shard 1 of 3 is missing" in p.stderr
+    summary = json.loads((reports / "summary.json").read_text())
+    assert summary["incomplete"] == ["shard 1 of 3 is missing (did its array task run?)"]
+    assert "**Incomplete:** shard 1 of 3 is missing" in (reports / "report.md").read_text()
+    assert json.loads((reports / "report.json").read_text())["summary"]["incomplete"]
+    (tmp_path / "shard-1").rename(reports / "shard-1")
+    # a shard whose run did not finish
+    state = reports / "shard-2" / "run.json"
+    state.write_text(json.dumps({**json.loads(state.read_text()), "finished": False}))
+    p = cli("merge-reports", str(reports))
+    assert p.returncode == 2 and "shard-2: its run did not finish" in p.stderr
+    state.write_text(json.dumps({**json.loads(state.read_text()), "finished": True}))
+    # a shard of another command (another partition map), or of another split
+    other = tmp_path / "other"
+    _shard_reports(root, other, 3, "--partition-map", "gtest=x")
+    shutil.rmtree(reports / "shard-0")
+    shutil.copytree(other / "shard-0", reports / "shard-0")
+    p = cli("merge-reports", str(reports), "--partial")
+    assert p.returncode == 2 and "started with another profile" in p.stderr
+    shutil.rmtree(reports / "shard-0")
+    _shard_reports(root, tmp_path / "four", 4)
+    shutil.copytree(tmp_path / "four" / "shard-0", reports / "shard-0")
+    p = cli("merge-reports", str(reports))
+    assert p.returncode == 2 and "splits into 3 and 4 are mixed" in p.stderr
+
+
+def test_an_interrupted_run_is_not_marked_finished(homes: tuple[Path, list[Path]], tmp_path: Path) -> None:
+    root, _ = homes
+    opts = bulk.Options(roots=[str(root)], profile=load(), rules=list(RULES), report_dir=tmp_path / "r")
+    seen = 0
+
+    def stop_after_50(n: int) -> None:
+        nonlocal seen
+        seen += n
+        if seen >= 50:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        bulk.run(opts, progress=stop_after_50)
+    assert json.loads((tmp_path / "r" / "run.json").read_text())["finished"] is False
+    opts.resume = True
+    bulk.run(opts)
+    assert json.loads((tmp_path / "r" / "run.json").read_text())["finished"] is True
 
 
 def test_fifo_is_skipped_not_opened(tmp_path: Path) -> None:
