@@ -455,7 +455,11 @@ def run(
         batch: list[Candidate] = []
         found: list[Candidate] = []  # walked, not yet looked up in the cache
         for item in walk(opts.roots, opts.max_size):
-            if item.path in done or not in_shard(item.path, opts.shard):
+            if not in_shard(item.path, opts.shard):
+                continue
+            if item.path in done:
+                if progress is not None:  # the bar counts what the walk found, done or not
+                    progress(1)
                 continue
             if isinstance(item, Skipped):
                 emit(outcome(_skip_record(item, opts.write, roots)))

@@ -375,8 +375,11 @@ def test_an_interrupted_run_is_not_marked_finished(homes: tuple[Path, list[Path]
         bulk.run(opts, progress=stop_after_50)
     assert json.loads((tmp_path / "r" / "run.json").read_text())["finished"] is False
     opts.resume = True
-    bulk.run(opts)
+    counted: list[int] = []
+    bulk.run(opts, progress=counted.append)
     assert json.loads((tmp_path / "r" / "run.json").read_text())["finished"] is True
+    # the progress bar's length is what the walk finds: the resumed run counts every file
+    assert sum(counted) == sum(1 for _ in walk([str(root)], opts.max_size)) > seen
 
 
 def test_fifo_is_skipped_not_opened(tmp_path: Path) -> None:
@@ -680,7 +683,7 @@ def test_emit_array_job(tmp_path: Path) -> None:
     assert p.returncode == 0
     script = p.stdout
     assert script.startswith("#!/bin/bash\n") and "#SBATCH --array=0-7" in script
-    assert '--shard "${SLURM_ARRAY_TASK_ID}/8"' in script and "--write" in script and "/home" in script
+    assert '--shard "${SLURM_ARRAY_TASK_ID}/8" --resume' in script and "--write" in script and "/home" in script
     assert subprocess.run(["bash", "-n"], input=script, text=True, check=False).returncode == 0
 
 
