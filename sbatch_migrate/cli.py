@@ -21,7 +21,7 @@ from .checks import RULES, lookup
 from .checks.sbatch_rejects import SbatchRejects
 from .config import Config, ConfigError, check_codes, discover
 from .config import load as load_config
-from .discovery import is_job_script, walk
+from .discovery import distinct_roots, is_job_script, walk
 from .engine import Result, migrate, select_rules
 from .profile import Profile, ProfileError, extend, load, parse_partition_map
 from .report import diff, file_dict, finding_dict, github_lines, json_report, sarif_report, summary_line, text_lines
@@ -327,14 +327,19 @@ def _size(value: str) -> int:
     return int(m.group(1)) * {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30}[m.group(2).upper()]
 
 
-def _check_roots(roots: tuple[str, ...]) -> None:
+def _check_roots(roots: tuple[str, ...]) -> list[str]:
     """A root that does not exist is a mistake on the command line (exit 2); what is
-    unreadable inside the trees is reported and skipped."""
+    unreadable inside the trees is reported and skipped.  Returns the roots as absolute
+    paths, each once and none inside another (noted on stderr)."""
     missing = [r for r in roots if not os.path.lexists(r)]
     for r in missing:
         _fail(f"{r}: No such file or directory")
     if missing:
         sys.exit(2)
+    kept, dropped = distinct_roots(list(roots))
+    for inner, outer in dropped:
+        click.echo(f"note: {inner} is inside {outer}: its files are looked at once", err=True)
+    return kept
 
 
 def _cache_path(enabled: bool, folder: str | None) -> Path | None:
@@ -409,7 +414,7 @@ def bulk_cmd(
 
     shard_kn = _shard(shard)
     size = _size(max_size)
-    _check_roots(roots)
+    absolute = _check_roots(roots)
     if resume and not report_dir:
         raise click.UsageError("--resume continues the run recorded in --report-dir: give it")
     if write and not report_dir:
@@ -421,7 +426,7 @@ def bulk_cmd(
         return
     settings = _tree_settings(profile, partition_map, select, ignore)
     opts = bulk.Options(
-        roots=[os.path.abspath(r) for r in roots],
+        roots=absolute,
         profile=settings.profile,
         rules=settings.rules_for("-"),
         write=write,
@@ -614,10 +619,10 @@ def inventory_cmd(
     from .helm import values
     from .inventory import Inventory, to_json, to_markdown
 
-    _check_roots(roots)
+    absolute = _check_roots(roots)
     settings = _tree_settings(profile, partition_map, (), ())
     opts = bulk.Options(
-        roots=[os.path.abspath(r) for r in roots],
+        roots=absolute,
         profile=settings.profile,
         rules=settings.rules_for("-"),
         jobs=jobs,

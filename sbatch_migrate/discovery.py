@@ -78,9 +78,37 @@ class Skipped(NamedTuple):
     reason: str  # symlink, too-large, unreadable, vcs-or-cache, stale-temp, special-file
 
 
+def distinct_roots(roots: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
+    """The roots (absolute), each once and none inside another: a file under two roots
+    would be looked at, counted and (with --write) rewritten twice.  Returns them and the
+    dropped ones, each with the root it is in."""
+    real = [(os.path.realpath(r), os.path.abspath(r), os.path.islink(r)) for r in roots]
+    kept: list[str] = []
+    dropped: list[tuple[str, str]] = []
+    for i, (path, root, is_link) in enumerate(real):
+        if is_link:  # reported by the walk as a symlink, whatever it points to
+            if root not in kept:
+                kept.append(root)
+            continue
+        outer = next(
+            (
+                other
+                for j, (opath, other, link) in enumerate(real)
+                # a root that is a symlink is not walked (reported): it holds nothing
+                if j != i and not link and ((opath == path and j < i) or path.startswith(opath.rstrip("/") + "/"))
+            ),
+            None,
+        )
+        if outer is None:
+            kept.append(root)
+        elif outer != root:
+            dropped.append((root, outer))
+    return kept, dropped
+
+
 def walk(roots: list[str], max_size: int) -> Iterator[Candidate | Skipped]:
     """Regular files under ``roots`` in a stable order; never follows a symlink."""
-    for root in roots:
+    for root in distinct_roots(roots)[0]:
         try:
             st = os.lstat(root)
         except OSError as exc:

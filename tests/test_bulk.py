@@ -382,6 +382,33 @@ def test_an_interrupted_run_is_not_marked_finished(homes: tuple[Path, list[Path]
     assert sum(counted) == sum(1 for _ in walk([str(root)], opts.max_size)) > seen
 
 
+def test_roots_inside_other_roots_are_looked_at_once(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    (site / "u1").mkdir(parents=True)
+    job = site / "u1" / "job.sh"
+    job.write_text("#!/bin/bash\n#SBATCH -p gtest\n")
+    (tmp_path / "alias").symlink_to(site)  # a root that is a symlink is reported, not walked
+    p = cli(
+        "bulk",
+        str(site / "u1"),
+        str(site),
+        str(job),
+        str(site),
+        str(tmp_path / "alias"),
+        "--no-cache",
+        "--report-dir",
+        str(tmp_path / "r"),
+    )
+    assert p.returncode == 0, p.stderr
+    assert f"note: {site / 'u1'} is inside {site}: its files are looked at once" in p.stderr
+    records = [json.loads(x) for x in (tmp_path / "r" / "files.jsonl").read_text().splitlines()]
+    assert sorted((r["path"], r["status"]) for r in records) == [
+        (str(tmp_path / "alias"), "symlink"),
+        (str(job), "would-change"),
+    ]
+    assert json.loads((tmp_path / "r" / "run.json").read_text())["roots"] == [str(site), str(tmp_path / "alias")]
+
+
 def test_fifo_is_skipped_not_opened(tmp_path: Path) -> None:
     root = tmp_path / "site"
     root.mkdir()
