@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .discovery import mark_own_folder
 from .writer import atomic_write, open_folder, write_at
 
 
@@ -32,6 +33,7 @@ def sha256(data: bytes) -> str:
 
 class BackupStore:
     def __init__(self, root: Path, run_id: str):
+        mark_own_folder(root, "backups of the files a migration rewrote")
         self.run = root / run_id
         (self.run / "files").mkdir(parents=True, exist_ok=True)
         (self.run / "meta").mkdir(parents=True, exist_ok=True)

@@ -31,7 +31,7 @@ from . import __version__
 from .backup import BackupStore
 from .bulkreport import Aggregate, Tally, tally_of
 from .cache import Cache, ContentCache, Stat, digest
-from .discovery import Candidate, Skipped, is_job_script, walk
+from .discovery import Candidate, Skipped, is_job_script, mark_own_folder, walk
 from .engine import migrate
 from .needs import script_needs
 from .profile import Profile
@@ -392,8 +392,10 @@ def run(
     out = None
     done: set[str] = set()
     agg = Aggregate()
+    if opts.out_dir is not None:
+        mark_own_folder(opts.out_dir, "migrated copies")
     if opts.report_dir is not None:
-        opts.report_dir.mkdir(parents=True, exist_ok=True)
+        mark_own_folder(opts.report_dir, "reports")
         records_file = opts.report_dir / "files.jsonl"
         state = opts.report_dir / "run.json"
         if opts.resume and state.exists():

@@ -21,7 +21,7 @@ from .checks import RULES, lookup
 from .checks.sbatch_rejects import SbatchRejects
 from .config import Config, ConfigError, check_codes, discover
 from .config import load as load_config
-from .discovery import distinct_roots, is_job_script, walk
+from .discovery import distinct_roots, is_job_script, mark_own_folder, walk
 from .engine import Result, migrate, select_rules
 from .profile import Profile, ProfileError, extend, load, parse_partition_map
 from .report import diff, file_dict, finding_dict, github_lines, json_report, sarif_report, summary_line, text_lines
@@ -562,7 +562,7 @@ def merge_reports_cmd(report_dir: str, out: str | None, partial: bool) -> None:
     for line in gaps:
         click.echo(f"warning: {line}", err=True)
     target = Path(out) if out else root
-    target.mkdir(parents=True, exist_ok=True)
+    mark_own_folder(target, "reports")
     summary = write_reports(target, shards, incomplete=gaps)
     click.echo(
         f"merged {len(shards)} shard reports: {summary['job_scripts']} job scripts, "

@@ -12,6 +12,7 @@ import os
 import re
 import stat
 from collections.abc import Iterator
+from pathlib import Path
 from typing import NamedTuple
 
 from .writer import TEMP_SUFFIX
@@ -64,6 +65,24 @@ SKIP_DIRS = frozenset(
 )
 
 
+# A folder holding this file is the tool's own (backups, reports, migrated copies): a bulk
+# run never looks inside it.  Without it, a second --write run over a tree holding the
+# first run's backups would migrate the backups, and the originals could not be restored.
+MARKER = ".sbatch-migrate-folder"
+_MARKER_TEXT = (
+    "This folder holds {what} written by sbatch-migrate.\n"
+    "sbatch-migrate bulk does not look inside a folder holding this file.\n"
+)
+
+
+def mark_own_folder(folder: Path, what: str) -> None:
+    """Create ``folder`` if needed and mark it as the tool's own (see MARKER)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    marker = folder / MARKER
+    if not marker.exists():
+        marker.write_text(_MARKER_TEXT.format(what=what), encoding="utf-8")
+
+
 class Candidate(NamedTuple):
     path: str
     size: int
@@ -75,7 +94,7 @@ class Candidate(NamedTuple):
 
 class Skipped(NamedTuple):
     path: str
-    reason: str  # symlink, too-large, unreadable, vcs-or-cache, stale-temp, special-file
+    reason: str  # symlink, too-large, unreadable, vcs-or-cache, sbatch-migrate-folder, stale-temp, special-file
 
 
 def distinct_roots(roots: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
@@ -128,6 +147,9 @@ def walk(roots: list[str], max_size: int) -> Iterator[Candidate | Skipped]:
                     entries = sorted(it, key=lambda e: e.name)
             except OSError as exc:
                 yield Skipped(folder, f"unreadable: {exc.strerror or exc}")
+                continue
+            if any(e.name == MARKER for e in entries):
+                yield Skipped(folder, "sbatch-migrate-folder")  # backups, reports: ours
                 continue
             subdirs = []
             for entry in entries:

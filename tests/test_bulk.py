@@ -409,6 +409,33 @@ def test_roots_inside_other_roots_are_looked_at_once(tmp_path: Path) -> None:
     assert json.loads((tmp_path / "r" / "run.json").read_text())["roots"] == [str(site), str(tmp_path / "alias")]
 
 
+def test_backups_and_reports_inside_the_tree_are_never_migrated(tmp_path: Path) -> None:
+    """`cd /home && sbatch-migrate bulk . --write`, twice: the default backup and report
+    folders are inside the tree.  The second run must not migrate the first run's backups
+    (restore would then find them not matching their manifest), nor its reports."""
+    site = tmp_path / "site"
+    (site / "u1").mkdir(parents=True)
+    jobs = []
+    for i in range(30):
+        job = site / "u1" / f"job{i}.sh"
+        job.write_bytes(b"#!/bin/bash\n#SBATCH -p gtest\nmodule load singularity\nsrun true\n")
+        jobs.append(job)
+    original = jobs[0].read_bytes()
+    first = cli("bulk", ".", "--write", "--no-cache", "-q", cwd=site)
+    assert first.returncode == 0, first.stderr
+    backups = site / "sbatch-migrate-backups"
+    saved = {p: p.read_bytes() for p in backups.rglob("*") if p.is_file()}
+    assert len([p for p in saved if "/files/" in str(p)]) == 30
+    second = cli("bulk", ".", "--write", "--no-cache", "-q", cwd=site)
+    assert second.returncode == 0, second.stderr
+    assert {p: p.read_bytes() for p in backups.rglob("*") if p.is_file()} == saved
+    statuses = json.loads((site / "sbatch-migrate-report" / "summary.json").read_text())["statuses"]
+    assert statuses == {"sbatch-migrate-folder": 2, "unchanged": 30}
+    restored = cli("restore", str(backups))
+    assert restored.returncode == 0, restored.stderr
+    assert all(j.read_bytes() == original for j in jobs)
+
+
 def test_fifo_is_skipped_not_opened(tmp_path: Path) -> None:
     root = tmp_path / "site"
     root.mkdir()
