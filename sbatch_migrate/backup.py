@@ -71,7 +71,9 @@ class RestoreResult:
 
 
 def manifests(backup_dir: Path, run: str | None) -> Iterator[tuple[Path, dict[str, Any]]]:
-    runs = [backup_dir / run] if run else sorted(p for p in backup_dir.iterdir() if p.is_dir())
+    # newest run first: a file rewritten by two runs goes back to what the later one found
+    # (the earlier one's output), then to its original (run ids sort by time)
+    runs = [backup_dir / run] if run else sorted((p for p in backup_dir.iterdir() if p.is_dir()), reverse=True)
     for r in runs:
         meta = r / "meta"
         if not meta.is_dir():

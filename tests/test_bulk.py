@@ -436,6 +436,25 @@ def test_backups_and_reports_inside_the_tree_are_never_migrated(tmp_path: Path) 
     assert all(j.read_bytes() == original for j in jobs)
 
 
+def test_restore_undoes_two_runs_that_rewrote_the_same_file(tmp_path: Path) -> None:
+    """A second run with another partition map rewrites the migrated file again; restore
+    of the whole backup folder brings back the very original."""
+    site = tmp_path / "site"
+    (site / "u1").mkdir(parents=True)
+    job = site / "u1" / "job.sh"
+    original = b"#!/bin/bash\n#SBATCH -p gtest\nmodule load singularity\nsrun true\n"
+    job.write_bytes(original)
+    common = ["bulk", str(site), "--write", "--no-cache", "-q", "--backup-dir", str(tmp_path / "b")]
+    assert cli(*common, "--report-dir", str(tmp_path / "r1")).returncode == 0
+    once = job.read_bytes()
+    time.sleep(1.1)  # run ids are stamped to the second
+    assert cli(*common, "--report-dir", str(tmp_path / "r2"), "--partition-map", "slinky=gpu").returncode == 0
+    assert job.read_bytes() not in (original, once)
+    p = cli("restore", str(tmp_path / "b"))
+    assert p.returncode == 0, p.stderr
+    assert job.read_bytes() == original
+
+
 def test_fifo_is_skipped_not_opened(tmp_path: Path) -> None:
     root = tmp_path / "site"
     root.mkdir()
