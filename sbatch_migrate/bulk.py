@@ -11,6 +11,7 @@ skips every path it already holds.  Memory stays flat: nothing per file is kept.
 from __future__ import annotations
 
 import errno
+import fcntl
 import gc
 import hashlib
 import json
@@ -22,7 +23,8 @@ import stat
 import time
 import uuid
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -315,6 +317,29 @@ def _skip_record(s: Skipped, write: bool, roots: list[str]) -> dict[str, Any]:
 
 class ResumeError(Exception):
     """``--resume`` of a run that was started with other options."""
+
+
+class ReportDirBusy(Exception):
+    """Another run is writing to the same report folder."""
+
+
+@contextmanager
+def report_lock(report_dir: Path | None) -> Iterator[None]:
+    """Hold the report folder for one run: two runs sharing it would mix their journals
+    (and a resume would trust records of the other)."""
+    if report_dir is None:
+        yield
+        return
+    mark_own_folder(report_dir, "reports")
+    fd = os.open(report_dir / ".lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ReportDirBusy(f"{report_dir} is in use by another sbatch-migrate run; wait for it to end") from None
+        yield
+    finally:
+        os.close(fd)
 
 
 # what a resumed run must share with the run it continues, and how the user names it

@@ -7,10 +7,12 @@ stdout carries exactly one artifact (the script, the diff, or the report); exit 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shlex
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -441,18 +443,19 @@ def bulk_cmd(
         keep_mtime=keep_mtime,
     )
     show = not quiet and sys.stderr.isatty() and not os.environ.get("CI")
-    if show:
-        # a terminal: count first (a walk without reading) so the bar has a length
-        total = sum(1 for item in walk(opts.roots, opts.max_size) if bulk.in_shard(item.path, opts.shard))
-        with click.progressbar(length=total, label="migrating", file=sys.stderr, show_pos=True) as bar:
-            result = _run_bulk(opts, progress=bar.update)
-    else:
-        result = _run_bulk(opts)
-    if opts.report_dir is not None and result.records_file is not None:
-        summary = write_reports(opts.report_dir, [result.records_file], result.aggregate)
-    else:
-        summary = result.aggregate.summary()
-        click.echo(markdown(summary), nl=False)  # no report folder: the Markdown report is the output
+    with _report_lock(opts.report_dir):
+        if show:
+            # a terminal: count first (a walk without reading) so the bar has a length
+            total = sum(1 for item in walk(opts.roots, opts.max_size) if bulk.in_shard(item.path, opts.shard))
+            with click.progressbar(length=total, label="migrating", file=sys.stderr, show_pos=True) as bar:
+                result = _run_bulk(opts, progress=bar.update)
+        else:
+            result = _run_bulk(opts)
+        if opts.report_dir is not None and result.records_file is not None:
+            summary = write_reports(opts.report_dir, [result.records_file], result.aggregate)
+        else:
+            summary = result.aggregate.summary()
+            click.echo(markdown(summary), nl=False)  # no report folder: the Markdown report is the output
     if not quiet:
         parts = ", ".join(f"{n} {k}" for k, n in sorted(result.counts.items()))
         click.echo(f"{sum(result.counts.values())} files in {result.seconds:.1f}s: {parts}", err=True)
@@ -466,6 +469,19 @@ def bulk_cmd(
             )
     if result.counts.get("write-failed"):
         sys.exit(1)
+
+
+@contextlib.contextmanager
+def _report_lock(report_dir: Path | None) -> Iterator[None]:
+    """bulk.report_lock, with a folder in use as a one-line error (exit 2)."""
+    from . import bulk
+
+    try:
+        with bulk.report_lock(report_dir):
+            yield
+    except bulk.ReportDirBusy as exc:  # raised only while taking the lock
+        _fail(str(exc))
+        sys.exit(2)
 
 
 def _run_bulk(opts: Any, **kwargs: Any) -> Any:

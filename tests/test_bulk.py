@@ -455,6 +455,24 @@ def test_restore_undoes_two_runs_that_rewrote_the_same_file(tmp_path: Path) -> N
     assert job.read_bytes() == original
 
 
+def test_a_report_folder_in_use_by_another_run_is_refused(tmp_path: Path) -> None:
+    import fcntl
+
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "job.sh").write_text("#!/bin/bash\n#SBATCH -p gtest\n")
+    report = tmp_path / "r"
+    assert cli("bulk", str(site), "--report-dir", str(report), "--no-cache", "-q").returncode == 0
+    journal = (report / "files.jsonl").read_bytes()
+    with open(report / ".lock", "w") as held:  # what a run under way holds
+        fcntl.flock(held, fcntl.LOCK_EX)
+        p = cli("bulk", str(site), "--report-dir", str(report), "--no-cache", "-q", "--write")
+    assert p.returncode == 2 and "in use by another sbatch-migrate run" in p.stderr
+    assert (report / "files.jsonl").read_bytes() == journal
+    assert (site / "job.sh").read_text() == "#!/bin/bash\n#SBATCH -p gtest\n"
+    assert cli("bulk", str(site), "--report-dir", str(report), "--no-cache", "-q").returncode == 0
+
+
 def test_fifo_is_skipped_not_opened(tmp_path: Path) -> None:
     root = tmp_path / "site"
     root.mkdir()
