@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import pwd
 import random
 import shutil
 import signal
@@ -471,6 +472,35 @@ def test_a_report_folder_in_use_by_another_run_is_refused(tmp_path: Path) -> Non
     assert (report / "files.jsonl").read_bytes() == journal
     assert (site / "job.sh").read_text() == "#!/bin/bash\n#SBATCH -p gtest\n"
     assert cli("bulk", str(site), "--report-dir", str(report), "--no-cache", "-q").returncode == 0
+
+
+def test_markdown_report_keeps_odd_file_names_inside_their_code_spans(tmp_path: Path) -> None:
+    """File names are the users' own: a backtick, a pipe, HTML or a newline in one must not
+    end its code span, the list or the table of report.md (rendered here as CommonMark)."""
+    from markdown_it import MarkdownIt
+
+    site = tmp_path / "site"
+    site.mkdir()
+    names = ["plain.sh", "tick`s.sh", "``double.sh", "pipe|and<img src=x onerror=alert(1)>.sh", "new\nline.sh"]
+    for name in names:
+        (site / name).write_text("#!/bin/bash\n#SBATCH -p nosuchpartition\n")
+    p = cli("bulk", str(site), "--no-cache", "-q", "--report-dir", str(tmp_path / "r"))
+    assert p.returncode == 0, p.stderr
+    text = (tmp_path / "r" / "report.md").read_text()
+    tokens = MarkdownIt("commonmark").enable("table").parse(text)
+    assert not [tok for tok in tokens if tok.type.startswith("html")]
+    inline = [tok for tok in tokens if tok.type == "inline"]
+    spans = [child.content for tok in inline for child in tok.children or [] if child.type == "code_inline"]
+    assert sorted(spans) == sorted(str(site / n).replace("\n", "\\n") for n in names)
+    headings = [tokens[i + 1].content for i, tok in enumerate(tokens) if tok.type == "heading_open"]
+    assert headings == [
+        "sbatch-migrate bulk report",
+        "Needs a human",
+        f"{pwd.getpwuid(os.getuid()).pw_name}: 5 file(s) with errors",
+        "Findings by rule",
+        "Users",
+    ]
+    assert sum(1 for tok in tokens if tok.type == "list_item_open") == 4 + 5  # the totals, then one per file
 
 
 def test_fifo_is_skipped_not_opened(tmp_path: Path) -> None:
