@@ -442,6 +442,9 @@ def bulk_cmd(
         cache_path=_cache_path(cache, cache_dir),
         keep_mtime=keep_mtime,
     )
+    _own_folder(opts.report_dir, "--report-dir", "reports")
+    _own_folder(opts.backup_dir, "--backup-dir", "backups of the files a migration rewrote")
+    _own_folder(opts.out_dir, "--out-dir", "migrated copies")
     show = not quiet and sys.stderr.isatty() and not os.environ.get("CI")
     with _report_lock(opts.report_dir):
         if show:
@@ -471,6 +474,20 @@ def bulk_cmd(
         sys.exit(1)
 
 
+def _own_folder(folder: Path | None, option: str, what: str) -> None:
+    """Create and mark one of the run's own folders up front: one that cannot be written
+    is a command-line error (exit 2), not a failure halfway through the run."""
+    if folder is None:
+        return
+    try:
+        mark_own_folder(folder, what)
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise PermissionError(13, "Permission denied")
+    except OSError as exc:
+        _fail(f"{option} {folder}: cannot write there ({exc.strerror or exc})")
+        sys.exit(2)
+
+
 @contextlib.contextmanager
 def _report_lock(report_dir: Path | None) -> Iterator[None]:
     """bulk.report_lock, with a folder in use as a one-line error (exit 2)."""
@@ -494,6 +511,9 @@ def _run_bulk(opts: Any, **kwargs: Any) -> Any:
         return bulk.run(opts, **kwargs)
     except (CacheError, bulk.ResumeError) as exc:
         _fail(str(exc))
+        sys.exit(2)
+    except OSError as exc:  # the journal or run.json (disk full ...); a file's own trouble is in its record
+        _fail(f"{exc.filename or 'the report folder'}: {exc.strerror or exc}; the run stopped (--resume continues it)")
         sys.exit(2)
 
 
@@ -578,7 +598,7 @@ def merge_reports_cmd(report_dir: str, out: str | None, partial: bool) -> None:
     for line in gaps:
         click.echo(f"warning: {line}", err=True)
     target = Path(out) if out else root
-    mark_own_folder(target, "reports")
+    _own_folder(target, "--out", "reports")
     summary = write_reports(target, shards, incomplete=gaps)
     click.echo(
         f"merged {len(shards)} shard reports: {summary['job_scripts']} job scripts, "

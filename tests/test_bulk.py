@@ -359,6 +359,9 @@ def test_merge_refuses_missing_unfinished_or_foreign_shards(homes: tuple[Path, l
     shutil.copytree(tmp_path / "four" / "shard-0", reports / "shard-0")
     p = cli("merge-reports", str(reports))
     assert p.returncode == 2 and "splits into 3 and 4 are mixed" in p.stderr
+    (tmp_path / "a-file").write_text("")
+    p = cli("merge-reports", str(tmp_path / "four"), "--out", str(tmp_path / "a-file" / "sub"))
+    assert p.returncode == 2 and "--out" in p.stderr and "cannot write there" in p.stderr
 
 
 def test_an_interrupted_run_is_not_marked_finished(homes: tuple[Path, list[Path]], tmp_path: Path) -> None:
@@ -501,6 +504,20 @@ def test_markdown_report_keeps_odd_file_names_inside_their_code_spans(tmp_path: 
         "Users",
     ]
     assert sum(1 for tok in tokens if tok.type == "list_item_open") == 4 + 5  # the totals, then one per file
+
+
+@pytest.mark.parametrize("option", ["--report-dir", "--backup-dir", "--out-dir"])
+def test_an_unwritable_folder_of_the_run_is_a_usage_error(tmp_path: Path, option: str) -> None:
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "job.sh").write_text("#!/bin/bash\n#SBATCH -p gtest\n")
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    extra = ["--report-dir", str(tmp_path / "r")] if option != "--report-dir" else []
+    p = cli("bulk", str(site), "--write", "--no-cache", *extra, option, str(blocker / "sub"))
+    assert p.returncode == 2
+    assert f"{option} {blocker / 'sub'}: cannot write there" in p.stderr and "Traceback" not in p.stderr
+    assert (site / "job.sh").read_text() == "#!/bin/bash\n#SBATCH -p gtest\n"
 
 
 def test_fifo_is_skipped_not_opened(tmp_path: Path) -> None:
