@@ -37,7 +37,7 @@ from .discovery import Candidate, Skipped, is_job_script, mark_own_folder, walk
 from .engine import migrate
 from .needs import script_needs
 from .profile import Profile
-from .report import file_dict
+from .report import file_dict, json_text
 from .rule import Context, Rule
 from .source import InputError, Source
 from .writer import atomic_write, open_folder, root_of, write_at
@@ -134,7 +134,7 @@ class Outcome(NamedTuple):
 
 
 def outcome(record: dict[str, Any], stat_key: Stat | None = None, content: str = "") -> Outcome:
-    line = json.dumps(record, ensure_ascii=False)
+    line = json_text(record)
     return Outcome(record["path"], line, record["status"], stat_key, tally_of(record), content)
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from . import __version__
-from .report import REPORT_VERSION
+from .report import REPORT_VERSION, json_text
 
 BLOCKING_PER_USER = 50
 
@@ -163,8 +163,8 @@ def write_reports(
                     if '"findings": ' in line:
                         out.write(sep + line.rstrip("\n"))
                         sep = ",\n"
-        out.write('\n], "summary": ' + json.dumps(summary, ensure_ascii=False) + "}\n")
-    (report_dir / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
+        out.write('\n], "summary": ' + json_text(summary) + "}\n")
+    (report_dir / "summary.json").write_text(json_text(summary, indent=2) + "\n", encoding="utf-8")
     (report_dir / "report.md").write_text(markdown(summary), encoding="utf-8")
     (report_dir / "report.html").write_text(html_page(summary), encoding="utf-8")
     return summary
@@ -297,5 +297,5 @@ Object.entries(s.users).forEach(([name, u]) => {
 
 def html_page(summary: dict[str, Any]) -> str:
     """One self-contained page: the summary is embedded as JSON and drawn by inline script."""
-    data = json.dumps(summary, ensure_ascii=False).replace("</", "<\\/")  # cannot close the <script>
+    data = json_text(summary).replace("</", "<\\/")  # cannot close the <script>
     return _PAGE.replace("__DATA__", data)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
 import time
 from pathlib import Path
@@ -27,10 +28,11 @@ from typing import Any, NamedTuple
 
 from .bulkreport import Tally
 from .discovery import suffix_of
+from .report import json_text
 
 RACY_NS = 2_000_000_000  # mtime or ctime this close to when the entry was written: check the content
 Stat = tuple[int, int, int, int]  # size, mtime_ns, ctime_ns, inode
-LAYOUT = 4  # the table layout (pragma user_version); a cache of another layout is rebuilt
+LAYOUT = 5  # the table layout (pragma user_version); a cache of another layout is rebuilt
 
 
 class CacheError(Exception):
@@ -62,7 +64,7 @@ def untally(path: str, text: str) -> Tally | None:
 
 SCHEMA = """
 create table if not exists results (
-  path text primary key,
+  path blob primary key,  -- the file name's bytes: not every name is UTF-8
   size integer not null,
   mtime_ns integer not null,
   ctime_ns integer not null,
@@ -116,7 +118,7 @@ class Cache:
         excepted), by path; one query for the lot."""
         if not files:
             return {}
-        wanted = dict(files)
+        wanted = {os.fsencode(path): (path, st) for path, st in files}
         marks = ",".join("?" * len(wanted))
         rows = self.db.execute(
             "select path, size, mtime_ns, ctime_ns, ino, written_ns, status, record, tally from results "
@@ -124,15 +126,16 @@ class Cache:
             (self.key, *wanted),
         ).fetchall()
         hits = {}
-        for path, size, mtime_ns, ctime_ns, ino, written_ns, status, record, tally in rows:
-            if wanted[path] == (size, mtime_ns, ctime_ns, ino) and max(mtime_ns, ctime_ns) < written_ns - RACY_NS:
+        for raw, size, mtime_ns, ctime_ns, ino, written_ns, status, record, tally in rows:
+            path, st = wanted[raw]
+            if st == (size, mtime_ns, ctime_ns, ino) and max(mtime_ns, ctime_ns) < written_ns - RACY_NS:
                 hits[path] = Hit(status, record, untally(path, tally))
         return hits
 
     def put(self, path: str, stat: Stat, content: str, status: str, record: str, tally: Tally | None) -> None:
         """``stat`` as read; ``content``: its :func:`digest`; ``record``: JSON text."""
         size, mtime_ns, ctime_ns, ino = stat
-        row = (path, size, mtime_ns, ctime_ns, ino, self.key, content, time.time_ns())
+        row = (os.fsencode(path), size, mtime_ns, ctime_ns, ino, self.key, content, time.time_ns())
         self.pending.append((*row, status, record, dump_tally(tally)))
         if len(self.pending) >= 500:
             self.flush()
@@ -179,4 +182,4 @@ class ContentCache:
         tally = untally(path, row[2])
         if tally is not None:
             tally = tally._replace(user=user)
-        return Hit(row[0], json.dumps(record, ensure_ascii=False), tally)
+        return Hit(row[0], json_text(record), tally)

@@ -464,7 +464,7 @@ def bulk_cmd(
         click.echo(f"{sum(result.counts.values())} files in {result.seconds:.1f}s: {parts}", err=True)
         where = f"; reports in {opts.report_dir}" if opts.report_dir else ""
         click.echo(f"{summary['users_ready']} of {summary['users_total']} users ready{where}", err=True)
-        if opts.write and opts.backup_dir is not None:
+        if opts.write and opts.backup_dir is not None and result.aggregate.statuses.get("written"):
             click.echo(
                 f"backups in {opts.backup_dir / opts.run_id} (sbatch-migrate restore "
                 f"{opts.backup_dir} --run {opts.run_id})",

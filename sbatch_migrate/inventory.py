@@ -7,12 +7,12 @@ number of distinct images, paths, partitions and users, never by the number of f
 
 from __future__ import annotations
 
-import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
 from .profile import Profile
+from .report import json_text
 
 EXAMPLES = 5  # unresolved images listed with where they come from, per origin
 
@@ -126,7 +126,7 @@ def _dist(c: Counter[int]) -> dict[str, int]:
 
 
 def to_json(summary: dict[str, Any]) -> str:
-    return json.dumps(summary, indent=2, ensure_ascii=False) + "\n"
+    return json_text(summary, indent=2) + "\n"
 
 
 def to_markdown(s: dict[str, Any]) -> str:

@@ -13,6 +13,19 @@ from .rule import Finding, Severity
 REPORT_VERSION = 1
 
 
+def json_text(obj: Any, **kwargs: Any) -> str:
+    """JSON text that can always be written as UTF-8: non-ASCII text as it is, unless a
+    file name that is not UTF-8 (Big5 names on an old system; Python holds their bytes as
+    lone surrogates) is in it: then ``\\u`` escapes, which read back to the same name."""
+    text = json.dumps(obj, ensure_ascii=False, **kwargs)
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            return json.dumps(obj, **kwargs)
+    return text
+
+
 def finding_dict(result: Result, f: Finding) -> dict[str, Any]:
     src = result.source
     start = src.position(f.start)
@@ -59,7 +72,7 @@ def summary(files: list[dict[str, Any]], failures: int = 0) -> dict[str, Any]:
 
 def json_report(files: list[dict[str, Any]], failures: int = 0) -> str:
     doc = {"version": REPORT_VERSION, "files": files, "summary": summary(files, failures)}
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    return json_text(doc, indent=2) + "\n"
 
 
 def text_lines(file: dict[str, Any], written: bool = True) -> list[str]:
@@ -168,7 +181,7 @@ def sarif_report(files: list[dict[str, Any]]) -> str:
             }
         ],
     }
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    return json_text(doc, indent=2) + "\n"
 
 
 def _gh_escape(text: str, prop: bool = False) -> str:

@@ -520,6 +520,50 @@ def test_an_unwritable_folder_of_the_run_is_a_usage_error(tmp_path: Path, option
     assert (site / "job.sh").read_text() == "#!/bin/bash\n#SBATCH -p gtest\n"
 
 
+def test_file_names_that_are_not_utf8_are_migrated_reported_cached_and_restored(tmp_path: Path) -> None:
+    """Big5 file and folder names from an old system: Python holds their bytes as lone
+    surrogates, which UTF-8 cannot encode.  The run must not crash on them; the records
+    name them so that they read back to the same bytes."""
+    site = tmp_path / "site"
+    folder = os.fsencode(site / "u1") + b"/\xb3\xe6\xa4\xe5"  # Big5 for a two-character name
+    os.makedirs(folder)
+    names = [
+        folder + b"/job.sh",
+        os.fsencode(site / "u1") + b"/\xa7@\xb7~.sh",
+        os.fsencode(site / "u1") + b"/bad\xff.sh",
+    ]
+    original = b"#!/bin/bash\n#SBATCH -p gtest\nmodule load singularity\n"
+    for name in names:
+        with open(name, "wb") as fh:
+            fh.write(original)
+    args = ["bulk", str(site), "--cache-dir", str(tmp_path / "cache"), "--backup-dir", str(tmp_path / "b")]
+    for attempt, extra in enumerate([[], ["--write"], ["--write"]]):
+        p = cli(*args, *extra, "--report-dir", str(tmp_path / f"r{attempt}"))
+        assert p.returncode == 0, p.stderr
+        report = tmp_path / f"r{attempt}"
+        for name in ("files.jsonl", "report.json", "summary.json", "report.md", "report.html"):
+            (report / name).read_bytes().decode("utf-8")  # all valid UTF-8
+        records = [json.loads(line) for line in (report / "files.jsonl").read_text().splitlines()]
+        assert sorted(os.fsencode(r["path"]) for r in records) == sorted(names)
+        assert {r["status"] for r in records} == [{"would-change"}, {"written"}, {"unchanged"}][attempt]
+        assert len(json.loads((report / "report.json").read_text())["files"]) == 3
+    assert all(open(n, "rb").read() != original for n in names)
+    p = cli("restore", str(tmp_path / "b"))
+    assert p.returncode == 0, p.stderr
+    assert all(open(n, "rb").read() == original for n in names)
+
+
+@given(st.text(alphabet=st.characters(codec=None, exclude_categories=())))
+def test_json_text_is_always_utf8_and_reads_back(text: str) -> None:
+    from sbatch_migrate.report import json_text
+
+    line = json_text({"path": text})
+    line.encode("utf-8")
+    assert json.loads(line) == {"path": text}
+    if not any(0xD800 <= ord(c) <= 0xDFFF for c in text):
+        assert line == json.dumps({"path": text}, ensure_ascii=False)  # readable as it is
+
+
 def test_fifo_is_skipped_not_opened(tmp_path: Path) -> None:
     root = tmp_path / "site"
     root.mkdir()
