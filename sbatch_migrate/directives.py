@@ -207,6 +207,9 @@ def _magic(data: bytes, at: int) -> tuple[Kind, int] | None:
     return None
 
 
+# a UTF-8 byte-order mark before "#!": sbatch refuses the file (missing-shebang says so
+# and removes it); its directives are read as the file will be once it is gone
+BOM = b"\xef\xbb\xbf"
 _LATE = re.compile(rb"^#S", re.M)
 _LATE_TABS = re.compile(rb"^\t*#S", re.M)
 
@@ -244,7 +247,7 @@ def scan(
         ls = _skip_tabs(data, pos, le) if strip_tabs else pos
         magic = _magic(data, ls)
         if magic is None:
-            if _is_command_line(data[ls:le]):
+            if _is_command_line(data[ls + 3 if ls == 0 and data.startswith(BOM) else ls : le]):
                 block_end = lineno
                 break
         else:

@@ -51,6 +51,38 @@ def test_crlf_kept_and_inserted_lines_follow_it() -> None:
     assert "SM005" in codes(result)
 
 
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        (b"\xef\xbb\xbf#!/bin/bash\n#SBATCH -p gtest\nsrun x\n", b"#!/bin/bash\n#SBATCH -p slinky\nsrun x\n"),
+        (b"\xef\xbb\xbf#!/bin/bash\r\n#SBATCH -N 1\r\n", b"#!/bin/bash\r\n#SBATCH -N 1\r\n"),
+    ],
+)
+def test_byte_order_mark_before_shebang_removed_and_directives_read(before: bytes, after: bytes) -> None:
+    """A file saved "with BOM": sbatch refuses it; once the mark is gone its directives are
+    in the block (not late), so they are migrated in the same pass."""
+    result = run(before)
+    assert result.output == after
+    [bom] = [f for f in result.findings if f.code == "SM006"]
+    assert bom.fixed and "byte-order mark" in bom.message
+    assert "SM003" not in codes(result)
+    assert run(after).output == after and "SM006" not in codes(run(after))
+
+
+def test_byte_order_mark_elsewhere_is_not_touched() -> None:
+    data = b"#!/bin/bash\n#SBATCH -N 1\necho \xef\xbb\xbfx\n"
+    assert run(data).output == data and "SM006" not in codes(run(data))
+
+
+def test_old_mac_line_endings_reported_not_changed() -> None:
+    data = b"#!/bin/bash\r#SBATCH -p gtest\rsrun true\r"
+    result = run(data)
+    assert result.output == data
+    [f] = [f for f in result.findings if f.code == "SM005"]
+    assert "one line" in f.message and "3 of them" in f.message
+    assert "SM005" not in codes(run(b"#!/bin/bash\necho 'a\rb'\n"))  # a stray \r in a line of an LF file
+
+
 def test_big5_comments_survive_byte_for_byte() -> None:
     comment = "# 測試佇列，之後改 gp1d\n".encode("cp950")
     tricky = 'echo "許"\n'.encode("cp950")  # 許 is B3 5C: a backslash byte inside a character

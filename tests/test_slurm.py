@@ -105,6 +105,26 @@ def test_standin_fails_like_apptainer_for_a_missing_image(cluster: LocalCluster,
     assert "could not open image /work/none.sif" in (jobdir / "out.txt").read_text()
 
 
+def test_byte_order_mark_and_old_mac_line_endings_on_the_real_sbatch(cluster: LocalCluster, jobdir: Path) -> None:
+    """What SM006 and SM005 say of these two files is what Slurm does with them."""
+    from sbatch_migrate.engine import migrate
+    from sbatch_migrate.profile import load
+    from sbatch_migrate.source import Source
+
+    bom = jobdir / "bom.sh"
+    bom.write_bytes(b"\xef\xbb\xbf#!/bin/bash\n#SBATCH -p gtest -N 1\nhostname\n")
+    p = cluster.sbatch("--test-only", str(bom), cwd=jobdir, env=job_env(jobdir))
+    assert p.returncode != 0 and re.search(REJECTED["SM006"], p.stderr), p.stderr
+    bom.write_bytes(migrate(Source.from_bytes(bom.read_bytes(), str(bom)), load()).output)
+    p = cluster.sbatch("--test-only", str(bom), cwd=jobdir, env=job_env(jobdir))
+    assert p.returncode == 0 and "to start at" in p.stderr, p.stderr
+    mac = jobdir / "mac.sh"
+    mac.write_bytes(b"#!/bin/bash\r#SBATCH -p slinky -N 1\rhostname\r")
+    p = cluster.sbatch("--wait", "-p", "slinky", "-t", "1", "-o", "mac.txt", str(mac), cwd=jobdir, env=job_env(jobdir))
+    assert p.returncode != 0  # accepted, then the job fails: its one line names no interpreter
+    assert "bad interpreter" in (jobdir / "mac.txt").read_text(errors="replace")
+
+
 # -- every migrated corpus script against the real sbatch -------------------------------
 # what sbatch --test-only says for the error findings that mean "rejected at submission"
 REJECTED = {

@@ -3,7 +3,9 @@ Reports a script with Windows (CRLF, `\r\n`) line endings.
 
 ## Why is this bad?
 sbatch refuses it: `Batch script contains DOS line breaks (\r\n)`.  Bash would also read
-`\r` as part of the last word of each line.
+`\r` as part of the last word of each line.  A file with old Mac line endings (`\r`
+alone) is reported too: to bash and sbatch it is a single line, so its directives are not
+read and the job fails when it starts (`bad interpreter`).
 
 ## Example
 A script saved by a Windows editor.  Convert it with `dos2unix job.sh`.
@@ -28,6 +30,18 @@ class DosLineEndings(Rule):
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         source = ctx.source
+        data = source.data
+        if b"\n" not in data and b"\r" in data.rstrip(b"\r"):
+            start, end = source.line_span(0)
+            breaks = data.count(b"\r")
+            yield self.finding(
+                start,
+                end,
+                f"old Mac line breaks (\\r alone, {breaks} of them, no \\n): bash and sbatch read the "
+                "whole file as one line, so its directives are not read and `#!` names no interpreter; "
+                "convert with mac2unix (dos2unix package)",
+            )
+            return
         if not source.has_crlf:
             return
         first = source.data.index(b"\r\n")

@@ -12,14 +12,21 @@ srun hostname
 ```
 Use instead: start with `#!/bin/bash`.
 
+A file saved "with BOM" by a Windows editor starts with the bytes `EF BB BF`, invisible
+in most editors, before its `#!`: sbatch refuses it just the same.
+
 ## Fix safety
-No fix: which interpreter is meant is the user's choice.
+No fix for a missing `#!`: which interpreter is meant is the user's choice.  A
+byte-order mark before `#!` is removed (safe: nothing reads it; bash would take it as
+part of a command name).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
+from ..directives import BOM
+from ..edits import Edit
 from ..rule import Context, Finding, Rule, Severity
 
 
@@ -28,6 +35,7 @@ class MissingShebang(Rule):
     name = "missing-shebang"
     severity = Severity.ERROR
     summary = "job script without a #! first line: sbatch refuses it"
+    fix = "sometimes"
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         data = ctx.source.parse_bytes
@@ -41,6 +49,15 @@ class MissingShebang(Rule):
                 continue
             line_end = data.find(b"\n", unit.start, unit.end)
             end = line_end if line_end != -1 else unit.end
+            if unit.start == 0 and body.startswith(BOM + b"#!"):
+                yield self.finding(
+                    0,
+                    end,
+                    "the file starts with a UTF-8 byte-order mark (bytes EF BB BF, invisible in most editors) "
+                    "before `#!`: sbatch refuses it (`This does not look like a batch script`); remove the mark",
+                    edits=[Edit(0, len(BOM), "")],
+                )
+                continue
             yield self.finding(
                 unit.start,
                 end,
