@@ -189,6 +189,9 @@ def _process(c: Candidate) -> Outcome:
         record["status"] = "would-change"
     else:
         record["status"], detail = _write(folder, c.path, data, result.output, st, opts)
+        if record["status"] == "written" and st.st_nlink > 1:
+            # the file is replaced, not written in place: its other names keep the original
+            detail = f"it had {st.st_nlink} hard links: its other names still hold the original"
         if detail:
             record["detail"] = detail
     if opts.out_dir is not None:

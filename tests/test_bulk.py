@@ -564,6 +564,21 @@ def test_json_text_is_always_utf8_and_reads_back(text: str) -> None:
         assert line == json.dumps({"path": text}, ensure_ascii=False)  # readable as it is
 
 
+def test_a_hard_linked_file_is_replaced_and_its_other_names_reported(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    site.mkdir()
+    job = site / "job.sh"
+    original = b"#!/bin/bash\n#SBATCH -p gtest\n"
+    job.write_bytes(original)
+    elsewhere = tmp_path / "job-link.sh"  # outside the tree
+    os.link(job, elsewhere)
+    p = cli("bulk", str(site), "--write", "--no-cache", "-q", "--report-dir", str(tmp_path / "r"))
+    assert p.returncode == 0, p.stderr
+    [record] = _records(tmp_path / "r").values()
+    assert record["status"] == "written" and "2 hard links" in str(record["detail"])
+    assert elsewhere.read_bytes() == original and job.read_bytes() != original
+
+
 def test_fifo_is_skipped_not_opened(tmp_path: Path) -> None:
     root = tmp_path / "site"
     root.mkdir()
