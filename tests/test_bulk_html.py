@@ -66,3 +66,19 @@ def test_html_report_renders_chart_and_user_table(tmp_path: Path) -> None:
     shot = tmp_path / "report.png"
     render(page, tmp_path / "profile", f"--screenshot={shot}", "--window-size=1000,1200")
     assert shot.exists() and shot.stat().st_size > 10_000
+
+
+def test_partial_merge_says_first_what_it_lacks(tmp_path: Path) -> None:
+    from sbatch_migrate.bulkreport import write_reports
+
+    root = tmp_path / "site"
+    generate(root, users=2, files=20, seed=6)
+    shard = tmp_path / "r" / "shard-0"
+    assert cli("bulk", str(root), "--report-dir", str(shard), "--no-cache", "-q").returncode == 0
+    gap = "shard 1 of 2 is missing (did its array task run?)"
+    write_reports(tmp_path / "r", [shard / "files.jsonl"], incomplete=[gap])
+    p = render(tmp_path / "r" / "report.html", tmp_path / "profile", "--dump-dom")
+    assert p.returncode == 0, p.stderr
+    banner = re.search(r'<p class="incomplete" id="incomplete">(.*?)</p>', p.stdout, re.S)
+    assert banner is not None and f"<span>Incomplete: {gap}</span>" in banner.group(1)
+    assert p.stdout.index('id="incomplete"') < p.stdout.index('id="totals"')
