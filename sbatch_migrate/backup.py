@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from .discovery import mark_own_folder
-from .writer import atomic_write, open_folder, write_at
+from .writer import atomic_write, open_folder, write_at, xattrs_of
 
 
 def sha256(data: bytes) -> str:
@@ -112,15 +112,16 @@ def restore(backup_dir: Path, run: str | None = None, force: bool = False) -> It
                         yield RestoreResult(path, "error", "not a regular file any more; left alone")
                         continue
                     current: bytes | None = fh.read()
+                    xattrs = xattrs_of(fh.fileno())  # its ACL and labels stay with it
             except FileNotFoundError:
-                current = None
+                current, xattrs = None, []
             if current is not None and sha256(current) == entry["sha256_before"]:
                 yield RestoreResult(path, "already-original")
                 continue
             if current is not None and sha256(current) != entry["sha256_after"] and not force:
                 yield RestoreResult(path, "changed-since", "the file changed after the migration (use --force)")
                 continue
-            write_at(folder, name, original, entry["mode"], (entry["uid"], entry["gid"]))
+            write_at(folder, name, original, entry["mode"], (entry["uid"], entry["gid"]), xattrs)
         except OSError as exc:
             detail = "it is a symlink now; left alone" if exc.errno == errno.ELOOP else exc.strerror or str(exc)
             yield RestoreResult(path, "error", detail)

@@ -40,7 +40,7 @@ from .profile import Profile
 from .report import file_dict, json_text
 from .rule import Context, Rule
 from .source import InputError, Source
-from .writer import atomic_write, open_folder, root_of, write_at
+from .writer import atomic_write, open_folder, root_of, write_at, xattrs_of
 
 NO_WRITE_NEEDED = frozenset({"unchanged", "not-a-job-script", "binary"})
 CACHEABLE = NO_WRITE_NEEDED | {"would-change"}
@@ -279,10 +279,11 @@ def _write(
         with os.fdopen(fd, "rb") as fh:
             if fh.read(len(original) + 1) != original:
                 return "skipped-changed", "the file changed while it was being migrated; run again"
+            xattrs = xattrs_of(fh.fileno())
         backup: BackupStore | None = _W["backup"]
         if backup is not None:
             backup.save(path, original, migrated, st, root_of(path, _W["roots"]))
-        write_at(folder, name, migrated, stat.S_IMODE(st.st_mode), (st.st_uid, st.st_gid))
+        write_at(folder, name, migrated, stat.S_IMODE(st.st_mode), (st.st_uid, st.st_gid), xattrs)
         if opts.keep_mtime:
             os.utime(name, ns=(st.st_atime_ns, st.st_mtime_ns), dir_fd=folder, follow_symlinks=False)
     except OSError as exc:

@@ -9,6 +9,7 @@ read and written is always the file the walk found, in the tree.
 
 from __future__ import annotations
 
+import errno
 import os
 import secrets
 import stat
@@ -58,10 +59,34 @@ def open_folder(folder: str, root: str) -> int:
     return fd
 
 
-def write_at(folder: int, name: str, data: bytes, mode: int | None, owner: tuple[int, int] | None) -> None:
+Xattrs = list[tuple[str, bytes]]
+
+
+def xattrs_of(file: int | str) -> Xattrs:
+    """The extended attributes of an open file (or a path): POSIX ACLs
+    (``system.posix_acl_access``), SELinux labels, ``user.*``.  A replaced file is a new
+    inode: without them it would silently lose its ACL.  [] where the file system has none."""
+    try:
+        return [(n, os.getxattr(file, n)) for n in os.listxattr(file)]
+    except OSError as exc:
+        if exc.errno in (errno.ENOTSUP, errno.ENODATA):
+            return []
+        raise
+
+
+def write_at(
+    folder: int,
+    name: str,
+    data: bytes,
+    mode: int | None,
+    owner: tuple[int, int] | None,
+    xattrs: Xattrs | None = None,
+) -> None:
     """Replace ``name`` in the folder ``folder`` (a descriptor) with ``data`` atomically:
-    a new temporary file there (never through a symlink), its mode and owner (when root)
-    set, synced, renamed over ``name``, then the folder synced."""
+    a new temporary file there (never through a symlink), its owner (when root), mode and
+    extended attributes set, synced, renamed over ``name``, then the folder synced.  An
+    attribute that cannot be set fails the write (OSError naming it): the file is left as
+    it was rather than replaced without its ACL."""
     tmp = temp_name(name)
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600, dir_fd=folder)
     try:
@@ -73,6 +98,11 @@ def write_at(folder: int, name: str, data: bytes, mode: int | None, owner: tuple
                 os.fchown(fd, *owner)  # before the mode: chown clears set-id bits
             if mode is not None:
                 os.fchmod(fd, mode)
+            for key, value in xattrs or ():  # after the mode: an ACL holds the mode's bits too
+                try:
+                    os.setxattr(fd, key, value)
+                except OSError as exc:
+                    raise OSError(exc.errno, f"cannot keep its extended attribute {key} ({exc.strerror})") from None
             os.fsync(fd)
         finally:
             os.close(fd)
@@ -103,6 +133,7 @@ def atomic_write(path: str | Path, data: bytes, like: os.stat_result | None = No
                 like = None
         mode = stat.S_IMODE(like.st_mode) if like is not None else None
         owner = (like.st_uid, like.st_gid) if like is not None else None
-        write_at(folder, target.name, data, mode, owner)
+        xattrs = xattrs_of(str(target)) if like is not None and target.exists() else []
+        write_at(folder, target.name, data, mode, owner, xattrs)
     finally:
         os.close(folder)

@@ -12,6 +12,7 @@ import shutil
 import signal
 import sqlite3
 import stat
+import struct
 import subprocess
 import sys
 import time
@@ -577,6 +578,56 @@ def test_a_hard_linked_file_is_replaced_and_its_other_names_reported(tmp_path: P
     [record] = _records(tmp_path / "r").values()
     assert record["status"] == "written" and "2 hard links" in str(record["detail"])
     assert elsewhere.read_bytes() == original and job.read_bytes() != original
+
+
+def test_extended_attributes_survive_the_rewrite_and_the_restore(tmp_path: Path) -> None:
+    """A replaced file is a new inode: its ACL (an extended attribute) and other
+    attributes are set on it again, or the file is not replaced."""
+    site = tmp_path / "site"
+    site.mkdir()
+    job = site / "job.sh"
+    job.write_bytes(b"#!/bin/bash\n#SBATCH -p gtest\n")
+    try:
+        os.setxattr(job, "user.project", b"GOV109999")
+    except OSError:
+        pytest.skip("this file system keeps no extended attributes")
+    # a POSIX ACL giving user 1234 read access (what `setfacl -m u:1234:r` stores)
+    entries = [(0x01, 6, -1), (0x02, 4, 1234), (0x04, 4, -1), (0x10, 4, -1), (0x20, 0, -1)]
+    acl = struct.pack("<I", 2) + b"".join(
+        struct.pack("<HHI", tag, perm, ident & 0xFFFFFFFF) for tag, perm, ident in entries
+    )
+    try:
+        os.setxattr(job, "system.posix_acl_access", acl)
+        kept = {"user.project": b"GOV109999", "system.posix_acl_access": acl}
+    except OSError:  # a file system without ACLs: the user attribute shows the same
+        kept = {"user.project": b"GOV109999"}
+    args = ["bulk", str(site), "--write", "--no-cache", "-q", "--backup-dir", str(tmp_path / "b")]
+    assert cli(*args, "--report-dir", str(tmp_path / "r")).returncode == 0
+    assert b"slinky" in job.read_bytes() and {k: os.getxattr(job, k) for k in kept} == kept
+    assert cli("restore", str(tmp_path / "b")).returncode == 0
+    assert b"gtest" in job.read_bytes() and {k: os.getxattr(job, k) for k in kept} == kept
+
+
+def test_a_file_whose_attributes_cannot_be_kept_is_not_replaced(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    site = tmp_path / "site"
+    site.mkdir()
+    job = site / "job.sh"
+    original = b"#!/bin/bash\n#SBATCH -p gtest\n"
+    job.write_bytes(original)
+    try:
+        os.setxattr(job, "user.acl-like", b"x")
+    except OSError:
+        pytest.skip("this file system keeps no extended attributes")
+    [candidate] = list(walk([str(site)], 1 << 20))
+
+    def refuse(*args: object) -> None:
+        raise OSError(95, "Operation not supported")
+
+    monkeypatch.setattr(os, "setxattr", refuse)
+    bulk._init_worker(bulk.Options(roots=[str(site)], profile=load(), rules=list(RULES), write=True))
+    outcome = bulk.process(candidate)
+    assert outcome.status == "write-failed" and "user.acl-like" in outcome.line
+    assert job.read_bytes() == original and sorted(os.listdir(site)) == ["job.sh"]
 
 
 def test_fifo_is_skipped_not_opened(tmp_path: Path) -> None:
