@@ -615,6 +615,13 @@ def restore_cmd(backup_dir: str, run_id: str | None, force: bool) -> None:
     """Put back the originals a bulk --write run saved."""
     from .backup import restore
 
+    runs = sorted(p.name for p in Path(backup_dir).iterdir() if (p / "meta").is_dir())
+    if run_id is not None and run_id not in runs:
+        _fail(f"{backup_dir}: no run {run_id} there (runs: {', '.join(runs) or 'none'})")
+        sys.exit(2)
+    if not runs:
+        _fail(f"{backup_dir}: no backups of a bulk --write run there")
+        sys.exit(2)
     counts: dict[str, int] = {}
     for r in restore(Path(backup_dir), run_id, force):
         counts[r.status] = counts.get(r.status, 0) + 1

@@ -630,6 +630,35 @@ def test_a_file_whose_attributes_cannot_be_kept_is_not_replaced(tmp_path: Path, 
     assert job.read_bytes() == original and sorted(os.listdir(site)) == ["job.sh"]
 
 
+def test_restore_of_an_unknown_run_or_folder_is_an_error(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "job.sh").write_text("#!/bin/bash\n#SBATCH -p gtest\n")
+    backups = tmp_path / "b"
+    assert (
+        cli(
+            "bulk",
+            str(site),
+            "--write",
+            "--no-cache",
+            "-q",
+            "--backup-dir",
+            str(backups),
+            "--report-dir",
+            str(tmp_path / "r"),
+        ).returncode
+        == 0
+    )
+    [run] = [p.name for p in backups.iterdir() if p.is_dir()]
+    p = cli("restore", str(backups), "--run", "20990101-000000-abcdef")
+    assert p.returncode == 2 and f"no run 20990101-000000-abcdef there (runs: {run})" in p.stderr
+    p = cli("restore", str(site))
+    assert p.returncode == 2 and "no backups of a bulk --write run there" in p.stderr
+    assert (site / "job.sh").read_text() == "#!/bin/bash\n#SBATCH -p slinky\n"
+    assert cli("restore", str(backups), "--run", run).returncode == 0
+    assert (site / "job.sh").read_text() == "#!/bin/bash\n#SBATCH -p gtest\n"
+
+
 def test_fifo_is_skipped_not_opened(tmp_path: Path) -> None:
     root = tmp_path / "site"
     root.mkdir()
