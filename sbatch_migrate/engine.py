@@ -179,5 +179,8 @@ def _still_parses(source: Source, facts: ScriptFacts, output: bytes) -> bool:
         return _compiles(source.data) is False or _compiles(output) is True
     if facts.shell is None or not facts.shell.ok:
         return True
-    migrated = Source.from_bytes(output, source.path)
-    return not shell.parse(migrated.parse_bytes).root_node.has_error
+    if source.is_identity and b"\r\n" not in output:
+        parse_bytes = output  # UTF-8 in, UTF-8 out: the output is what the parser reads
+    else:
+        parse_bytes = Source.from_bytes(output, source.path).parse_bytes
+    return not shell.parse(parse_bytes).root_node.has_error

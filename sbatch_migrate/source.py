@@ -39,6 +39,18 @@ class Source:
     encoding: str
     text: str
     _orig_offsets: list[int] | None = field(default=None, repr=False)
+    # derived once, up front: every script needs them (cheaper than lazy properties)
+    is_identity: bool = field(init=False, repr=False)
+    parse_bytes: bytes = field(init=False, repr=False)
+    line_starts: list[int] = field(init=False, repr=False)  # parse-byte offset of each line's first byte
+
+    def __post_init__(self) -> None:
+        self.is_identity = self.encoding in ("utf-8", "ascii")
+        raw = self.data if self.is_identity else self.text.encode("utf-8")
+        if b"\r\n" in raw:
+            raw = raw.replace(b"\r\n", b" \n")
+        self.parse_bytes = raw
+        self.line_starts = [0, *(m.end() for m in _NEWLINE.finditer(raw))]
 
     @classmethod
     def from_bytes(cls, data: bytes, path: str = "<stdin>") -> Source:
@@ -54,17 +66,6 @@ class Source:
 
     # -- parse bytes -------------------------------------------------------------
     @cached_property
-    def is_identity(self) -> bool:
-        return self.encoding in ("utf-8", "ascii")
-
-    @cached_property
-    def parse_bytes(self) -> bytes:
-        raw = self.data if self.is_identity else self.text.encode("utf-8")
-        if b"\r\n" in raw:
-            raw = raw.replace(b"\r\n", b" \n")
-        return raw
-
-    @cached_property
     def newline(self) -> bytes:
         """The line ending the file uses most (for inserted lines)."""
         crlf = self.data.count(b"\r\n")
@@ -74,11 +75,6 @@ class Source:
     @cached_property
     def has_crlf(self) -> bool:
         return b"\r\n" in self.data
-
-    @cached_property
-    def line_starts(self) -> list[int]:
-        """Parse-byte offset of each line's first byte."""
-        return [0, *(m.end() for m in _NEWLINE.finditer(self.parse_bytes))]
 
     def line_of(self, offset: int) -> int:
         """0-based line index of a parse-byte offset."""
