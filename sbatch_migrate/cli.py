@@ -461,7 +461,12 @@ def bulk_cmd(
             click.echo(markdown(summary), nl=False)  # no report folder: the Markdown report is the output
     if not quiet:
         parts = ", ".join(f"{n} {k}" for k, n in sorted(result.counts.items()))
-        click.echo(f"{sum(result.counts.values())} files in {result.seconds:.1f}s: {parts}", err=True)
+        now = sum(result.counts.values())
+        line = f"{now} files in {result.seconds:.1f}s" + (f": {parts}" if parts else "")
+        earlier = sum(result.aggregate.statuses.values()) - now
+        if earlier:
+            line += f" (and {earlier} recorded before the run resumed)"
+        click.echo(line, err=True)
         where = f"; reports in {opts.report_dir}" if opts.report_dir else ""
         click.echo(f"{summary['users_ready']} of {summary['users_total']} users ready{where}", err=True)
         if opts.write and opts.backup_dir is not None and result.aggregate.statuses.get("written"):

@@ -827,7 +827,9 @@ def test_resume_with_other_options_is_refused(
     assert p.returncode == 2
     assert "--resume" in p.stderr and named in p.stderr and "Traceback" not in p.stderr
     assert snapshot(root) == before and (report / "files.jsonl").read_bytes() == journal
-    assert cli(*args, "--resume").returncode == 0  # the same options: fine
+    p = cli(*args[:-1], "--resume")  # the same options: fine (and the summary says what was done before)
+    assert p.returncode == 0 and "0 files in" in p.stderr
+    assert f"(and {len(journal.splitlines())} recorded before the run resumed)" in p.stderr
 
 
 @pytest.mark.parametrize("bad", ["3", "4/4", "-1/2", "a/b"])
