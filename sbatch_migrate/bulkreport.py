@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import bisect
 import json
-import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -18,7 +17,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from . import __version__
-from .report import REPORT_VERSION, json_text
+from .report import REPORT_VERSION, json_text, md_code, md_text
 
 BLOCKING_PER_USER = 50
 
@@ -170,22 +169,6 @@ def write_reports(
     return summary
 
 
-def _code(text: str) -> str:
-    """``text`` as one Markdown code span whatever it holds: a file name may hold
-    backticks, pipes or even a newline, and must not end the span, the list or the table."""
-    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
-    runs = [len(r) for r in re.findall(r"`+", text)]
-    fence = "`" * (max(runs, default=0) + 1)
-    pad = " " if text.startswith("`") or text.endswith("`") else ""
-    return f"{fence}{pad}{text}{pad}{fence}"
-
-
-def _cell(text: str) -> str:
-    """Plain text in a Markdown table cell or heading (user names come from the system)."""
-    text = "".join(c if c.isprintable() else " " for c in text)
-    return re.sub(r"([\\`*_{}\[\]<>()#+!|])", r"\\\1", text)
-
-
 def markdown(s: dict[str, Any]) -> str:
     f = s["findings"]
     st = s["statuses"]
@@ -210,10 +193,10 @@ def markdown(s: dict[str, Any]) -> str:
     if not blocked:
         lines += ["Nothing: every error was fixed automatically.", ""]
     for name, u in blocked:
-        lines.append(f"### {_cell(name)}: {u['blocked_files']} file(s) with errors")
+        lines.append(f"### {md_text(name)}: {u['blocked_files']} file(s) with errors")
         lines.append("")
         for item in u["blocking"]:
-            lines.append(f"- {_code(item['path'])}: {', '.join(item['codes'])}")
+            lines.append(f"- {md_code(item['path'])}: {', '.join(item['codes'])}")
         more = u["blocked_files"] - len(u["blocking"])
         if more > 0:
             lines.append(f"- … and {more} more (see report.json)")
@@ -230,7 +213,7 @@ def markdown(s: dict[str, Any]) -> str:
     ]
     for name, u in s["users"].items():
         lines.append(
-            f"| {_cell(name)} | {u['files']} | {u['changed']} | {u['errors']} | {u['warnings']} | "
+            f"| {md_text(name)} | {u['files']} | {u['changed']} | {u['errors']} | {u['warnings']} | "
             f"{'yes' if u['ready'] else 'no'} |"
         )
     return "\n".join(lines) + "\n"

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .profile import Profile
-from .report import json_text
+from .report import json_text, md_code, md_text
 
 EXAMPLES = 5  # unresolved images listed with where they come from, per origin
 
@@ -135,7 +135,7 @@ def to_markdown(s: dict[str, Any]) -> str:
     lines = [
         "# Readiness of the job scripts for the new cluster",
         "",
-        f"- **{s['scripts']}** job scripts of **{s['users']}** users (profile `{s['profile']}`)",
+        f"- **{s['scripts']}** job scripts of **{s['users']}** users (profile {md_code(s['profile'])})",
         f"- **{len(s['images'])}** container images, {len(s['unresolved_images'])} image references not known "
         "statically",
         f"- GPUs per node: up to **{s['gpus_per_node']['max']}**; CPUs per node: up to "
@@ -152,32 +152,36 @@ def to_markdown(s: dict[str, Any]) -> str:
         lines += ["Nothing blocks: every path is mounted, every partition mapped, no module loaded.", ""]
     for p in unmounted:
         lines.append(
-            f"- host path `{p['prefix']}` ({p['access']}) is not mounted in the pods: "
-            f"{p['scripts']} scripts of {', '.join(p['users'][:10])}" + (" …" if len(p["users"]) > 10 else "")
+            f"- host path {md_code(p['prefix'])} ({p['access']}) is not mounted in the pods: "
+            f"{p['scripts']} scripts of {', '.join(md_text(u) for u in p['users'][:10])}"
+            + (" …" if len(p["users"]) > 10 else "")
         )
     for p in unmapped:
-        lines.append(f"- partition `{p['partition']}` has no target NodeSet: {p['scripts']} scripts")
+        lines.append(f"- partition {md_code(p['partition'])} has no target NodeSet: {p['scripts']} scripts")
     for m in s["modules"]:
         lines.append(
-            f"- module `{m['module']}` still loaded (no module system in the pod): {m['scripts']} scripts "
-            f"of {', '.join(m['users'][:10])}" + (" …" if len(m["users"]) > 10 else "")
+            f"- module {md_code(m['module'])} still loaded (no module system in the pod): {m['scripts']} scripts "
+            f"of {', '.join(md_text(u) for u in m['users'][:10])}" + (" …" if len(m["users"]) > 10 else "")
         )
     lines += ["", "## Images", "", "| image | scripts | users |", "|---|---:|---:|"]
-    lines += [f"| `{i['image']}` | {i['scripts']} | {i['users']} |" for i in s["images"]]
+    lines += [f"| {md_code(i['image'], in_table=True)} | {i['scripts']} | {i['users']} |" for i in s["images"]]
     if s["unresolved_images"]:
         lines += ["", "Not known statically (where they come from):", ""]
         lines += [
-            f"- `{u['from']}` in {u['scripts']} scripts, e.g. {', '.join(u['examples'])}"
+            f"- {md_code(u['from'])} in {u['scripts']} scripts, e.g. {', '.join(md_code(e) for e in u['examples'])}"
             for u in s["unresolved_images"]
         ]
     lines += ["", "## Host paths", "", "| prefix | access | scripts | mounted (claim) |", "|---|---|---:|---|"]
     lines += [
-        f"| `{p['prefix']}` | {p['access']} | {p['scripts']} | "
+        f"| {md_code(p['prefix'], in_table=True)} | {p['access']} | {p['scripts']} | "
         f"{'yes (' + p['claim'] + ')' if p['mounted'] else '**no**'} |"
         for p in s["host_paths"]
     ]
     lines += ["", "## Partitions", "", "| partition | scripts | NodeSet |", "|---|---:|---|"]
-    lines += [f"| `{p['partition']}` | {p['scripts']} | {p['target'] or '**unmapped**'} |" for p in s["partitions"]]
+    lines += [
+        f"| {md_code(p['partition'], in_table=True)} | {p['scripts']} | {p['target'] or '**unmapped**'} |"
+        for p in s["partitions"]
+    ]
     lines += [
         "",
         "## Resources",
@@ -191,11 +195,14 @@ def to_markdown(s: dict[str, Any]) -> str:
         lines += [
             "## InfiniBand",
             "",
-            "Users whose scripts set UCX/NCCL/Open MPI fabric variables: " + ", ".join(s["fabric"]["users"]),
+            "Users whose scripts set UCX/NCCL/Open MPI fabric variables: "
+            + ", ".join(md_text(u) for u in s["fabric"]["users"]),
             "",
         ]
-        lines += [f"- `{k}`: {', '.join(v)}" for k, v in s["fabric"]["variables"].items()]
+        lines += [f"- {md_code(k)}: {', '.join(md_text(x) for x in v)}" for k, v in s["fabric"]["variables"].items()]
         lines.append("")
     if s["binds"]:
-        lines += ["## Bind mounts", ""] + [f"- `{b['bind']}` ({b['scripts']} scripts)" for b in s["binds"]] + [""]
+        lines += (
+            ["## Bind mounts", ""] + [f"- {md_code(b['bind'])} ({b['scripts']} scripts)" for b in s["binds"]] + [""]
+        )
     return "\n".join(lines)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from collections import Counter
 from typing import Any
 
@@ -24,6 +25,23 @@ def json_text(obj: Any, **kwargs: Any) -> str:
         except UnicodeEncodeError:
             return json.dumps(obj, **kwargs)
     return text
+
+
+def md_code(text: str, in_table: bool = False) -> str:
+    """``text`` as one Markdown code span whatever it holds (a file name, an image path
+    from a script): a backtick or a newline in it must not end the span, the list or the
+    table.  In a table cell a ``|`` is escaped too (GFM splits cells even inside spans)."""
+    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    fence = "`" * (max((len(r) for r in re.findall(r"`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    span = f"{fence}{pad}{text}{pad}{fence}"
+    return span.replace("|", "\\|") if in_table else span
+
+
+def md_text(text: str) -> str:
+    """Plain text (a user name from the system) in a Markdown heading, list or table."""
+    text = "".join(c if c.isprintable() else " " for c in text)
+    return re.sub(r"([\\`*_{}\[\]<>()#+!|])", r"\\\1", text)
 
 
 def finding_dict(result: Result, f: Finding) -> dict[str, Any]:

@@ -163,3 +163,33 @@ def test_no_host_network_without_fabric_variables(tmp_path: Path) -> None:
     assert cli("inventory", str(root), "--helm-values", str(out), "--no-cache").returncode == 0
     doc = yaml.safe_load(out.read_text())
     assert "hostNetwork" not in doc["nodesets"]["slinky"]["podSpec"]
+
+
+def test_inventory_markdown_keeps_script_strings_in_their_cells(tmp_path: Path) -> None:
+    """Image paths and binds come from the users' scripts: a pipe or a backtick in one
+    must not split a table row or end a code span (rendered here as CommonMark + tables)."""
+    from markdown_it import MarkdownIt
+
+    root = tmp_path / "home" / "u1"
+    root.mkdir(parents=True)
+    odd_image = "/work/TWCC_cntr/a|b`c.sif"
+    (root / "job.sh").write_text(
+        f"#!/bin/bash\n#SBATCH -p gtest\nsrun singularity exec --nv -B '/work/x|y:/data' '{odd_image}' python t.py\n"
+    )
+    p = cli("inventory", str(tmp_path / "home"))
+    assert p.returncode == 0, p.stderr
+    tokens = MarkdownIt("commonmark").enable("table").parse(p.stdout)
+    assert not [t for t in tokens if t.type.startswith("html")]
+    rows: list[list[str]] = []
+    cells: list[str] | None = None
+    for t in tokens:
+        if t.type == "tr_open":
+            cells = []
+        elif t.type == "inline" and cells is not None:
+            cells.append("".join(c.content for c in t.children or [] if c.type in ("code_inline", "text")))
+        elif t.type == "tr_close" and cells is not None:
+            rows.append(cells)
+            cells = None
+    assert [odd_image, "1", "1"] in rows  # one row of three cells, the path whole
+    spans = [c.content for t in tokens if t.type == "inline" for c in t.children or [] if c.type == "code_inline"]
+    assert "/work/x|y:/data" in spans
