@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import difflib
 import json
+import os
 import re
+import urllib.parse
 from collections import Counter
 from typing import Any
 
@@ -158,7 +160,8 @@ def sarif_report(files: list[dict[str, Any]]) -> str:
     ]
     results = []
     for f in files:
-        uri = f["path"].replace("\\", "/").removeprefix("./")
+        # a URI reference (RFC 3986): spaces, non-ASCII and bytes that are not UTF-8 escaped
+        uri = urllib.parse.quote(os.fsencode(f["path"].removeprefix("./")), safe="/")
         for item in f["findings"]:
             results.append(
                 {

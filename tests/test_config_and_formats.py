@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from importlib import resources
 from pathlib import Path
 
@@ -114,6 +115,19 @@ def test_sarif_validates_against_the_official_schema(tmp_path: Path) -> None:
         assert rules[res["ruleIndex"]]["id"] == res["ruleId"]
     first = results[0]["locations"][0]["physicalLocation"]
     assert first["region"]["startLine"] >= 1 and first["artifactLocation"]["uri"].endswith("hello_twcc.sh")
+
+
+def test_sarif_uris_are_uri_references_that_name_the_file(tmp_path: Path) -> None:
+    import urllib.parse
+
+    name = os.fsencode(tmp_path) + b"/my job\xff #1.sh"  # a space, a byte that is not UTF-8, a '#'
+    with open(name, "wb") as fh:
+        fh.write(b"#!/bin/bash\n#SBATCH -p gtest\n")
+    r = run("--format", "sarif", os.fsdecode(name))
+    [result] = json.loads(r.stdout)["runs"][0]["results"]  # type: ignore[attr-defined]
+    uri = result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+    assert uri.endswith("/my%20job%FF%20%231.sh") and uri.isascii()
+    assert urllib.parse.unquote_to_bytes(uri) == name
 
 
 def test_sarif_schema_rejects_a_broken_document() -> None:
