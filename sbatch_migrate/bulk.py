@@ -341,6 +341,9 @@ def report_lock(report_dir: Path | None) -> Iterator[None]:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise ReportDirBusy(f"{report_dir} is in use by another sbatch-migrate run; wait for it to end") from None
+        except OSError as exc:  # an NFS mount without a lock service: run unguarded
+            if exc.errno not in (errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOSYS):
+                raise
         yield
     finally:
         os.close(fd)

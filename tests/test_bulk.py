@@ -478,6 +478,19 @@ def test_a_report_folder_in_use_by_another_run_is_refused(tmp_path: Path) -> Non
     assert cli("bulk", str(site), "--report-dir", str(report), "--no-cache", "-q").returncode == 0
 
 
+def test_a_report_folder_without_locks_still_works(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """NFS without a lock service answers ENOLCK: the run goes on, unguarded."""
+    import errno
+    import fcntl
+
+    def no_locks(fd: int, op: int) -> None:
+        raise OSError(errno.ENOLCK, "No locks available")
+
+    monkeypatch.setattr(fcntl, "flock", no_locks)
+    with bulk.report_lock(tmp_path / "r"):
+        pass
+
+
 def test_markdown_report_keeps_odd_file_names_inside_their_code_spans(tmp_path: Path) -> None:
     """File names are the users' own: a backtick, a pipe, HTML or a newline in one must not
     end its code span, the list or the table of report.md (rendered here as CommonMark)."""
