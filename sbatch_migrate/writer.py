@@ -62,12 +62,18 @@ def open_folder(folder: str, root: str) -> int:
 Xattrs = list[tuple[str, bytes]]
 
 
+# attributes that say who may do what with the file, or carry the user's own data; the
+# others (trusted.*, lustre.lov and the like) describe where a file system keeps the file's
+# data: a new file gets its folder's defaults for those, as any new file would
+KEPT_XATTRS = ("user.", "security.", "system.posix_acl_access", "system.nfs4_acl")
+
+
 def xattrs_of(file: int | str) -> Xattrs:
-    """The extended attributes of an open file (or a path): POSIX ACLs
-    (``system.posix_acl_access``), SELinux labels, ``user.*``.  A replaced file is a new
+    """The extended attributes of an open file (or a path) that a replacing file must get
+    again: POSIX or NFSv4 ACLs, SELinux labels, ``user.*``.  A replaced file is a new
     inode: without them it would silently lose its ACL.  [] where the file system has none."""
     try:
-        return [(n, os.getxattr(file, n)) for n in os.listxattr(file)]
+        return [(n, os.getxattr(file, n)) for n in os.listxattr(file) if n.startswith(KEPT_XATTRS)]
     except OSError as exc:
         if exc.errno in (errno.ENOTSUP, errno.ENODATA):
             return []

@@ -621,6 +621,34 @@ def test_extended_attributes_survive_the_rewrite_and_the_restore(tmp_path: Path)
     assert b"gtest" in job.read_bytes() and {k: os.getxattr(job, k) for k in kept} == kept
 
 
+def test_file_system_layout_attributes_are_not_copied(tmp_path: Path) -> None:
+    """trusted.* (Lustre keeps a file's striping as trusted.lov / lustre.lov) describes
+    where the data lies: a new file gets its folder's layout, and copying it could only fail."""
+    site = tmp_path / "site"
+    site.mkdir()
+    job = site / "job.sh"
+    job.write_bytes(b"#!/bin/bash\n#SBATCH -p gtest\n")
+    try:
+        os.setxattr(job, "trusted.lov", b"layout")
+        os.setxattr(job, "user.keep", b"1")
+    except OSError:
+        pytest.skip("cannot set trusted.* attributes here (needs root and a file system keeping them)")
+    p = cli(
+        "bulk",
+        str(site),
+        "--write",
+        "--no-cache",
+        "-q",
+        "--report-dir",
+        str(tmp_path / "r"),
+        "--backup-dir",
+        str(tmp_path / "b"),
+    )
+    assert p.returncode == 0, p.stderr
+    assert b"slinky" in job.read_bytes()
+    assert os.listxattr(job) == ["user.keep"]
+
+
 def test_a_file_whose_attributes_cannot_be_kept_is_not_replaced(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     site = tmp_path / "site"
     site.mkdir()
