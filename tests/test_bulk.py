@@ -38,6 +38,13 @@ from .conftest import ROOT
 ROOT_USER = os.geteuid() == 0
 
 
+@pytest.fixture(autouse=True)
+def _in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test works in its own folder: a run's default backup and report folders
+    (./sbatch-migrate-backups, ./sbatch-migrate-report) never land in the checkout."""
+    monkeypatch.chdir(tmp_path)
+
+
 def cli(
     *args: str, cwd: Path | None = None, env: dict[str, str] | None = None, preexec=None
 ) -> subprocess.CompletedProcess[str]:  # type: ignore[no-untyped-def]
