@@ -151,7 +151,7 @@ def _process(c: Candidate) -> Outcome:
     user = _user(c.uid, c.path)
     base = {"path": c.path, "user": user}
     try:
-        folder = _folder(os.path.dirname(c.path))
+        folder = _folder(c.path)
         st, data = _read(folder, os.path.basename(c.path), opts.max_size + 1)
     except OSError as exc:
         if exc.errno in (errno.ELOOP, errno.ENOTDIR):
@@ -215,15 +215,16 @@ def _release_folder() -> None:
         os.close(last[1])
 
 
-def _folder(path: str) -> int:
-    """A descriptor of the folder ``path``, reached from its tree root without following
-    a symlink (:func:`~sbatch_migrate.writer.open_folder`); the last one is kept open, as
-    the files of a folder come one after another."""
+def _folder(file: str) -> int:
+    """A descriptor of the folder holding ``file``, reached from its tree root without
+    following a symlink (:func:`~sbatch_migrate.writer.open_folder`); the last one is kept
+    open, as the files of a folder come one after another."""
+    path = os.path.dirname(file)
     last: tuple[str, int] | None = _W["folder"]
     if last is not None and last[0] == path:
         return last[1]
     _release_folder()
-    fd = open_folder(path, root_of(path, _W["roots"]))
+    fd = open_folder(path, root_of(file, _W["roots"]))
     _W["folder"] = (path, fd)
     return fd
 

@@ -167,7 +167,7 @@ def test_file_changed_while_migrating_is_skipped(tmp_path: Path) -> None:
     job.write_bytes(original + b"echo edited\n")  # the user saves while the tool works
     opts = bulk.Options(roots=[str(tmp_path)], profile=load(), rules=[], write=True)
     bulk._init_worker(opts)
-    status, _ = bulk._write(bulk._folder(str(tmp_path)), str(job), original, b"migrated", st, opts)
+    status, _ = bulk._write(bulk._folder(str(job)), str(job), original, b"migrated", st, opts)
     assert status == "skipped-changed"
     assert job.read_bytes() == original + b"echo edited\n"
 
@@ -1062,3 +1062,25 @@ def test_unusable_cache_is_a_clear_error_and_an_old_layout_is_rebuilt(tmp_path: 
     p = cli("bulk", str(root), "--cache-dir", str(old.parent), "--report-dir", str(tmp_path / "r"), "-q")
     assert p.returncode == 0, p.stderr
     assert [r["status"] for r in _records(tmp_path / "r").values()] == ["would-change"]
+
+
+def test_a_file_given_as_the_root_is_written_and_restored(tmp_path: Path) -> None:
+    job = tmp_path / "job.sh"
+    original = b"#!/bin/bash\n#SBATCH -p gtest\nmodule load singularity\n"
+    job.write_bytes(original)
+    p = cli(
+        "bulk",
+        str(job),
+        "--write",
+        "--no-cache",
+        "-q",
+        "--report-dir",
+        str(tmp_path / "r"),
+        "--backup-dir",
+        str(tmp_path / "b"),
+    )
+    assert p.returncode == 0, p.stderr
+    assert [r["status"] for r in _records(tmp_path / "r").values()] == ["written"]
+    assert job.read_bytes() == b"#!/bin/bash\n#SBATCH -p slinky\n"
+    assert cli("restore", str(tmp_path / "b")).returncode == 0
+    assert job.read_bytes() == original
