@@ -442,6 +442,9 @@ def bulk_cmd(
         cache_path=_cache_path(cache, cache_dir),
         keep_mtime=keep_mtime,
     )
+    own = [("--report-dir", opts.report_dir), ("--backup-dir", opts.backup_dir), ("--out-dir", opts.out_dir)]
+    for option, folder in own:
+        _not_holding_a_root(option, folder, opts.roots)
     _own_folder(opts.report_dir, "--report-dir", "reports")
     _own_folder(opts.backup_dir, "--backup-dir", "backups of the files a migration rewrote")
     _own_folder(opts.out_dir, "--out-dir", "migrated copies")
@@ -477,6 +480,19 @@ def bulk_cmd(
             )
     if result.counts.get("write-failed"):
         sys.exit(1)
+
+
+def _not_holding_a_root(option: str, folder: Path | None, roots: list[str]) -> None:
+    """The run's own folders are marked and never looked inside: one that is a root, or
+    holds one, would hide the very tree to migrate (now and in every later run)."""
+    if folder is None:
+        return
+    mine = os.path.realpath(folder)
+    for root in roots:
+        real = os.path.realpath(root)
+        if real == mine or real.startswith(mine.rstrip("/") + "/"):
+            _fail(f"{option} {folder} holds the tree {root}: choose a folder outside it, or inside it")
+            sys.exit(2)
 
 
 def _own_folder(folder: Path | None, option: str, what: str) -> None:

@@ -1084,3 +1084,21 @@ def test_a_file_given_as_the_root_is_written_and_restored(tmp_path: Path) -> Non
     assert job.read_bytes() == b"#!/bin/bash\n#SBATCH -p slinky\n"
     assert cli("restore", str(tmp_path / "b")).returncode == 0
     assert job.read_bytes() == original
+
+
+@pytest.mark.parametrize("option", ["--report-dir", "--backup-dir", "--out-dir"])
+@pytest.mark.parametrize("where", ["the root", "above the root"])
+def test_an_own_folder_holding_the_tree_is_refused(tmp_path: Path, option: str, where: str) -> None:
+    """Marked as the tool's own, such a folder would hide the tree from this run and every
+    later one."""
+    site = tmp_path / "home"
+    (site / "u1").mkdir(parents=True)
+    (site / "u1" / "job.sh").write_text("#!/bin/bash\n#SBATCH -p gtest\n")
+    folder = site if where == "the root" else tmp_path
+    extra = ["--write"] if option == "--backup-dir" else []
+    p = cli("bulk", str(site), "--no-cache", *extra, option, str(folder))
+    assert p.returncode == 2 and f"{option} {folder} holds the tree {site}" in p.stderr
+    assert not (folder / ".sbatch-migrate-folder").exists()
+    inside = site / "reports"  # inside the tree is fine: it is left out of the walk
+    p = cli("bulk", str(site), "--no-cache", "-q", "--report-dir", str(inside))
+    assert p.returncode == 0 and json.loads((inside / "summary.json").read_text())["job_scripts"] == 1
