@@ -105,8 +105,9 @@ _HOME = re.compile(r"/(?:home|work|home2|work1|project)/(?:users/)?([A-Za-z0-9_.
 
 
 def _user(uid: int, path: str) -> str:
-    """The file's owner; when the account is unknown on this host (no NSS/LDAP on the
-    admin node), the user folder it lives in (/home/NAME/, /work/NAME/), else the uid."""
+    """The file's owner.  When the account is unknown on this host (no NSS/LDAP on the
+    admin node), or is root (files restored or placed by an administrator), the user
+    folder it lives in (/home/NAME/, /work/NAME/); else the uid."""
     users: dict[int, str | None] = _W["users"]
     if uid not in users:
         try:
@@ -114,10 +115,10 @@ def _user(uid: int, path: str) -> str:
         except KeyError:
             users[uid] = None
     name = users[uid]
-    if name is not None:
+    if name is not None and uid != 0:
         return name
     m = _HOME.search(path)
-    return m.group(1) if m else str(uid)
+    return m.group(1) if m else name or str(uid)
 
 
 class Outcome(NamedTuple):

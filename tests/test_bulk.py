@@ -1102,3 +1102,27 @@ def test_an_own_folder_holding_the_tree_is_refused(tmp_path: Path, option: str, 
     inside = site / "reports"  # inside the tree is fine: it is left out of the walk
     p = cli("bulk", str(site), "--no-cache", "-q", "--report-dir", str(inside))
     assert p.returncode == 0 and json.loads((inside / "summary.json").read_text())["job_scripts"] == 1
+
+
+@pytest.mark.skipif(not ROOT_USER, reason="files made by root are what is tested")
+def test_root_owned_files_in_a_home_count_for_that_home_user(tmp_path: Path) -> None:
+    """Files an administrator restored or placed (owned by root) in /home/NAME/ count for
+    NAME in the per-user report, not for root."""
+    job = tmp_path / "home" / "u1234567" / "job.sh"
+    job.parent.mkdir(parents=True)
+    job.write_text("#!/bin/bash\n#SBATCH -p gtest\n")
+    loose = tmp_path / "shared" / "job.sh"
+    loose.parent.mkdir()
+    loose.write_text("#!/bin/bash\n#SBATCH -p gtest\n")
+    p = cli(
+        "bulk",
+        str(tmp_path / "home"),
+        str(tmp_path / "shared"),
+        "--no-cache",
+        "-q",
+        "--report-dir",
+        str(tmp_path / "r"),
+    )
+    assert p.returncode == 0, p.stderr
+    users = {r["path"]: r["user"] for r in _records(tmp_path / "r").values()}
+    assert users == {str(job): "u1234567", str(loose): "root"}
