@@ -62,6 +62,23 @@ def cli(
     )
 
 
+def _one_job(tmp_path: Path, data: bytes = b"#!/bin/bash\n#SBATCH -p gtest\n") -> tuple[Path, Path]:
+    """A tree (tmp_path/site) holding one job script; returns both."""
+    site = tmp_path / "site"
+    site.mkdir()
+    job = site / "job.sh"
+    job.write_bytes(data)
+    return site, job
+
+
+def _write_run(root: Path, tmp_path: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    """bulk --write over ``root``, reports in tmp_path/r, backups in tmp_path/b."""
+    report, backups = str(tmp_path / "r"), str(tmp_path / "b")
+    return cli(
+        "bulk", str(root), "--write", "--no-cache", "-q", "--report-dir", report, "--backup-dir", backups, *extra
+    )
+
+
 def snapshot(root: Path) -> dict[str, tuple[str, int, int, int]]:
     """Every regular file and symlink: content hash, mode, owner, group."""
     out = {}
@@ -603,10 +620,7 @@ def test_a_hard_linked_file_is_replaced_and_its_other_names_reported(tmp_path: P
 def test_extended_attributes_survive_the_rewrite_and_the_restore(tmp_path: Path) -> None:
     """A replaced file is a new inode: its ACL (an extended attribute) and other
     attributes are set on it again, or the file is not replaced."""
-    site = tmp_path / "site"
-    site.mkdir()
-    job = site / "job.sh"
-    job.write_bytes(b"#!/bin/bash\n#SBATCH -p gtest\n")
+    site, job = _one_job(tmp_path)
     try:
         os.setxattr(job, "user.project", b"GOV109999")
     except OSError:
@@ -631,26 +645,13 @@ def test_extended_attributes_survive_the_rewrite_and_the_restore(tmp_path: Path)
 def test_file_system_layout_attributes_are_not_copied(tmp_path: Path) -> None:
     """trusted.* (Lustre keeps a file's striping as trusted.lov / lustre.lov) describes
     where the data lies: a new file gets its folder's layout, and copying it could only fail."""
-    site = tmp_path / "site"
-    site.mkdir()
-    job = site / "job.sh"
-    job.write_bytes(b"#!/bin/bash\n#SBATCH -p gtest\n")
+    site, job = _one_job(tmp_path)
     try:
         os.setxattr(job, "trusted.lov", b"layout")
         os.setxattr(job, "user.keep", b"1")
     except OSError:
         pytest.skip("cannot set trusted.* attributes here (needs root and a file system keeping them)")
-    p = cli(
-        "bulk",
-        str(site),
-        "--write",
-        "--no-cache",
-        "-q",
-        "--report-dir",
-        str(tmp_path / "r"),
-        "--backup-dir",
-        str(tmp_path / "b"),
-    )
+    p = _write_run(site, tmp_path)
     assert p.returncode == 0, p.stderr
     assert b"slinky" in job.read_bytes()
     assert os.listxattr(job) == ["user.keep"]
@@ -1068,17 +1069,7 @@ def test_a_file_given_as_the_root_is_written_and_restored(tmp_path: Path) -> Non
     job = tmp_path / "job.sh"
     original = b"#!/bin/bash\n#SBATCH -p gtest\nmodule load singularity\n"
     job.write_bytes(original)
-    p = cli(
-        "bulk",
-        str(job),
-        "--write",
-        "--no-cache",
-        "-q",
-        "--report-dir",
-        str(tmp_path / "r"),
-        "--backup-dir",
-        str(tmp_path / "b"),
-    )
+    p = _write_run(job, tmp_path)
     assert p.returncode == 0, p.stderr
     assert [r["status"] for r in _records(tmp_path / "r").values()] == ["written"]
     assert job.read_bytes() == b"#!/bin/bash\n#SBATCH -p slinky\n"
