@@ -10,7 +10,9 @@ second reads it).  Up to 10k files it also runs shellcheck
 (Debian package) over the same job scripts, in batches of 100, one batch per core, right
 after each of our runs (in rounds: this VM has slower and faster spells lasting many
 seconds, and a round's two runs see the same one), and prints the median of the rounds'
-ratios, per job script and in files/s over the whole tree.  Timings up to 10k files are
+ratios, per job script and in files/s over the whole tree.  With --floor each round also
+times the run with the rules switched off: what the pipeline costs before any rule runs
+(the most any change to the rules alone could reach).  Timings up to 10k files are
 medians of --repeat rounds; every tree is read once first, so that all runs see a warm
 page cache.
 """
@@ -107,6 +109,13 @@ def main() -> None:
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--repeat", type=int, default=5, help="rounds per measurement up to 10k files (medians)")
     ap.add_argument("--work", type=Path, default=Path("/tmp/bench-bulk"))
+    ap.add_argument(
+        "--floor",
+        action="store_true",
+        help="also time, in each round, the same run with the rules switched off (only SM903, which "
+        "reads no facts of its own): what walking, reading, parsing, fact extraction, records and "
+        "reports cost before any rule runs",
+    )
     args = ap.parse_args()
     tool = [sys.executable, "-m", "sbatch_migrate", "bulk"]
     for size in args.sizes:
@@ -122,12 +131,18 @@ def main() -> None:
         runs: list[float] = []
         peaks: list[int] = []
         sc_runs: list[float] = []
+        floor_runs: list[float] = []
         scripts: list[str] = []
         # rounds of one sbatch-migrate run then one shellcheck run: this VM has slower and
         # faster spells lasting many seconds, and each round's ratio sees the same spell
         for _ in range(repeat):
-            shutil.rmtree(report, ignore_errors=True)
             cmd = [*tool, str(root), "--jobs", str(args.jobs), "--no-cache", "--report-dir", str(report)]
+            if args.floor:  # in the same round as the shellcheck run it is compared with
+                shutil.rmtree(report, ignore_errors=True)
+                secs, _, p = timed([*cmd, "--select", "SM903"])
+                assert p.returncode == 0, p.stderr
+                floor_runs.append(secs)
+            shutil.rmtree(report, ignore_errors=True)
             secs, _, p = timed(cmd)
             assert p.returncode == 0, p.stderr
             runs.append(secs)
@@ -171,6 +186,13 @@ def main() -> None:
                 f"(rounds {', '.join(f'{x:.1f}' for x in per_round)}); "
                 f"files/s over every file of the tree: {median(per_round) * files / jobs:.1f}x"
             )
+            if floor_runs:
+                floor = [s / r for r, s in zip(floor_runs, sc_runs, strict=True)]
+                print(
+                    f"  rules switched off (--select SM903), median of {repeat}: {median(floor_runs):.2f}s "
+                    f"(runs {', '.join(f'{r:.2f}' for r in floor_runs)}) = {median(floor):.1f}x shellcheck per "
+                    "job script: the ceiling of this pipeline before any rule runs"
+                )
         cache = args.work / f"cache-{size}"
         shutil.rmtree(cache, ignore_errors=True)
         cached = [*tool, str(root), "--jobs", str(args.jobs), "--cache-dir", str(cache), "--report-dir", str(report)]

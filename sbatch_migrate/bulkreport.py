@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from . import __version__
-from .report import REPORT_VERSION, json_text, md_code, md_text
+from .report import REPORT_VERSION, json_outline, json_text, md_code, md_text
 
 BLOCKING_PER_USER = 50
 
@@ -152,18 +152,19 @@ def write_reports(
     summary = agg.summary()
     if incomplete:  # a partial merge: what it lacks, said first in every report
         summary = {"incomplete": incomplete, **summary}
-    with open(report_dir / "report.json", "w", encoding="utf-8") as out:
-        out.write(f'{{"version": {REPORT_VERSION}, "files": [\n')
-        sep = ""
+    with open(report_dir / "report.json", "wb") as out:  # records are copied as bytes: UTF-8 both
+        out.write(b'{"version": %d, "files": [\n' % REPORT_VERSION)
+        first = True
         for path in records_files:
-            with open(path, encoding="utf-8") as fh:
-                for line in fh:
-                    # a job script's record (the key cannot occur inside a JSON string)
-                    if '"findings": ' in line:
-                        out.write(sep + line.rstrip("\n"))
-                        sep = ",\n"
-        out.write('\n], "summary": ' + json_text(summary) + "}\n")
-    (report_dir / "summary.json").write_text(json_text(summary, indent=2) + "\n", encoding="utf-8")
+            with open(path, "rb") as fh:
+                for lines in iter(lambda: fh.readlines(1 << 20), []):  # a MiB at a time
+                    # job scripts' records (the key cannot occur inside a JSON string)
+                    kept = [line.rstrip(b"\n") for line in lines if b'"findings": ' in line]
+                    if kept:
+                        out.write((b"" if first else b",\n") + b",\n".join(kept))
+                        first = False
+        out.write(b'\n], "summary": ' + json_text(summary).encode("utf-8") + b"}\n")
+    (report_dir / "summary.json").write_text(json_outline(summary) + "\n", encoding="utf-8")
     (report_dir / "report.md").write_text(markdown(summary), encoding="utf-8")
     (report_dir / "report.html").write_text(html_page(summary), encoding="utf-8")
     return summary

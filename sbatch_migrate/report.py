@@ -29,12 +29,28 @@ def json_text(obj: Any, **kwargs: Any) -> str:
     return text
 
 
+def json_outline(obj: dict[str, Any]) -> str:
+    """A JSON object laid out for reading: one line per key, and one line per entry of a
+    value that is itself an object (a user, a rule), each written compactly.  The same
+    data as ``json_text(obj, indent=2)`` at a fraction of its cost (``indent`` makes the
+    json module use its pure-Python encoder, slow on a summary of 10,000 users)."""
+    lines = []
+    for key, value in obj.items():
+        if isinstance(value, dict) and value:
+            inner = [f"    {json_text(k)}: {json_text(v)}" for k, v in value.items()]
+            lines.append(f"  {json_text(key)}: {{\n" + ",\n".join(inner) + "\n  }")
+        else:
+            lines.append(f"  {json_text(key)}: {json_text(value)}")
+    return "{\n" + ",\n".join(lines) + "\n}" if lines else "{}"
+
+
 def md_code(text: str, in_table: bool = False) -> str:
     """``text`` as one Markdown code span whatever it holds (a file name, an image path
     from a script): a backtick or a newline in it must not end the span, the list or the
     table.  In a table cell a ``|`` is escaped too (GFM splits cells even inside spans)."""
-    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
-    fence = "`" * (max((len(r) for r in re.findall(r"`+", text)), default=0) + 1)
+    if not text.isprintable():
+        text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    fence = "`" * (max((len(r) for r in re.findall(r"`+", text)), default=0) + 1) if "`" in text else "`"
     pad = " " if text.startswith("`") or text.endswith("`") else ""
     span = f"{fence}{pad}{text}{pad}{fence}"
     return span.replace("|", "\\|") if in_table else span
@@ -42,7 +58,8 @@ def md_code(text: str, in_table: bool = False) -> str:
 
 def md_text(text: str) -> str:
     """Plain text (a user name from the system) in a Markdown heading, list or table."""
-    text = "".join(c if c.isprintable() else " " for c in text)
+    if not text.isprintable():
+        text = "".join(c if c.isprintable() else " " for c in text)
     return re.sub(r"([\\`*_{}\[\]<>()#+!|])", r"\\\1", text)
 
 

@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bench.gen_homes import generate
@@ -600,6 +600,27 @@ def test_json_text_is_always_utf8_and_reads_back(text: str) -> None:
     assert json.loads(line) == {"path": text}
     if not any(0xD800 <= ord(c) <= 0xDFFF for c in text):
         assert line == json.dumps({"path": text}, ensure_ascii=False)  # readable as it is
+
+
+_JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(alphabet=st.characters(codec=None, exclude_categories=())),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    max_leaves=12,
+)
+
+
+@settings(deadline=None)
+@given(st.dictionaries(st.text(alphabet=st.characters(codec=None, exclude_categories=())), _JSON_VALUES, max_size=6))
+def test_summary_json_layout_reads_back_as_the_same_data(obj: dict) -> None:
+    from sbatch_migrate.report import json_outline
+
+    text = json_outline(obj)
+    text.encode("utf-8")  # writable as UTF-8, even with a name that is not
+    assert json.loads(text) == obj
+    # one line per key, and one per entry of an object (a user, a rule) between its braces
+    # (JSON text holds no raw newline inside a string)
+    per_key = [len(v) + 2 if isinstance(v, dict) and v else 1 for v in obj.values()]
+    assert text.count("\n") + 1 == (sum(per_key) + 2 if obj else 1)
 
 
 def test_a_hard_linked_file_is_replaced_and_its_other_names_reported(tmp_path: Path) -> None:
