@@ -2,7 +2,7 @@
 
 bytes -> Source -> facts -> rules -> findings + edits -> applied output.  Fixes are
 dropped (and their findings marked unfixed, with the reason) when they would touch a
-region bash could not parse, when they collide with another fix, or when the migrated
+region the bash parser could not read, when they collide with another fix, or when the migrated
 text would no longer parse (checked by parsing the output again).
 """
 
@@ -108,14 +108,14 @@ def _apply(source: Source, facts: ScriptFacts, findings: list[Finding]) -> list[
         if frozen and any(s <= a and b <= e for a, b in spans for s, e in frozen):
             f.edits, f.removals = (), ()
             f.message += "; not fixed: it is inside a Python string with escapes (edit it by hand)"
-    # 1. nothing inside a region bash could not parse
+    # 1. nothing inside a region the parser could not read (SM901, SM908)
     for f in findings:
         if not f.fixable or not errors:
             continue
         spans = [(e.start, e.end) for e in f.edits] + [(n.start_byte, n.end_byte) for n in f.removals]
         if any(_touches(s, e, errors) for s, e in spans) and _in_shell_region(f, facts):
             f.edits, f.removals = (), ()
-            f.message += "; not fixed: it is inside or next to a region bash could not parse"
+            f.message += "; not fixed: it is inside or next to a region the bash parser could not read"
     # 2. removals are planned together
     requests = [n for f in findings for n in f.removals]
     plan = removal.plan(source, requests) if requests else removal.Plan()

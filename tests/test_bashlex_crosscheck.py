@@ -53,7 +53,11 @@ def test_same_commands_as_bashlex(path: Path) -> None:
         expected = bashlex_commands(text)
     except (bashlex.errors.ParsingError, NotImplementedError, AttributeError, TypeError) as exc:
         pytest.skip(f"bashlex cannot parse this script: {type(exc).__name__}")
-    assert ours(Source.from_bytes(data, str(path))) == expected
+    source = Source.from_bytes(data, str(path))
+    shell = collect(source).shell
+    if shell is not None and shell.errors:
+        pytest.skip("tree-sitter-bash cannot read all of it (SM901/SM908 report where): nothing to compare there")
+    assert ours(source) == expected
 
 
 def test_crosscheck_covers_most_of_the_corpus() -> None:

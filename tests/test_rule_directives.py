@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -149,3 +150,63 @@ def test_heredoc_closed_properly_is_code_after() -> None:
     text = "#!/bin/bash\ncat <<EOF\nx\nEOF\nmodule load singularity\n"
     result = run(text)
     assert "SM901" not in codes(result) and result.output == b"#!/bin/bash\ncat <<EOF\nx\nEOF\n"
+
+
+# what tree-sitter-bash cannot read although bash accepts it (each checked below with bash)
+PARSER_LIMITS = [
+    '#!/bin/bash\nfor f do\n  echo "$f"\ndone\n',  # `for` without `in`: the arguments
+    "#!/bin/bash\ncase $1 in\n?*' '?*) echo two ;;\nesac\n",  # a quoted blank in a pattern
+    "#!/bin/bash\nif [ -x /usr/bin/vim; then\n  echo vim\nfi\n",  # `[` without `]`: fails when run
+]
+
+
+@pytest.mark.parametrize("text", PARSER_LIMITS)
+def test_valid_bash_the_parser_cannot_read_is_a_parser_limit_not_a_parse_error(text: str) -> None:
+    from sbatch_migrate.shell import analyse
+
+    assert analyse(text.encode()).errors, "tree-sitter-bash reads this now: drop the case"
+    assert subprocess.run(["bash", "-n"], input=text, text=True, check=False).returncode == 0
+    result = run(text)
+    assert "SM901" not in codes(result)
+    [finding] = [f for f in result.findings if f.code == "SM908"]
+    assert finding.severity.value == "warning" and "bash accepts" in finding.message
+    assert not result.changed
+
+
+def test_parse_error_says_what_bash_says_and_where() -> None:
+    [finding] = [f for f in run("#!/bin/bash\nif true; then\n  echo x\n").findings if f.code == "SM901"]
+    assert "bash: line 4: syntax error: unexpected end of file" in finding.message
+    [finding] = [f for f in run("#!/bin/bash\necho a\necho b )\necho c\n").findings if f.code == "SM901"]
+    assert "bash: line 3: syntax error near unexpected token `)'" in finding.message
+
+
+def test_parse_error_in_an_embedded_job_script_gives_the_file_line() -> None:
+    body = "#!/bin/bash\n#SBATCH -N 1\nif true; then\n  echo x\n"  # lines 4-7 of the driver
+    driver = f"#!/bin/bash\necho start\ncat <<'EOF' > job.sh\n{body}EOF\nsbatch job.sh\n"
+    [finding] = [f for f in run(driver).findings if f.code == "SM901"]
+    # bash reads the body alone and complains at its line 5 (its end): line 8 of the driver
+    assert "embedded" in finding.message and "bash: line 8: syntax error: unexpected end of file" in finding.message
+
+
+def test_without_bash_a_parse_error_stays_an_error_and_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    from sbatch_migrate import bashsyntax
+
+    monkeypatch.setattr(bashsyntax, "_bash", lambda: None)
+    result = run(PARSER_LIMITS[0])
+    [finding] = [f for f in result.findings if f.code == "SM901"]
+    assert "could not be asked" in finding.message and "SM908" not in codes(result)
+
+
+def test_asking_bash_runs_nothing_of_the_script(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sbatch_migrate.bashsyntax import bash_syntax
+
+    sourced = tmp_path / "bash_env.sh"
+    sourced.write_text(f"touch {tmp_path}/bash-env-sourced\n")
+    monkeypatch.setenv("BASH_ENV", str(sourced))  # a non-interactive bash would source it
+    monkeypatch.chdir(tmp_path)
+    script = (
+        f"touch {tmp_path}/ran; echo $(touch {tmp_path}/substituted)\ncat <<EOF\n$(touch {tmp_path}/heredoc)\nEOF\n"
+    )
+    verdict = bash_syntax(script.encode())
+    assert verdict is not None and verdict.ok
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bash_env.sh"]

@@ -25,6 +25,7 @@ from .nccl_fabric import NcclFabric
 from .non_utf8 import NonUtf8
 from .nv_without_gpu import NvWithoutGpu
 from .openmpi_transport import OpenmpiTransport
+from .parser_limit import ParserLimit
 from .partition_rename import PartitionRename
 from .partition_time_limit import PartitionTimeLimit
 from .partition_unresolved import PartitionUnresolved
@@ -64,6 +65,7 @@ RULES: tuple[type[Rule], ...] = tuple(
             NonUtf8,
             NvWithoutGpu,
             OpenmpiTransport,
+            ParserLimit,
             PartitionRename,
             PathNotMounted,
             PartitionTimeLimit,

@@ -1,19 +1,23 @@
 """## What it does
-Reports where bash syntax could not be parsed (by tree-sitter-bash): an unclosed quote,
-`if` without `fi`, a stray `)`; and a heredoc whose closing line holds more than the
-delimiter (`EOF && next`, `EOF ` with a trailing blank or CR), which bash does not take as
-the end: it reads the rest of the script as heredoc text.
+Reports bash syntax that bash itself rejects: an unclosed quote, `if` without `fi`, a
+stray `)`, with bash's own words and line (`bash -n`, which reads the script without
+running any of it); and a heredoc whose closing line holds more than the delimiter
+(`EOF && next`, `EOF ` with a trailing blank or CR), which bash does not take as the end:
+it reads the rest of the script as heredoc text.
 
 ## Why is this bad?
-The job would fail at that line; and the tool cannot know what the commands there mean,
-so it edits nothing inside the region it could not parse.  Directives are still handled.
+The job would fail at that line, or silently never run the rest of the script; and the
+tool cannot know what the commands there mean, so it edits nothing inside the region it
+could not parse.  Directives are still handled.  (Where only the tool's parser fails and
+bash accepts the script, SM908 parser-limit says so instead.)
 
 ## Example
 ```bash
 if [ -f x ]; then
   srun hostname
 ```
-Add the missing `fi`, then run the tool again.
+`bash does not parse here (near `if [ -f x ]; then`), bash: line 3: syntax error:
+unexpected end of file`.  Add the missing `fi`, then run the tool again.
 
 ## Fix safety
 No fix.
@@ -24,6 +28,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..rule import Context, Finding, Rule, Severity
+from ._parse_regions import regions
 
 
 class ShellParseError(Rule):
@@ -34,39 +39,30 @@ class ShellParseError(Rule):
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         source = ctx.source
-        for unit in ctx.units():
-            if unit.shell is None:
-                continue
-            for start, end in merged(unit.shell.errors):
-                first = source.position(start).line
-                last = source.position(max(start, end - 1)).line
-                lines = f"line {first}" if first == last else f"lines {first}-{last}"
-                where = " in the job script embedded in this heredoc" if unit.embedded else ""
-                overrun = next((o for o in unit.shell.heredoc_overruns if start <= o[0] < end), None)
-                if overrun is not None:
-                    text = source.span_text(*overrun).rstrip()
-                    at = source.position(overrun[0]).line
-                    yield self.finding(
-                        overrun[0],
-                        overrun[1],
-                        f"line {at} `{text}` does not end the heredoc for bash (its delimiter must stand "
-                        f"alone on the line), so bash reads the rest of the script as heredoc text and "
-                        f"never runs it{where}; {lines} left untouched",
-                    )
-                    continue
-                snippet = source.span_text(start, min(end, start + 40)).split("\n")[0]
+        for r in regions(ctx):
+            where = " in the job script embedded in this heredoc" if r.unit.embedded else ""
+            if r.overrun is not None:
+                text = source.span_text(*r.overrun).rstrip()
+                at = source.position(r.overrun[0]).line
                 yield self.finding(
-                    start,
-                    max(end, start),
-                    f"bash does not parse here{where} (near `{snippet}`); {lines} left untouched",
+                    r.overrun[0],
+                    r.overrun[1],
+                    f"line {at} `{text}` does not end the heredoc for bash (its delimiter must stand "
+                    f"alone on the line), so bash reads the rest of the script as heredoc text and "
+                    f"never runs it{where}; {r.lines} left untouched",
                 )
-
-
-def merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    out: list[tuple[int, int]] = []
-    for s, e in sorted(spans):
-        if out and s <= out[-1][1]:
-            out[-1] = (out[-1][0], max(out[-1][1], e))
-        else:
-            out.append((s, e))
-    return out
+                continue
+            if r.kind == "bash-accepts":
+                continue  # parser-limit
+            snippet = source.span_text(r.start, min(r.end, r.start + 40)).split("\n")[0]
+            if r.kind == "unconfirmed":
+                said = "bash could not be asked to confirm it"
+            elif r.bash_line is not None:
+                said = f"bash: line {r.bash_line}: {r.bash_message}"
+            else:
+                said = "bash rejects the script"
+            yield self.finding(
+                r.start,
+                max(r.end, r.start),
+                f"bash does not parse here{where} (near `{snippet}`; {said}); {r.lines} left untouched",
+            )
