@@ -62,6 +62,7 @@ class Unit:
     readonly: bool = False  # a Python string with escapes: analysed, never edited
     origin: str = ""  # where a Python string unit comes from (os.system, script ...)
     drop: tuple[int, int] | None = None  # a slurm_setup list element: what goes when it empties
+    interpreter: str = ""  # an embedded script's #! names another one than bash (python3, ruby ...)
 
     @property
     def embedded(self) -> bool:
@@ -99,11 +100,7 @@ class ScriptFacts:
 
 def language_of(first_line: bytes, path: str) -> Language:
     if first_line.startswith(b"#!"):
-        interp = first_line[2:].strip().split()
-        words = [w.rsplit(b"/", 1)[-1] for w in interp]
-        if words and words[0] == b"env":
-            words = [w for w in words[1:] if not w.startswith(b"-")]
-        name = words[0].decode("ascii", "replace") if words else ""
+        name = interpreter_of(first_line)
         if name.startswith("python"):
             return "python"
         if name in ("csh", "tcsh"):
@@ -114,6 +111,14 @@ def language_of(first_line: bytes, path: str) -> Language:
     if path.endswith(".py"):
         return "python"
     return "bash"
+
+
+def interpreter_of(first_line: bytes) -> str:
+    """The program a ``#!`` line names (``python3`` for ``#!/usr/bin/env python3``)."""
+    words = [w.rsplit(b"/", 1)[-1] for w in first_line[2:].strip().split()]
+    if words and words[0] == b"env":
+        words = [w for w in words[1:] if not w.startswith(b"-")]
+    return words[0].decode("utf-8", "replace") if words else ""
 
 
 def collect(source: Source) -> ScriptFacts:
@@ -167,6 +172,13 @@ def _embedded(source: Source, heredoc: Heredoc) -> Unit | None:
         return None
     first = source.line_of(heredoc.start)
     directives = dirs.scan(data, heredoc.start, heredoc.end, first, strip_tabs=heredoc.strip_tabs)
+    head = body.lstrip(b"\t").split(b"\n", 1)[0]
+    if language_of(head, "") != "bash":  # a Python, Perl, Ruby ... script written by the driver
+        if not (feeds_sbatch or directives.lines):
+            return None  # not a job script: nothing of it is ours to read
+        return Unit(
+            heredoc.start, heredoc.end, directives, None, heredoc.expands, heredoc, interpreter=interpreter_of(head)
+        )
     facts = None
     if heredoc.end > heredoc.start:
         facts = analyse(data, env=heredoc.env if heredoc.expands else {}, span=(heredoc.start, heredoc.end))

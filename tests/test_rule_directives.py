@@ -210,3 +210,32 @@ def test_asking_bash_runs_nothing_of_the_script(tmp_path: Path, monkeypatch: pyt
     verdict = bash_syntax(script.encode())
     assert verdict is not None and verdict.ok
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bash_env.sh"]
+
+
+@pytest.mark.parametrize(
+    ("shebang", "interpreter"),
+    [("#!/usr/bin/env python3", "python3"), ("#!/usr/bin/perl -w", "perl"), ("#!/bin/tcsh", "tcsh")],
+)
+def test_embedded_job_script_in_another_language_is_not_read_as_bash(shebang: str, interpreter: str) -> None:
+    """`sbatch <<EOF` with a Python job script: its directives are migrated, its body is
+    not bash (reading it as bash made up parse errors and commands)."""
+    body = f"{shebang}\n#SBATCH -p gtest\nimport os; print(os.environ['SLURM_JOB_ID'])\nmodule = load(singularity)\n"
+    driver = f"#!/bin/bash\nsbatch <<'EOF'\n{body}EOF\n"
+    result = run(driver)
+    assert result.output.decode() == driver.replace("gtest", "slinky")
+    assert {"SM101", "SM903"} <= set(codes(result))
+    assert not {"SM901", "SM908", "SM201"} & set(codes(result))
+    [note] = [f for f in result.findings if f.code == "SM903"]
+    assert f"run by {interpreter}, not bash" in note.message
+    assert result.source.position(note.start).line == 3
+
+
+def test_embedded_script_in_another_language_that_is_no_job_is_left_alone() -> None:
+    ruby = "#!/usr/bin/env ruby\nputs 'module load singularity'(\n"
+    driver = f"#!/bin/bash\ncat > serve.rb <<EOF\n{ruby}EOF\nruby serve.rb\n"
+    assert codes(run(driver)) == []
+
+
+def test_embedded_bash_job_script_is_still_read() -> None:
+    driver = "#!/bin/bash\nsbatch <<'EOF'\n#!/bin/sh\n#SBATCH -p gtest\nmodule load singularity\nsrun x\nEOF\n"
+    assert run(driver).output.decode() == driver.replace("gtest", "slinky").replace("module load singularity\n", "")
