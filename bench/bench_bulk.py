@@ -4,7 +4,7 @@
 
 For each size: generate homes (bench/gen_homes.py), then time a dry run with full reports
 (`sbatch-migrate bulk ROOT --report-dir R --no-cache`), sample the peak memory of the
-whole process tree (main + workers, summed RSS, from /proc) in one more run that is not
+whole process tree (main + workers, summed PSS, from /proc) in one more run that is not
 timed (sampling costs CPU), and time a cached re-run (a first run fills the cache, the
 second reads it).  Up to 10k files it also runs shellcheck
 (Debian package) over the same job scripts, in batches of 100, one batch per core, right
@@ -35,30 +35,47 @@ from bench.gen_homes import generate
 
 
 def tree_rss_kb(pid: int) -> int:
+    """Memory of the process tree under ``pid`` (KiB): the sum of each process's
+    proportional set size (PSS), so that pages the forked workers share with the main
+    process, or a child shares between its fork and its exec, count once, not once per
+    process as a sum of RSS would (a worker starting ``bash -n`` showed as 20 MB more); a child between its vfork and
+    its exec still counts twice for that instant."""
+    page_kb = os.sysconf("SC_PAGE_SIZE") // 1024
     children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
+    parents: dict[int, int] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
             with open(f"/proc/{entry}/stat") as fh:
-                fields = fh.read().rsplit(")", 1)[1].split()
-            ppid = int(fields[1])
-            with open(f"/proc/{entry}/statm") as fh:
-                rss[int(entry)] = int(fh.read().split()[1]) * (os.sysconf("SC_PAGE_SIZE") // 1024)
+                parents[int(entry)] = int(fh.read().rsplit(")", 1)[1].split()[1])
         except (OSError, IndexError, ValueError):
             continue
-        children.setdefault(ppid, []).append(int(entry))
+    for child, parent in parents.items():
+        children.setdefault(parent, []).append(child)
     total, stack = 0, [pid]
     while stack:
         p = stack.pop()
-        total += rss.get(p, 0)
+        total += _pss_kb(p, page_kb)
         stack.extend(children.get(p, []))
     return total
 
 
+def _pss_kb(pid: int, page_kb: int) -> int:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as fh:
+            for line in fh:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+        with open(f"/proc/{pid}/statm") as fh:  # no smaps_rollup (kernel < 4.14): RSS
+            return int(fh.read().split()[1]) * page_kb
+    except (OSError, IndexError, ValueError):
+        return 0
+    return 0
+
+
 def timed(cmd: list[str], sample_memory: bool = False) -> tuple[float, int, subprocess.CompletedProcess[str]]:
-    """Seconds, and with ``sample_memory`` the peak RSS (KiB) of the process tree.  Sampling
+    """Seconds, and with ``sample_memory`` the peak memory (PSS, KiB) of the process tree.  Sampling
     reads all of /proc every 50 ms: that costs CPU on a 2-core machine, so a run whose time
     counts is not sampled."""
     t0 = time.perf_counter()
@@ -170,7 +187,7 @@ def main() -> None:
         print(
             f"{files} files ({jobs} job scripts): dry run with reports, median of {repeat}: {secs:.2f}s "
             f"(runs {', '.join(f'{r:.2f}' for r in runs)}) = {files / secs:,.0f} files/s, "
-            f"{jobs / secs:,.0f} job scripts/s; peak RSS of the process tree {max(peaks) / 1024:.0f} MB"
+            f"{jobs / secs:,.0f} job scripts/s; peak memory (PSS) of the process tree {max(peaks) / 1024:.0f} MB"
         )
         if shellcheck:
             sc = median(sc_runs)
