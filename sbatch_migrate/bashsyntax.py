@@ -17,6 +17,7 @@ import os
 import re
 import shutil
 import subprocess
+import threading
 from functools import cache
 from typing import NamedTuple
 
@@ -37,26 +38,35 @@ def _bash() -> str | None:
 
 def bash_syntax(text: bytes) -> BashSyntax | None:
     """bash's verdict on ``text`` as a script, or None when bash cannot be asked (not
-    installed, or it did not answer in time).  About 3 ms (a process): the rules ask once
+    installed, or it did not answer in time).  About 1.3 ms (a process): the rules ask once
     per script, and only for one whose parse tree has an error."""
     exe = _bash()
     if exe is None:
         return None
     try:
-        p = subprocess.run(
+        p = subprocess.Popen(
             [exe, "--norc", "--noprofile", "-O", "extglob", "-n"],
-            input=text,
-            capture_output=True,
-            timeout=TIMEOUT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
             env={"PATH": "/usr/bin:/bin", "LC_ALL": "C"},
-            check=False,
         )
-    except (OSError, subprocess.SubprocessError):
+    except OSError:
+        return None
+    # a timer thread kills it if it hangs: communicate(timeout=...) would instead poll for
+    # its exit with sleeps, which doubled the cost of every call (2.4 ms against 1.3)
+    timer = threading.Timer(TIMEOUT, p.kill)
+    timer.start()
+    try:
+        _, stderr = p.communicate(text)
+    finally:
+        timer.cancel()
+    if p.returncode < 0:  # killed (by the timer, or by anything else): no verdict
         return None
     if p.returncode == 0:
         return BashSyntax(True, None, "")
-    for raw in p.stderr.decode("utf-8", "replace").splitlines():
+    for raw in stderr.decode("utf-8", "replace").splitlines():
         m = _ERROR.match(raw)
         if m and not m.group(2).startswith("warning:"):
             return BashSyntax(False, int(m.group(1)), m.group(2).strip())
-    return BashSyntax(False, None, p.stderr.decode("utf-8", "replace").strip() or f"exit status {p.returncode}")
+    return BashSyntax(False, None, stderr.decode("utf-8", "replace").strip() or f"exit status {p.returncode}")

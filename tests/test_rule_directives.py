@@ -239,3 +239,20 @@ def test_embedded_script_in_another_language_that_is_no_job_is_left_alone() -> N
 def test_embedded_bash_job_script_is_still_read() -> None:
     driver = "#!/bin/bash\nsbatch <<'EOF'\n#!/bin/sh\n#SBATCH -p gtest\nmodule load singularity\nsrun x\nEOF\n"
     assert run(driver).output.decode() == driver.replace("gtest", "slinky").replace("module load singularity\n", "")
+
+
+def test_a_bash_that_does_not_answer_is_killed_and_gives_no_verdict(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    from sbatch_migrate import bashsyntax
+
+    hangs = tmp_path / "bash"
+    hangs.write_text("#!/bin/sh\nexec sleep 30\n")
+    hangs.chmod(0o755)
+    monkeypatch.setattr(bashsyntax, "_bash", lambda: str(hangs))
+    monkeypatch.setattr(bashsyntax, "TIMEOUT", 0.5)
+    t0 = time.monotonic()
+    assert bashsyntax.bash_syntax(b"if true; then\n") is None
+    assert time.monotonic() - t0 < 10
