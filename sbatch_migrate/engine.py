@@ -3,7 +3,8 @@
 bytes -> Source -> facts -> rules -> findings + edits -> applied output.  Fixes are
 dropped (and their findings marked unfixed, with the reason) when they would touch a
 region the bash parser could not read, when they collide with another fix, or when the migrated
-text would no longer parse (checked by parsing the output again).
+text would no longer parse (checked by parsing the output again; where the parser could
+not read part of a script that bash accepts, by asking bash).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from . import removal, shell
+from .bashsyntax import bash_syntax
 from .checks import RULES
 from .checks.fix_withheld import FixWithheld
 from .edits import Edit, apply_edits
@@ -77,6 +79,18 @@ def migrate(source: Source, profile: Profile, rules: list[type[Rule]] | None = N
         )
         output = source.data
         edits = []
+    elif output != source.data and _bash_breaks(ctx, edits):
+        edits = _directive_fixes_only(facts, findings)
+        output = apply_edits(source, edits)
+        findings.append(
+            FixWithheld().finding(
+                0,
+                0,
+                "bash reads this script, but sbatch-migrate's parser cannot read all of it (SM908), and bash "
+                "would not read the migrated text: only the #SBATCH fixes are applied; the findings say what "
+                "to change by hand",
+            )
+        )
     return Result(source, output, findings, facts, edits)
 
 
@@ -172,6 +186,46 @@ def _directive_only(facts: ScriptFacts, edits: list[Edit]) -> bool:
     """Every edit stays inside a directive line: a bash comment, so the parse is the same."""
     lines = [(d.start, d.end) for unit in facts.units for d in unit.directives.lines]
     return all(any(s <= e.start and e.end <= t and "\n" not in e.replacement for s, t in lines) for e in edits)
+
+
+def _bash_breaks(ctx: Context, edits: list[Edit]) -> bool:
+    """A unit whose parse tree has errors but that bash accepts (SM908) would not be
+    accepted after its edits.  tree-sitter's error recovery can read the statements after
+    an error wrongly (``for f do`` makes ``done`` a command and the loop body top-level
+    statements), so the tree cannot vouch for such a unit's edits; bash itself is asked."""
+    data = ctx.facts.source.parse_bytes
+    for unit in ctx.facts.units:
+        if unit.shell is None or not unit.shell.errors:
+            continue
+        inside = sorted(e for e in edits if unit.start <= e.start and e.end <= unit.end)
+        if not inside or _directive_only(ctx.facts, inside):
+            continue  # a directive line is a comment to bash
+        before = ctx.bash_syntax(unit)
+        if before is None or not before.ok:
+            continue  # bash rejects it as it is (SM901): its edits stay out of the regions the parser could not read
+        text, cursor = [], unit.start
+        for e in inside:
+            text += [data[cursor : e.start], e.replacement.encode("utf-8")]
+            cursor = e.end
+        after = bash_syntax(b"".join([*text, data[cursor : unit.end]]))
+        if after is None or not after.ok:
+            return True
+    return False
+
+
+def _directive_fixes_only(facts: ScriptFacts, findings: list[Finding]) -> list[Edit]:
+    """Keep the fixes that only touch #SBATCH lines; the others are withheld (said in
+    their findings).  Returns the edits kept."""
+    kept: list[Edit] = []
+    for f in findings:
+        if not f.fixed:
+            continue
+        if not f.removals and f.edits and _directive_only(facts, list(f.edits)):
+            kept.extend(f.edits)
+        else:
+            f.fixed = False
+            f.message += "; not fixed: bash would not read the script with this fix (see SM904)"
+    return kept
 
 
 def _still_parses(source: Source, facts: ScriptFacts, output: bytes) -> bool:

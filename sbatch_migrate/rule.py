@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, ClassVar, Literal
 
+from .bashsyntax import BashSyntax, bash_syntax
 from .edits import Edit
 from .facts import ScriptFacts, Unit
 from .launch import ContainerCall, container_call
@@ -72,6 +73,15 @@ class Context:
         if cmd.start not in calls:
             calls[cmd.start] = container_call(cmd)
         return calls[cmd.start]
+
+    def bash_syntax(self, unit: Unit) -> BashSyntax | None:
+        """What bash itself says of ``unit``'s text (``bash -n``; None: it could not be
+        asked).  A process: asked once per unit, and only for one whose parse tree has an
+        error (by the rules that report those regions, and by the engine's safety net)."""
+        verdicts: dict[int, BashSyntax | None] = self.memo.setdefault("bash-syntax", {})
+        if unit.start not in verdicts:
+            verdicts[unit.start] = bash_syntax(self.facts.source.parse_bytes[unit.start : unit.end])
+        return verdicts[unit.start]
 
 
 class Rule:

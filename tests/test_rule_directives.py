@@ -256,3 +256,23 @@ def test_a_bash_that_does_not_answer_is_killed_and_gives_no_verdict(
     t0 = time.monotonic()
     assert bashsyntax.bash_syntax(b"if true; then\n") is None
     assert time.monotonic() - t0 < 10
+
+
+def test_fixes_bash_would_not_read_are_withheld_where_the_parser_cannot_read() -> None:
+    """tree-sitter reads `for f do` as an error, then `module load` and `done` as top-level
+    commands: removing the module line left `for f do` + `done`, which bash rejects."""
+    text = "#!/bin/bash\n#SBATCH -p gtest\nfor f do\n  module load singularity\ndone\n"
+    result = run(text)
+    assert result.output.decode() == text.replace("gtest", "slinky")  # the directive fix stays
+    assert subprocess.run(["bash", "-n"], input=result.output, check=False).returncode == 0
+    [module] = [f for f in result.findings if f.code == "SM201"]
+    assert not module.fixed and "bash would not read" in module.message
+    assert {"SM904", "SM908"} <= set(codes(result))
+    assert [f.fixed for f in result.findings if f.code == "SM101"] == [True]
+
+
+def test_fixes_bash_still_reads_are_kept_where_the_parser_cannot_read() -> None:
+    text = '#!/bin/bash\nmodule load singularity\nfor f do\n  srun x "$f"\ndone\n'
+    result = run(text)
+    assert result.output == b'#!/bin/bash\nfor f do\n  srun x "$f"\ndone\n'
+    assert "SM904" not in codes(result)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import NamedTuple
 
-from ..bashsyntax import BashSyntax, bash_syntax
+from ..bashsyntax import BashSyntax
 from ..facts import Unit
 from ..rule import Context
 
@@ -33,7 +33,6 @@ def _regions(ctx: Context) -> Iterator[Region]:
         if unit.shell is None or not unit.shell.errors:
             continue
         found: list[Region] = []
-        asked = False
         verdict: BashSyntax | None = None
         for start, end in merged(unit.shell.errors):
             first = source.position(start).line
@@ -43,8 +42,7 @@ def _regions(ctx: Context) -> Iterator[Region]:
             if overrun is not None:  # bash takes it (with a warning) but it means something else
                 found.append(Region(start, end, unit, "overrun", lines, overrun))
                 continue
-            if not asked:  # once per unit, and only when a region needs it
-                verdict, asked = bash_syntax(source.parse_bytes[unit.start : unit.end]), True
+            verdict = ctx.bash_syntax(unit)  # asked once per unit, and only when a region needs it
             kind = "unconfirmed" if verdict is None else "bash-accepts" if verdict.ok else "bash-rejects"
             found.append(Region(start, end, unit, kind, lines))
         if verdict is not None and not verdict.ok and verdict.line is not None:

@@ -1,7 +1,10 @@
 """## What it does
 Reports that the tool withheld its fixes for a script because the migrated text would
 not parse as bash where the original did (a safety check in the spirit of black's
-"safe" mode: every output is parsed again before it is written).
+"safe" mode: every output is parsed again before it is written).  Where the tool's parser
+could not read part of a script that bash accepts (SM908), the parse tree cannot vouch
+for the edits, so bash itself (`bash -n`) reads the migrated text: if bash would reject
+it, only the fixes on `#SBATCH` lines (comments to bash) are applied.
 
 ## Why is this bad?
 It means the tool met a construct it does not handle correctly; the file is left
