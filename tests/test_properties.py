@@ -88,7 +88,7 @@ simple = st.sampled_from(
 
 @st.composite
 def statement(draw: st.DrawFn, depth: int = 0) -> str:
-    kind = draw(st.integers(0, 12 if depth < 2 else 3))
+    kind = draw(st.integers(0, 26 if depth < 2 else 3))
     a = draw(simple)
     if kind <= 3:
         return a
@@ -106,6 +106,21 @@ def statement(draw: st.DrawFn, depth: int = 0) -> str:
         10: f"for i do\n  {b}\ndone",
         11: f"case $x in\n  ?*' '?*) {b} ;;\nesac",
         12: f"if [ -x /usr/bin/vim; then\n  {b}\nfi",
+        # more of what job scripts use (issue 1: arrays, [[ ]], case, $(( )), time ...)
+        13: f"until [ -f x ]; do {b}; done",
+        14: f"{{ {b}; }} > log 2>&1",
+        15: f"time {a}",
+        16: f"(( n > 1 )) && {b}",
+        17: f"for (( i=0; i<2; i++ )); do {b}; done",
+        18: f"function g {{\n  {b}\n}}",
+        19: f"while read -r l; do {b}; done < <(ls)",
+        20: f"[[ -n $x ]] || {b}",
+        21: f"arr=(1 2 3); {b}",
+        22: f'cat <<< "$x"; {b}',
+        23: f"select s in a b; do {b}; break; done",
+        24: f"! {a}",
+        25: f"echo $(( ${{#arr[@]}} + 1 )); {b}",
+        26: f"case $x in\n  a) {b} ;&\n  *) {c} ;;\nesac",
     }[kind]
 
 
