@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from typing import NamedTuple
 
 from . import options as opts
-from .shell import Arg, Command
+from .shell import Arg, Assignment, Command, Word
 
 SLURM_CLIENTS = ("srun", "sbatch", "salloc")
 RUNTIMES = ("singularity", "apptainer")
@@ -37,8 +37,6 @@ _WRAPPER_OPTS_WITH_ARG = {
         "--map-by",
         "--bind-to",
         "-x",
-        "--mca",
-        "-mca",
         "-H",
         "--host",
         "-hostfile",
@@ -47,11 +45,12 @@ _WRAPPER_OPTS_WITH_ARG = {
         "--rank-by",
         "-wdir",
         "--wdir",
-        "-genv",
-        "-env",
         "-f",
     },
 }
+# MPI options that take two words: Open MPI's `--mca NAME VALUE`, MPICH's and Intel MPI's
+# `-genv NAME VALUE`
+_MPI_OPTS_WITH_TWO = {"--mca", "-mca", "--gmca", "-gmca", "-genv", "-env"}
 _MPI = {"mpirun", "mpiexec", "mpiexec.hydra", "orterun"}
 
 # Apptainer/Singularity options (run/exec/shell/instance start) that take a value
@@ -152,7 +151,7 @@ def strip_wrappers(argv: tuple[Arg, ...]) -> tuple[tuple[Arg, ...], bool]:
             i += 1
             while i < len(argv) and argv[i].value.startswith("-"):
                 flag = argv[i].value
-                i += 2 if flag in with_arg else 1
+                i += 3 if name in _MPI and flag in _MPI_OPTS_WITH_TWO else 2 if flag in with_arg else 1
             if name == "timeout" and i < len(argv):
                 i += 1  # the duration
             if name == "time" and i < len(argv) and argv[i].value == "-p":
@@ -297,3 +296,129 @@ def container_call(cmd: Command) -> ContainerCall | None:
         i += 1
     image = argv[i] if i < len(argv) else None
     return ContainerCall(runtime, sub, nv, tuple(binds), image, argv[i + 1 :], launcher, mpi)
+
+
+# how a launcher passes environment to what it runs (Assignment.keyword of those)
+LAUNCH_ENV_KEYWORDS = frozenset({"env", "mpirun -x", "mpirun --mca", "mpirun -genv", "srun --export"})
+
+
+def launch_env(cmd: Command) -> list[Assignment]:
+    """Variables a launcher in ``cmd`` sets for what it runs: ``env NAME=V``, ``mpirun -x
+    NAME=V``, ``mpirun --mca NAME V`` (Open MPI reads it as ``OMPI_MCA_NAME``), ``mpirun
+    -genv NAME V`` and ``srun --export=ALL,NAME=V``; each as an assignment whose keyword
+    says how (:data:`LAUNCH_ENV_KEYWORDS`)."""
+    if not may_launch(cmd):
+        return []
+    found: list[Assignment] = []
+    argv = cmd.argv
+    i = 0
+    while i < len(argv):
+        name = argv[i].value.rsplit("/", 1)[-1]
+        if name == "env":
+            i += 1
+            while i < len(argv) and ("=" in argv[i].value or argv[i].value.startswith("-")):
+                if argv[i].value in ("-u", "--unset", "-C", "--chdir"):
+                    i += 1
+                elif "=" in argv[i].value and not argv[i].value.startswith("-"):
+                    found.append(_passed(argv[i], "env", cmd))
+                i += 1
+            continue
+        if name in _MPI:
+            i += 1
+            while i < len(argv) and argv[i].value.startswith("-"):
+                flag = argv[i].value
+                if flag in _MPI_OPTS_WITH_TWO and i + 2 < len(argv):
+                    var, value = argv[i + 1], argv[i + 2]
+                    if flag.endswith("mca"):
+                        found.append(_passed(value, "mpirun --mca", cmd, "OMPI_MCA_" + var.value, var))
+                    else:
+                        found.append(_passed(value, "mpirun -genv", cmd, var.value, var))
+                    i += 3
+                    continue
+                if flag == "-x" and i + 1 < len(argv) and "=" in argv[i + 1].value:
+                    found.append(_passed(argv[i + 1], "mpirun -x", cmd))
+                i += 2 if flag in _WRAPPER_OPTS_WITH_ARG["mpirun"] else 1
+            continue
+        if name in _SIMPLE_WRAPPERS or name == "timeout":
+            rest, _ = strip_wrappers(argv[i:])
+            if len(rest) == len(argv) - i:
+                break
+            i = len(argv) - len(rest)
+            continue
+        call = slurm_call(argv[i:])
+        if call is not None and call.program == "srun":
+            for opt in call.options:
+                if opt.name == "export" and opt.value_arg is not None and opt.value:
+                    found += _exported(opt, cmd)
+            i = len(argv) - len(call.rest)
+            continue
+        break
+    return found
+
+
+def _passed(arg: Arg, keyword: str, cmd: Command, name: str | None = None, name_arg: Arg | None = None) -> Assignment:
+    """``NAME=VALUE`` in one word (``arg``), or NAME in ``name_arg`` and VALUE in ``arg``.
+    The value can be rewritten only when it is written plainly (no quoting, no variable)."""
+    word = arg.word
+    if name is None:
+        name, _, value = arg.value.partition("=")
+        plain = arg.direct and word.text == arg.value
+        offset = len(name.encode()) + 1
+        start = word.start
+    else:
+        value = arg.value
+        plain = arg.direct and word.text == value
+        offset = 0
+        start = name_arg.word.start if name_arg is not None else word.start
+    if plain:
+        value_word = Word(word.start + offset, word.end, value, value, "word", False, ())
+    else:  # shown as written (`UCX_IB_PKEY=$PKEY`: `$PKEY`), never rewritten
+        shown = word.text[offset:] if offset and word.text.startswith(f"{name}=") else word.text
+        value_word = Word(word.start, word.end, shown, None, word.node_type, False, ())
+    return Assignment(name, start, word.end, value_word, True, keyword, False, True, cmd.node)
+
+
+def _exported(opt: CallOption, cmd: Command) -> list[Assignment]:
+    """``srun --export=ALL,NAME=V,...``: the NAME=V items (Slurm splits on commas)."""
+    assert opt.value_arg is not None and opt.value is not None
+    located = value_text(opt)
+    word = opt.value_arg.word
+    plain = located is not None and opt.value_arg.direct and located[0] == opt.value
+    out = []
+    offset = located[1] if located is not None else 0
+    for item in opt.value.split(","):
+        if "=" in item:
+            name, _, value = item.partition("=")
+            if plain:
+                start = word.start + offset
+                vstart = start + len(name.encode()) + 1
+                end = vstart + len(value.encode())
+                out.append(
+                    Assignment(
+                        name,
+                        start,
+                        end,
+                        Word(vstart, end, value, value, "word", False, ()),
+                        True,
+                        "srun --export",
+                        False,
+                        True,
+                        cmd.node,
+                    )
+                )
+            else:
+                out.append(
+                    Assignment(
+                        name,
+                        word.start,
+                        word.end,
+                        Word(word.start, word.end, word.text, None, word.node_type, False, ()),
+                        True,
+                        "srun --export",
+                        False,
+                        True,
+                        cmd.node,
+                    )
+                )
+        offset += len(item.encode()) + 1
+    return out

@@ -101,3 +101,61 @@ def test_container_launch_with_unknown_image() -> None:
     result = run("#!/bin/bash\n#SBATCH --gres=gpu:1\nsrun singularity run --nv $1\n")
     [f] = [f for f in result.findings if f.code == "SM403"]
     assert "not known statically" in f.message
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        (
+            "mpirun -x UCX_NET_DEVICES=mlx5_0:1 -np 2 ./a.out\n",
+            [("SM301", "`mpirun -x` passes UCX_NET_DEVICES=mlx5_0:1")],
+        ),
+        (
+            "mpirun --mca btl ^vader,tcp,openib ./a.out\n",
+            [("SM304", "`mpirun --mca` passes OMPI_MCA_btl=^vader,tcp,openib")],
+        ),
+        ("mpiexec -mca pml ucx -np 4 ./a.out\n", [("SM304", "OMPI_MCA_pml=ucx")]),
+        ("mpirun -genv NCCL_SOCKET_IFNAME ib0 ./a.out\n", [("SM302", "`mpirun -genv` passes NCCL_SOCKET_IFNAME=ib0")]),
+        (
+            "srun --export=ALL,UCX_TLS=rc,NCCL_IB_HCA=mlx5_0 ./a.out\n",
+            [("SM301", "UCX_TLS=rc"), ("SM302", "NCCL_IB_HCA")],
+        ),
+        ("env NCCL_IB_DISABLE=1 python x.py\n", [("SM302", "`env` passes NCCL_IB_DISABLE=1")]),
+        ("time srun mpirun -x UCX_TLS=rc ./a.out\n", [("SM301", "UCX_TLS=rc")]),
+        ("mpirun -x UCX_IB_PKEY=$PKEY ./a.out\n", [("SM301", "UCX_IB_PKEY=$PKEY:")]),
+        ("mpirun -x UCX_TLS ./a.out\n", []),  # forwards the caller's value: reported where it is set
+        ("srun --export=ALL ./a.out\n", []),
+    ],
+)
+def test_fabric_variables_a_launcher_passes(text: str, found: list[tuple[str, str]]) -> None:
+    result = run(H + text)
+    assert codes(result) == [code for code, _ in found]
+    for finding, (_, want) in zip(result.findings, found, strict=True):
+        assert want in finding.message
+    assert not result.changed
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        ("env SINGULARITY_BIND=/work/u1 srun x\n", "env APPTAINER_BIND=/work/u1 srun x\n"),
+        ("mpirun -x SINGULARITYENV_FOO=1 ./a.out\n", "mpirun -x APPTAINERENV_FOO=1 ./a.out\n"),
+        ("srun --export=ALL,SINGULARITY_BIND=/work x\n", "srun --export=ALL,APPTAINER_BIND=/work x\n"),
+        # quoted: reported, not renamed (the name is not where a plain word would hold it)
+        ('mpirun -x "SINGULARITY_BIND=/work" ./a.out\n', 'mpirun -x "SINGULARITY_BIND=/work" ./a.out\n'),
+    ],
+)
+def test_singularity_variables_a_launcher_passes_are_renamed_where_written_plainly(before: str, after: str) -> None:
+    result = run(H + before)
+    assert result.output.decode() == H + after
+    assert codes(result) == ["SM401"]
+
+
+@pytest.mark.parametrize("option", ["--mca btl ^openib", "-mca btl self", "-genv I_MPI_FABRICS shm:ofi"])
+def test_container_launch_behind_mpi_options_with_two_values_is_seen(option: str) -> None:
+    """`--mca NAME VALUE` and `-genv NAME VALUE` take two words: the value was read as the
+    command, and the container launch behind it (its image, --nv, mounts) went unseen."""
+    result = run(
+        "#!/bin/bash\n#SBATCH --gres=gpu:1\n" + f"mpirun {option} -np 2 singularity exec --nv /work/u1234567/a.sif x\n"
+    )
+    assert "SM403" in codes(result) and "SM601" in codes(result)

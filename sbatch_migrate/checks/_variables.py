@@ -5,13 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..edits import replace_value
+from ..launch import LAUNCH_ENV_KEYWORDS, launch_env
 from ..profile import VariableRule as VariableSpec
 from ..rule import Context, Finding, Rule
 from ..shell import Assignment
 
 
 def assignments(ctx: Context) -> Iterator[Assignment]:
-    """Every assignment, export and `VAR=1 cmd` prefix in every unit."""
+    """Every assignment, export and `VAR=1 cmd` prefix in every unit, and what launchers
+    pass to what they run (`mpirun -x VAR=1`, `mpirun --mca btl ^openib`,
+    `srun --export=ALL,VAR=1`, `env VAR=1 cmd`)."""
     if ctx.facts.python is not None:
         yield from ctx.facts.python.assignments
     for unit in ctx.units():
@@ -20,6 +23,7 @@ def assignments(ctx: Context) -> Iterator[Assignment]:
         yield from unit.shell.assignments
         for cmd in unit.shell.commands:
             yield from cmd.env
+            yield from launch_env(cmd)
 
 
 def flagged(ctx: Context) -> list[tuple[Assignment, VariableSpec]]:
@@ -45,7 +49,10 @@ class VariableRule(Rule):
             if first.code != self.code:
                 continue
             value = a.value.text if a.value is not None else ""
-            verb = "exports" if a.exported else "sets"
+            if a.keyword in LAUNCH_ENV_KEYWORDS:
+                verb = f"`{a.keyword}` passes"
+            else:
+                verb = "exports" if a.exported else "sets"
             message = f"{verb} {a.name}={value}: {first.why}"
             new = dict(first.rewrite).get(a.name)
             edit = None

@@ -1,7 +1,8 @@
 """## What it does
 Flags Open MPI transport selection through the environment: `OMPI_MCA_btl=openib,self`,
 `OMPI_MCA_btl_openib_*`, `OMPI_MCA_pml=ucx`, and the others the profile lists with
-`code = "SM304"`.
+`code = "SM304"`; also on the `mpirun` command line, where `--mca btl ^openib` is read by
+Open MPI as `OMPI_MCA_btl=^openib`.
 
 ## Why is this bad?
 These pick InfiniBand transports, which need the HCA inside the pod (hostNetwork or an

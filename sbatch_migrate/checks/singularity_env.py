@@ -56,11 +56,12 @@ class SingularityEnv(Rule):
                 continue
             msg = f"{a.name} is read by Apptainer as {new} (the old name is deprecated)"
             referenced = re.search(rb"\$\{?" + re.escape(a.name.encode()) + rb"\b", data)
-            if not ctx.profile.rename_singularity_env:
+            name_end = a.start + len(a.name.encode())
+            if not ctx.profile.rename_singularity_env or data[a.start : name_end] != a.name.encode():
+                # not renamed where the name is not written plainly there (quoted, or a launcher option)
                 yield self.finding(a.start, a.end, f"{msg}: rename it")
             elif referenced:
                 line = ctx.source.position(referenced.start()).line
                 yield self.finding(a.start, a.end, f"{msg}: rename it and its use on line {line} together")
             else:
-                name_end = a.start + len(a.name.encode())
                 yield self.finding(a.start, a.end, f"{msg}: rename it", edits=[Edit(a.start, name_end, new)])

@@ -1,7 +1,9 @@
 """## What it does
 Flags `UCX_*` variables (`UCX_NET_DEVICES=mlx5_0:1`, `UCX_IB_GPU_DIRECT_RDMA=1`,
-`UCX_TLS=rc,cuda_copy`) set or exported by the script.  The variable list lives in the
-profile (`[[variables.flag]]` with `code = "SM301"`).
+`UCX_TLS=rc,cuda_copy`) set or exported by the script, or passed by a launcher to what it
+runs (`mpirun -x UCX_TLS=rc`, `mpirun -genv`, `srun --export=ALL,UCX_TLS=rc`,
+`env UCX_TLS=rc cmd`).  The variable list lives in the profile (`[[variables.flag]]` with
+`code = "SM301"`).
 
 ## Why is this bad?
 UCX drives the InfiniBand HCA.  Inside a NodeSet pod the HCA is visible only with
