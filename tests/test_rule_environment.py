@@ -87,6 +87,19 @@ def test_pull_and_build_in_job() -> None:
     assert codes(run("#!/bin/bash\nsingularity pull docker://x\n")) == []
 
 
+@pytest.mark.parametrize(
+    "image", ["docker://nvcr.io/nvidia/pytorch:24.07-py3", "oras://ghcr.io/u/img:1", "docker-daemon:img:latest"]
+)
+def test_running_a_registry_image_pulls_it_in_the_job(image: str) -> None:
+    result = run(H + f"IMG={image}\nsrun singularity exec --nv $IMG python x.py\n")
+    [f] = [f for f in result.findings if f.code == "SM402"]
+    assert f"`singularity exec` on {image} pulls and converts the image at every run" in f.message
+
+
+def test_running_a_sif_is_no_pull() -> None:
+    assert "SM402" not in codes(run(H + "srun singularity exec /work/TWCC_cntr/a.sif x\n"))
+
+
 def test_container_launch_through_variables() -> None:
     result = run(
         "#!/bin/bash\n#SBATCH --gres=gpu:8\nSIF=/work/TWCC_cntr/a.sif\n"

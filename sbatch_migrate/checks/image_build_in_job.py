@@ -1,5 +1,8 @@
 """## What it does
-Flags `singularity pull`, `singularity build` (and `apptainer` ones) inside a job script.
+Flags `singularity pull`, `singularity build` (and `apptainer` ones) inside a job script,
+and `run`/`exec`/`shell`/`instance start` on a registry image (`docker://`, `oras://`,
+`library://`, `shub://`, `docker-daemon:`), which pulls and converts the image to a SIF
+at every run.
 
 ## Why is this bad?
 In the pod the job needs network access to the registry, a writable cache
@@ -29,7 +32,7 @@ class ImageBuildInJob(Rule):
     code = "SM402"
     name = "image-build-in-job"
     severity = Severity.WARNING
-    summary = "`singularity pull/build` inside a job: do it once, outside the job"
+    summary = "`singularity pull/build`, or a run on a registry image, inside a job: pull once, outside the job"
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         for unit in ctx.units():
@@ -37,13 +40,26 @@ class ImageBuildInJob(Rule):
                 continue
             for cmd in unit.shell.commands:
                 call = ctx.container(cmd)
-                if call is None or call.subcommand not in ("pull", "build"):
+                if call is None:
                     continue
-                target = " ".join(a.value for a in ((call.image,) if call.image else ()) + call.args)
-                yield self.finding(
-                    cmd.start,
-                    cmd.end,
-                    f"`{call.runtime} {call.subcommand}` {target} inside the job: the pod needs "
-                    "registry access and a writable cache; build or pull once on the login pod "
-                    "and keep the .sif on shared storage",
-                )
+                if call.subcommand in ("pull", "build"):
+                    target = " ".join(a.value for a in ((call.image,) if call.image else ()) + call.args)
+                    yield self.finding(
+                        cmd.start,
+                        cmd.end,
+                        f"`{call.runtime} {call.subcommand}` {target} inside the job: the pod needs "
+                        "registry access and a writable cache; build or pull once on the login pod "
+                        "and keep the .sif on shared storage",
+                    )
+                elif call.image is not None and call.image.value.startswith(_REGISTRY):
+                    yield self.finding(
+                        cmd.start,
+                        cmd.end,
+                        f"`{call.runtime} {call.subcommand}` on {call.image.value} pulls and converts the "
+                        "image at every run: the pod needs registry access and a writable cache "
+                        "(docker-daemon: needs a Docker socket, which a pod does not have); pull once "
+                        "on the login pod and run the .sif from shared storage",
+                    )
+
+
+_REGISTRY = ("docker://", "oras://", "library://", "shub://", "docker-daemon:", "docker-archive:")
