@@ -299,7 +299,9 @@ def container_call(cmd: Command) -> ContainerCall | None:
 
 
 # how a launcher passes environment to what it runs (Assignment.keyword of those)
-LAUNCH_ENV_KEYWORDS = frozenset({"env", "mpirun -x", "mpirun --mca", "mpirun -genv", "srun --export"})
+LAUNCH_ENV_KEYWORDS = frozenset(
+    {"env", "mpirun -x", "mpirun --mca", "mpirun -genv", "srun --export", "#SBATCH --export"}
+)
 
 
 def launch_env(cmd: Command) -> list[Assignment]:

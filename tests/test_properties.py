@@ -42,6 +42,7 @@ def directive(draw: st.DrawFn) -> str:
                 "#SBATCH --gres=gpu:16",
                 "#SBATCH -t 00:10:00",
                 "#SBATCH --account=$PROJECT",
+                "#SBATCH --export=ALL,SINGULARITY_BIND=/work,UCX_TLS=rc",
                 "#SBATCH --ntask-per-node=8",
                 '#SBATCH -J "a #b"',
                 "#SBATCH --account= # fill in",

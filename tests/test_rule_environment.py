@@ -138,6 +138,8 @@ def test_container_launch_with_unknown_image() -> None:
         ("mpirun -x UCX_IB_PKEY=$PKEY ./a.out\n", [("SM301", "UCX_IB_PKEY=$PKEY:")]),
         ("mpirun -x UCX_TLS ./a.out\n", []),  # forwards the caller's value: reported where it is set
         ("srun --export=ALL ./a.out\n", []),
+        ("#SBATCH --export=ALL,UCX_TLS=rc\nsrun x\n", [("SM301", "`#SBATCH --export` passes UCX_TLS=rc")]),
+        ('#SBATCH --export="NCCL_IB_HCA=mlx5_0"\nsrun x\n', [("SM302", "passes NCCL_IB_HCA=mlx5_0:")]),
     ],
 )
 def test_fabric_variables_a_launcher_passes(text: str, found: list[tuple[str, str]]) -> None:
@@ -154,6 +156,7 @@ def test_fabric_variables_a_launcher_passes(text: str, found: list[tuple[str, st
         ("env SINGULARITY_BIND=/work/u1 srun x\n", "env APPTAINER_BIND=/work/u1 srun x\n"),
         ("mpirun -x SINGULARITYENV_FOO=1 ./a.out\n", "mpirun -x APPTAINERENV_FOO=1 ./a.out\n"),
         ("srun --export=ALL,SINGULARITY_BIND=/work x\n", "srun --export=ALL,APPTAINER_BIND=/work x\n"),
+        ("#SBATCH --export=ALL,SINGULARITY_BIND=/work\n", "#SBATCH --export=ALL,APPTAINER_BIND=/work\n"),
         # quoted: reported, not renamed (the name is not where a plain word would hold it)
         ('mpirun -x "SINGULARITY_BIND=/work" ./a.out\n', 'mpirun -x "SINGULARITY_BIND=/work" ./a.out\n'),
     ],

@@ -2,7 +2,7 @@
 Flags NCCL network settings: `NCCL_IB_HCA`, `NCCL_IB_DISABLE`, `NCCL_NET_GDR_LEVEL`,
 `NCCL_SOCKET_IFNAME`, `NCCL_P2P_*` and the others the profile lists with `code = "SM302"`,
 set or exported by the script or passed by a launcher (`mpirun -x`, `mpirun -genv`,
-`srun --export`, `env`).
+`srun --export`, `#SBATCH --export`, `env`).
 
 ## Why is this bad?
 NCCL picks InfiniBand only when the pod sees the HCA (hostNetwork or an RDMA device

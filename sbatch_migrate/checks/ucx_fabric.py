@@ -1,7 +1,7 @@
 """## What it does
 Flags `UCX_*` variables (`UCX_NET_DEVICES=mlx5_0:1`, `UCX_IB_GPU_DIRECT_RDMA=1`,
 `UCX_TLS=rc,cuda_copy`) set or exported by the script, or passed by a launcher to what it
-runs (`mpirun -x UCX_TLS=rc`, `mpirun -genv`, `srun --export=ALL,UCX_TLS=rc`,
+runs (`mpirun -x UCX_TLS=rc`, `mpirun -genv`, `srun --export=ALL,UCX_TLS=rc`, `#SBATCH --export`,
 `env UCX_TLS=rc cmd`).  The variable list lives in the profile (`[[variables.flag]]` with
 `code = "SM301"`).
 
