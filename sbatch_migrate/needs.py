@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Literal, NamedTuple
 
+from .checks._variables import assignments
 from .profile import Profile
 from .rule import Context
 
@@ -125,7 +126,7 @@ def script_needs(ctx: Context) -> dict[str, Any]:
     job = main.job
     partitions = [n for u in main.directives.partitions if u.value for n in u.value.split(",")]
     fabric = sorted(
-        {a.name for a in _assignments(ctx) if _fabric_code(a.name, ctx.profile) in ("SM301", "SM302", "SM304")}
+        {a.name for a in assignments(ctx) if _fabric_code(a.name, ctx.profile) in ("SM301", "SM302", "SM304")}
     )
     modules: list[str] = []
     for unit in ctx.units():
@@ -156,14 +157,6 @@ def script_needs(ctx: Context) -> dict[str, Any]:
         "fabric": fabric,
         "modules": sorted(set(modules)),
     }
-
-
-def _assignments(ctx: Context):  # type: ignore[no-untyped-def]
-    for unit in ctx.units():
-        if unit.shell is not None:
-            yield from unit.shell.assignments
-            for cmd in unit.shell.commands:
-                yield from cmd.env
 
 
 def _fabric_code(name: str, profile: Profile) -> str | None:

@@ -12,10 +12,16 @@ from ..rule import Context, Finding, Rule
 from ..shell import Assignment, Word
 
 
-def assignments(ctx: Context) -> Iterator[Assignment]:
+def assignments(ctx: Context) -> list[Assignment]:
     """Every assignment, export and `VAR=1 cmd` prefix in every unit, and what launchers
     pass to what they run (`mpirun -x VAR=1`, `mpirun --mca btl ^openib`,
-    `srun --export=ALL,VAR=1`, `env VAR=1 cmd`)."""
+    `srun --export=ALL,VAR=1`, `env VAR=1 cmd`, `#SBATCH --export=ALL,VAR=1`); found once
+    per script for every rule that reads them."""
+    found: list[Assignment] = ctx.cached("assignments", lambda: list(_assignments(ctx)))
+    return found
+
+
+def _assignments(ctx: Context) -> Iterator[Assignment]:
     if ctx.facts.python is not None:
         yield from ctx.facts.python.assignments
     data = ctx.source.parse_bytes
