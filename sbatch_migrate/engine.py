@@ -207,7 +207,10 @@ def _bash_breaks(ctx: Context, edits: list[Edit]) -> bool:
         for e in inside:
             text += [data[cursor : e.start], e.replacement.encode("utf-8")]
             cursor = e.end
-        after = bash_syntax(b"".join([*text, data[cursor : unit.end]]))
+        edited = b"".join([*text, data[cursor : unit.end]])
+        if unit.gaps or unit.expands:  # an unquoted heredoc: bash removes its escapes when writing it
+            edited = shell.without(edited, 0, len(edited), shell.heredoc_escapes(edited, 0, len(edited)))
+        after = bash_syntax(edited)
         if after is None or not after.ok:
             return True
     return False

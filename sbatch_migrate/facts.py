@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Literal
 
 from . import directives as dirs
 from .jobshape import JobShape, shape
-from .shell import Heredoc, ShellFacts, analyse
+from .shell import Heredoc, ShellFacts, analyse, heredoc_escapes, without
 
 if TYPE_CHECKING:
     from .pyfront import PyFacts
@@ -63,6 +63,14 @@ class Unit:
     origin: str = ""  # where a Python string unit comes from (os.system, script ...)
     drop: tuple[int, int] | None = None  # a slurm_setup list element: what goes when it empties
     interpreter: str = ""  # an embedded script's #! names another one than bash (python3, ruby ...)
+    # an unquoted heredoc's escapes (`\$`, `\\`, backslash-newline): the driver's bash removes
+    # them while writing the job script, so the parse leaves them out
+    gaps: tuple[tuple[int, int], ...] = ()
+
+    def bash_text(self, data: bytes) -> bytes:
+        """The text bash runs as this unit (the body as the driver writes it out, its
+        expansions aside)."""
+        return without(data, self.start, self.end, self.gaps)
 
     @property
     def embedded(self) -> bool:
@@ -180,9 +188,11 @@ def _embedded(source: Source, heredoc: Heredoc) -> Unit | None:
             heredoc.start, heredoc.end, directives, None, heredoc.expands, heredoc, interpreter=interpreter_of(head)
         )
     facts = None
+    gaps = heredoc_escapes(data, heredoc.start, heredoc.end) if heredoc.expands else ()
     if heredoc.end > heredoc.start:
-        facts = analyse(data, env=heredoc.env if heredoc.expands else {}, span=(heredoc.start, heredoc.end))
-    return Unit(heredoc.start, heredoc.end, directives, facts, heredoc.expands, heredoc)
+        env = heredoc.env if heredoc.expands else {}
+        facts = analyse(data, env=env, span=(heredoc.start, heredoc.end), gaps=gaps)
+    return Unit(heredoc.start, heredoc.end, directives, facts, heredoc.expands, heredoc, gaps=gaps)
 
 
 def _has_directive(body: bytes, strip_tabs: bool) -> bool:

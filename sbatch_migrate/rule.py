@@ -80,7 +80,7 @@ class Context:
         error (by the rules that report those regions, and by the engine's safety net)."""
         verdicts: dict[int, BashSyntax | None] = self.memo.setdefault("bash-syntax", {})
         if unit.start not in verdicts:
-            verdicts[unit.start] = bash_syntax(self.facts.source.parse_bytes[unit.start : unit.end])
+            verdicts[unit.start] = bash_syntax(unit.bash_text(self.facts.source.parse_bytes))
         return verdicts[unit.start]
 
 

@@ -83,16 +83,62 @@ def _query() -> Any:
 _RANK = {"command": 0, "declaration": 1, "assignment": 2, "heredoc": 3, "error": 4}
 
 
-def parse(data: bytes, ranges: tuple[int, int] | None = None) -> Any:
-    """Parse ``data``; with ``ranges`` only that byte span is read (offsets stay global)."""
+def parse(data: bytes, ranges: tuple[int, int] | None = None, gaps: tuple[tuple[int, int], ...] = ()) -> Any:
+    """Parse ``data``; with ``ranges`` only that byte span is read, less the ``gaps``
+    (the escapes an unquoted heredoc's bash removes); offsets stay global."""
     if ranges is None:
         return _parser().parse(data)
     from tree_sitter import Parser, Range
 
-    start, end = ranges
+    pieces, at = [], ranges[0]
+    for gap_start, gap_end in (*gaps, (ranges[1], ranges[1])):
+        if gap_start > at:
+            pieces.append(Range(_point(data, at), _point(data, gap_start), at, gap_start))
+        at = gap_end
+    if not pieces:  # nothing left to read: an empty range, not the whole file
+        pieces = [Range(_point(data, ranges[0]), _point(data, ranges[0]), ranges[0], ranges[0])]
     parser = Parser(_language())
-    parser.included_ranges = [Range(_point(data, start), _point(data, end), start, end)]
+    parser.included_ranges = pieces
     return parser.parse(data)
+
+
+def heredoc_escapes(data: bytes, start: int, end: int) -> tuple[tuple[int, int], ...]:
+    """What bash removes from an unquoted heredoc's body while writing it out: the
+    backslash of ``\\$``, ``\\\\`` and ``\\```, and a backslash-newline whole.  The
+    job script a driver writes is the body without these (and with its expansions)."""
+    gaps = []
+    i = data.find(b"\\", start, end)
+    while i != -1 and i + 1 < end:
+        nxt = data[i + 1 : i + 2]
+        if nxt in (b"$", b"`", b"\\"):
+            gaps.append((i, i + 1))
+            i = data.find(b"\\", i + 2, end)
+        elif nxt == b"\n":
+            gaps.append((i, i + 2))
+            i = data.find(b"\\", i + 2, end)
+        else:
+            i = data.find(b"\\", i + 1, end)
+    return tuple(gaps)
+
+
+def without(data: bytes, start: int, end: int, gaps: tuple[tuple[int, int], ...]) -> bytes:
+    """``data[start:end]`` less the gaps."""
+    out, at = [], start
+    for gap_start, gap_end in gaps:
+        out.append(data[at:gap_start])
+        at = gap_end
+    out.append(data[at:end])
+    return b"".join(out)
+
+
+def restored(offset: int, start: int, gaps: tuple[tuple[int, int], ...]) -> int:
+    """The offset in ``data`` of ``offset`` in ``without(data, start, end, gaps)``."""
+    at = start + offset
+    for gap_start, gap_end in gaps:
+        if gap_start >= at:
+            break
+        at += gap_end - gap_start
+    return at
 
 
 def _point(data: bytes, offset: int) -> Any:
@@ -338,10 +384,16 @@ def _argv(cmd_words: list[Word]) -> tuple[tuple[Arg, ...], bool]:
     return tuple(argv), resolved
 
 
-def analyse(data: bytes, env: dict[str, object] | None = None, span: tuple[int, int] | None = None) -> ShellFacts:
+def analyse(
+    data: bytes,
+    env: dict[str, object] | None = None,
+    span: tuple[int, int] | None = None,
+    gaps: tuple[tuple[int, int], ...] = (),
+) -> ShellFacts:
     """Parse bash and collect its facts.  ``env`` seeds constant propagation; ``span``
-    limits the parse to one region (an embedded script) with offsets kept global."""
-    tree = parse(data, span)
+    limits the parse to one region (an embedded script) with offsets kept global, less
+    the ``gaps`` (see :func:`heredoc_escapes`)."""
+    tree = parse(data, span, gaps)
     from tree_sitter import QueryCursor
 
     captures = QueryCursor(_query()).captures(tree.root_node)

@@ -87,6 +87,9 @@ simple = st.sampled_from(
         "cat <<EOF > job.sh\n#!/bin/bash\n#SBATCH -p gtest\nmodule load singularity\nsrun -p gp1d x\nEOF",
         "cat <<'EOF' | sbatch\n#!/bin/bash\n#SBATCH --partition=$P\nmodule purge\nEOF",
         "cat <<-EOF > j.sh\n\t#!/bin/bash\n\t#SBATCH -p gp4d\n\tmodule load singularity\nEOF",
+        # an unquoted heredoc's escapes: the driver writes `$(pwd)`, `$SIF`, one joined line
+        "cat <<EOF > j.sh\n#!/bin/bash\n#SBATCH -p gtest\nD=\\$(pwd)\nmodule load singularity\n"
+        "srun singularity exec --nv \\$SIF \\\n  python x.py >> \\$D/log\nEOF",
     ]
 )
 

@@ -276,3 +276,44 @@ def test_fixes_bash_still_reads_are_kept_where_the_parser_cannot_read() -> None:
     result = run(text)
     assert result.output == b'#!/bin/bash\nfor f do\n  srun x "$f"\ndone\n'
     assert "SM904" not in codes(result)
+
+
+DRIVER_ESCAPES = (
+    "#!/bin/bash\n"
+    "out=/work/users/u1\n"
+    "cat <<EOF > job.sh\n"
+    "#!/bin/bash\n"
+    "#SBATCH -p gtest\n"
+    "module load singularity\n"
+    "HERE=\\$(pwd)\n"
+    'echo "run \\$SLURM_JOB_ID in \\`hostname\\` to $out" \\\n'
+    "  >> \\$HERE/log\n"
+    "EOF\n"
+    "sbatch job.sh\n"
+)
+
+
+def test_escapes_of_an_unquoted_heredoc_are_read_as_the_driver_writes_them() -> None:
+    """`\\$(pwd)` in `cat <<EOF`: the driver's bash writes `$(pwd)` into the job script.
+    Read raw, it looked like a syntax error (SM901, error severity) on a valid driver."""
+    result = run(DRIVER_ESCAPES)
+    assert not {"SM901", "SM908", "SM904"} & set(codes(result))
+    assert result.output.decode() == DRIVER_ESCAPES.replace("gtest", "slinky").replace("module load singularity\n", "")
+    # what the driver really writes, and that bash reads it
+    for driver in (DRIVER_ESCAPES, result.output.decode()):
+        written = subprocess.run(
+            ["bash", "-c", driver.split("cat <<EOF > job.sh\n")[1].join(["cat <<EOF\n", ""]).split("sbatch")[0]],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        assert "HERE=$(pwd)" in written and "$SLURM_JOB_ID" in written
+        assert subprocess.run(["bash", "-n"], input=written, text=True, check=False).returncode == 0
+
+
+def test_escapes_of_a_quoted_heredoc_stay() -> None:
+    """`<<'EOF'` writes the body as it is: `HERE=\\$(pwd)` reaches the job script and is
+    a syntax error there."""
+    driver = DRIVER_ESCAPES.replace("cat <<EOF", "cat <<'EOF'")
+    messages = [f.message for f in run(driver).findings if f.code == "SM901"]
+    assert messages and "bash: line" in messages[0]

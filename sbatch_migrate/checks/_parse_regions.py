@@ -9,6 +9,7 @@ from typing import NamedTuple
 from ..bashsyntax import BashSyntax
 from ..facts import Unit
 from ..rule import Context
+from ..shell import restored
 
 
 class Region(NamedTuple):
@@ -48,7 +49,12 @@ def _regions(ctx: Context) -> Iterator[Region]:
         if verdict is not None and not verdict.ok and verdict.line is not None:
             # bash stops at its first complaint: it goes with the region it is in, or the
             # last one before it (an `if` never closed is noticed at the end of the file)
-            at = source.line_of(unit.start) + verdict.line
+            text = unit.bash_text(source.parse_bytes)
+            line_start = 0
+            for _ in range(verdict.line - 1):  # where bash's line starts, in the text it read
+                nl = text.find(b"\n", line_start)
+                line_start = nl + 1 if nl != -1 else len(text)
+            at = source.line_of(restored(line_start, unit.start, unit.gaps)) + 1
             rejected = [i for i, r in enumerate(found) if r.kind == "bash-rejects"]
             before = [i for i in rejected if source.position(found[i].start).line <= at]
             i = (before or rejected)[-1 if before else 0]
