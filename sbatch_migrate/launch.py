@@ -132,6 +132,18 @@ class ContainerCall(NamedTuple):
     via_mpi: bool
 
 
+def _env_end(argv: tuple[Arg, ...], i: int) -> tuple[int, list[Arg]]:
+    """After ``env`` at ``argv[i - 1]``: where its command starts, and its NAME=V words."""
+    settings = []
+    while i < len(argv) and ("=" in argv[i].value or argv[i].value.startswith("-")):
+        if argv[i].value in ("-u", "--unset", "-C", "--chdir"):
+            i += 1
+        elif not argv[i].value.startswith("-"):
+            settings.append(argv[i])
+        i += 1
+    return i, settings
+
+
 def strip_wrappers(argv: tuple[Arg, ...]) -> tuple[tuple[Arg, ...], bool]:
     """Skip launch wrappers; returns the remaining argv and whether mpirun was among them."""
     i = 0
@@ -139,11 +151,7 @@ def strip_wrappers(argv: tuple[Arg, ...]) -> tuple[tuple[Arg, ...], bool]:
     while i < len(argv):
         name = argv[i].value.rsplit("/", 1)[-1]
         if name == "env":
-            i += 1
-            while i < len(argv) and ("=" in argv[i].value or argv[i].value.startswith("-")):
-                if argv[i].value in ("-u", "--unset", "-C", "--chdir"):
-                    i += 1
-                i += 1
+            i = _env_end(argv, i + 1)[0]
             continue
         if name in _SIMPLE_WRAPPERS or name == "timeout" or name in _MPI:
             with_arg = _WRAPPER_OPTS_WITH_ARG.get("mpirun" if name in _MPI else name, set())
@@ -317,13 +325,8 @@ def launch_env(cmd: Command) -> list[Assignment]:
     while i < len(argv):
         name = argv[i].value.rsplit("/", 1)[-1]
         if name == "env":
-            i += 1
-            while i < len(argv) and ("=" in argv[i].value or argv[i].value.startswith("-")):
-                if argv[i].value in ("-u", "--unset", "-C", "--chdir"):
-                    i += 1
-                elif "=" in argv[i].value and not argv[i].value.startswith("-"):
-                    found.append(_passed(argv[i], "env", cmd))
-                i += 1
+            i, settings = _env_end(argv, i + 1)
+            found += [_passed(arg, "env", cmd) for arg in settings]
             continue
         if name in _MPI:
             i += 1
