@@ -51,6 +51,16 @@ def apply_edits(source: Source, edits: list[Edit]) -> bytes:
     return b"".join(out)
 
 
+def splice(data: bytes, edits: list[Edit], start: int, end: int) -> bytes:
+    """``data[start:end]`` (parse bytes) with ``edits`` (sorted, inside it) applied."""
+    out, cursor = [], start
+    for e in edits:
+        out += [data[cursor : e.start], e.replacement.encode("utf-8")]
+        cursor = e.end
+    out.append(data[cursor:end])
+    return b"".join(out)
+
+
 def replace_value(raw: str, start: int, new: str) -> Edit | None:
     """An edit that replaces the shell/sbatch word ``raw`` (at ``start``) by ``new``,
     keeping the user's quoting: ``"gtest"`` -> ``"slinky"``, ``gtest`` -> ``slinky``.

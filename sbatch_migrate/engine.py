@@ -17,7 +17,7 @@ from . import removal, shell
 from .bashsyntax import bash_syntax
 from .checks import RULES
 from .checks.fix_withheld import FixWithheld
-from .edits import Edit, apply_edits
+from .edits import Edit, apply_edits, splice
 from .facts import ScriptFacts, collect
 from .profile import Profile
 from .rule import Context, Finding, Rule, Severity
@@ -203,12 +203,8 @@ def _bash_breaks(ctx: Context, edits: list[Edit]) -> bool:
         before = ctx.bash_syntax(unit)
         if before is None or not before.ok:
             continue  # bash rejects it as it is (SM901): its edits stay out of the regions the parser could not read
-        text, cursor = [], unit.start
-        for e in inside:
-            text += [data[cursor : e.start], e.replacement.encode("utf-8")]
-            cursor = e.end
-        edited = b"".join([*text, data[cursor : unit.end]])
-        if unit.gaps or unit.expands:  # an unquoted heredoc: bash removes its escapes when writing it
+        edited = splice(data, inside, unit.start, unit.end)
+        if unit.expands:  # an unquoted heredoc: bash removes its escapes when writing it
             edited = shell.without(edited, 0, len(edited), shell.heredoc_escapes(edited, 0, len(edited)))
         after = bash_syntax(edited)
         if after is None or not after.ok:
