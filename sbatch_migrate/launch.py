@@ -10,7 +10,7 @@ options, so that ``srun $SINGULARITY $HOROVOD`` is known to run
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from . import options as opts
 from .shell import Arg, Assignment, Command, Word
@@ -384,46 +384,31 @@ def _passed(arg: Arg, keyword: str, cmd: Command, name: str | None = None, name_
 
 
 def _exported(opt: CallOption, cmd: Command) -> list[Assignment]:
-    """``srun --export=ALL,NAME=V,...``: the NAME=V items (Slurm splits on commas)."""
+    """``srun --export=ALL,NAME=V,...``: its NAME=V items."""
     assert opt.value_arg is not None and opt.value is not None
     located = value_text(opt)
     word = opt.value_arg.word
     plain = located is not None and opt.value_arg.direct and located[0] == opt.value
+    start = word.start + (located[1] if located is not None else 0)
+    return export_items(opt.value, start, word.end, plain, "srun --export", cmd.node)
+
+
+def export_items(value: str, start: int, end: int, plain: bool, keyword: str, node: Any) -> list[Assignment]:
+    """The NAME=V items of an ``--export`` value (Slurm splits it on commas) written at
+    [start, end): each with its own span when the value is written plainly there, else
+    the whole span and no value to rewrite."""
     out = []
-    offset = located[1] if located is not None else 0
-    for item in opt.value.split(","):
+    at = start
+    for item in value.split(","):
         if "=" in item:
-            name, _, value = item.partition("=")
+            name, _, item_value = item.partition("=")
             if plain:
-                start = word.start + offset
-                vstart = start + len(name.encode()) + 1
-                end = vstart + len(value.encode())
-                out.append(
-                    Assignment(
-                        name,
-                        start,
-                        end,
-                        Word(vstart, end, value, value, "word", False, ()),
-                        True,
-                        "srun --export",
-                        False,
-                        True,
-                        cmd.node,
-                    )
-                )
-            else:
-                out.append(
-                    Assignment(
-                        name,
-                        word.start,
-                        word.end,
-                        Word(word.start, word.end, word.text, None, word.node_type, False, ()),
-                        True,
-                        "srun --export",
-                        False,
-                        True,
-                        cmd.node,
-                    )
-                )
-        offset += len(item.encode()) + 1
+                vstart = at + len(name.encode()) + 1
+                vend = vstart + len(item_value.encode())
+                word = Word(vstart, vend, item_value, item_value, "word", False, ())
+                out.append(Assignment(name, at, vend, word, True, keyword, False, True, node))
+            else:  # quoted: shown as Slurm reads it, never rewritten
+                word = Word(start, end, item_value, None, "string", False, ())
+                out.append(Assignment(name, start, end, word, True, keyword, False, True, node))
+        at += len(item.encode()) + 1
     return out

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..directives import OptionUse
 from ..edits import replace_value
-from ..launch import LAUNCH_ENV_KEYWORDS, launch_env
+from ..launch import LAUNCH_ENV_KEYWORDS, export_items, launch_env
 from ..profile import VariableRule as VariableSpec
 from ..rule import Context, Finding, Rule
-from ..shell import Assignment, Word
+from ..shell import Assignment
 
 
 def assignments(ctx: Context) -> list[Assignment]:
@@ -28,35 +27,15 @@ def _assignments(ctx: Context) -> Iterator[Assignment]:
     for unit in ctx.units():
         for opt in unit.directives.options:
             if opt.kind == "SBATCH" and opt.name == "export" and opt.in_block and opt.value:
-                yield from _exported(data, opt)
+                assert opt.value_start is not None and opt.value_end is not None
+                plain = data[opt.value_start : opt.value_end] == opt.value.encode()
+                yield from export_items(opt.value, opt.value_start, opt.value_end, plain, "#SBATCH --export", None)
         if unit.shell is None:
             continue
         yield from unit.shell.assignments
         for cmd in unit.shell.commands:
             yield from cmd.env
             yield from launch_env(cmd)
-
-
-def _exported(data: bytes, opt: OptionUse) -> Iterator[Assignment]:
-    """``#SBATCH --export=ALL,NAME=V``: the NAME=V items (sbatch splits on commas), each
-    with its own span when the value is written plainly."""
-    assert opt.value is not None and opt.value_start is not None and opt.value_end is not None
-    plain = data[opt.value_start : opt.value_end] == opt.value.encode()
-    at = opt.value_start
-    for item in opt.value.split(","):
-        if "=" in item:
-            name, _, value = item.partition("=")
-            if plain:
-                vstart = at + len(name.encode()) + 1
-                end = vstart + len(value.encode())
-                word = Word(vstart, end, value, value, "word", False, ())
-                yield Assignment(name, at, end, word, True, "#SBATCH --export", False, True, None)
-            else:  # quoted: shown as sbatch reads it, never rewritten
-                word = Word(opt.value_start, opt.value_end, value, None, "string", False, ())
-                yield Assignment(
-                    name, opt.value_start, opt.value_end, word, True, "#SBATCH --export", False, True, None
-                )
-        at += len(item.encode()) + 1
 
 
 def flagged(ctx: Context) -> list[tuple[Assignment, VariableSpec]]:
