@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+
 import pytest
 
 from .conftest import codes, out, run
@@ -99,3 +102,14 @@ def test_purge_kept_when_profile_says_so() -> None:
 
     result = run(H + "module purge\n", replace(load(), remove_purge=False))
     assert not result.changed and codes(result) == ["SM202"]
+
+
+@pytest.mark.parametrize(("line", "name"), [("module avail", "module"), ("ml av", "ml"), ("ml", "ml")])
+def test_other_module_command_names_the_command_bash_cannot_find(line: str, name: str) -> None:
+    [f] = [f for f in run(f"#!/bin/bash\n#SBATCH -N 1\n{line}\n").findings if f.code == "SM204"]
+    assert f"`{name}: command not found`" in f.message
+    # what bash itself says where no module system is installed
+    bash = shutil.which("bash")
+    assert bash is not None
+    p = subprocess.run([bash, "-c", line], capture_output=True, text=True, env={"PATH": "/nonexistent"}, check=False)
+    assert f"{name}: command not found" in p.stderr

@@ -41,8 +41,9 @@ class ModuleCommandRule(Rule):
                     continue
             cmd = mc.command
             text = ctx.source.span_text(cmd.start, cmd.end)
+            name = (cmd.name_value or "module").rsplit("/", 1)[-1]
             yield self.finding(
                 cmd.start,
                 cmd.end,
-                f"`{text}` fails in the pod (`module: command not found`, exit 127; fatal under `set -e`): delete it",
+                f"`{text}` fails in the pod (`{name}: command not found`, exit 127; fatal under `set -e`): delete it",
             )
