@@ -76,6 +76,24 @@ def _path_uses(ctx: Context):  # type: ignore[no-untyped-def]
                 value = arg.value
                 if arg.known and value.startswith("/") and "$" not in value and under_roots(value, profile):
                     yield PathUse(value, "argument", "write", arg.word.start, arg.word.end)
+                elif not arg.known and (folder := _static_folder(arg.word.text, profile)) is not None:
+                    yield PathUse(folder, "argument", "write", arg.word.start, arg.word.end)
+
+
+def _static_folder(raw: str, profile: Profile) -> str | None:
+    """The folder a word names whatever its variables hold: `/work/u1/out_${i}.log` is in
+    `/work/u1` for every value of `i`.  Only a folder strictly below a storage root (not
+    `/work` itself, which `/work/$USER/x` is in without saying where)."""
+    quoted = raw.startswith('"')  # "/work/u1/$x": the same folder, no globbing inside
+    text = raw[1:] if quoted else raw
+    stops = '$`"\\' if quoted else "$`\"'\\*?[{~"
+    end = next((i for i, c in enumerate(text) if c in stops), len(text))
+    folder = text[:end].rsplit("/", 1)[0]
+    if not folder.startswith("/") or not under_roots(folder, profile):
+        return None
+    if any(folder.rstrip("/") == root.rstrip("/") for root in profile.storage_roots):
+        return None
+    return folder
 
 
 def _bind(spec: str, kind: str, start: int, end: int, profile: Profile):  # type: ignore[no-untyped-def]

@@ -1,4 +1,4 @@
-"""SM501-SM504: requests against the NodeSet's capacity."""
+"""SM501-SM504: requests against the NodeSet's capacity; SM601: paths the pod does not mount."""
 
 from __future__ import annotations
 
@@ -61,3 +61,26 @@ def test_nv_without_gpu() -> None:
     assert "SM504" not in codes(run(script.replace("-N 1", "-N 1 --gres=gpu:1")))
     assert "SM504" not in codes(run(script.replace("srun ", "srun --gpus-per-node=1 ")))
     assert "SM504" not in codes(run(script.replace("--nv ", "")))
+
+
+@pytest.mark.parametrize(
+    ("text", "paths"),
+    [
+        ("srun singularity exec --nv /work/u1/a.sif x\n", ["/work/u1/a.sif (image)"]),
+        ("srun singularity exec -B /home/u2/data:/data /work/TWCC_cntr/a.sif x\n", ["/home/u2/data (bind)"]),
+        ("cd /work/u1/run\n", ["/work/u1/run (cd)"]),
+        ("#SBATCH -o /work/u1/logs/%j.out\n", ["/work/u1/logs (#SBATCH -o)"]),
+        ("python train.py --data /work/u1/set\n", ["/work/u1/set (argument)"]),
+        ("D=/work/u1\npython train.py --data $D/set\n", ["/work/u1/set (argument)"]),
+        # the folder is known whatever the variable holds
+        ("Rscript x.R /work/u1/figi_${exposure}.rds\n", ["/work/u1 (argument)"]),
+        ('python t.py "/home/u2/$RUN/out"\n', ["/home/u2 (argument)"]),
+        # mounted, or where nothing says which folder
+        ("srun singularity exec /work/TWCC_cntr/a.sif x /work/users/u1/in_$i\n", []),
+        ("python t.py /work/$USER/x $OUT/y\n", []),
+    ],
+)
+def test_paths_the_pod_does_not_mount(text: str, paths: list[str]) -> None:
+    script = "#!/bin/bash\n#SBATCH -N 1\n" + text
+    found = [f.message.split(" is not on a volume")[0] for f in run(script).findings if f.code == "SM601"]
+    assert found == paths

@@ -2,8 +2,9 @@
 Finds the absolute host paths a job uses under the site's storage roots (`[storage]
 roots` in the profile: `/work`, `/home` …): the `.sif` image (also through variables),
 `-B/--bind` sources and `APPTAINER_BINDPATH`, `cd`, `#SBATCH --chdir/--output/--error`,
-and absolute paths passed to commands; and reports each one that no PVC mount of the
-profile (`[[storage.mounts]]`) covers.
+and absolute paths passed to commands (for one that ends in a variable,
+`/work/u1234567/out_${i}.log`, the folder it is in whatever the variable holds); and
+reports each one that no PVC mount of the profile (`[[storage.mounts]]`) covers.
 
 ## Why is this bad?
 In a NodeSet pod only what is mounted exists.  The job fails with `No such file or
