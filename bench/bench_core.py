@@ -39,9 +39,9 @@ def single_file(runs: int) -> list[float]:
 
 
 def throughput(seconds: float, python: bool = False) -> tuple[int, float, int]:
-    from sbatch_migrate.engine import migrate
+    from sbatch_migrate.fix.engine import migrate
     from sbatch_migrate.profile import load
-    from sbatch_migrate.source import Source
+    from sbatch_migrate.read.source import Source
 
     profile = load()
     inputs = []

@@ -39,14 +39,14 @@ def scripts(n: int) -> list[tuple[str, bytes]]:
 def child(phase: str, n: int) -> None:
     """The measured loop (run under valgrind)."""
     sys.path.insert(0, str(ROOT))
-    from sbatch_migrate import directives, shell
     from sbatch_migrate.checks import RULES
-    from sbatch_migrate.engine import _instances, migrate
-    from sbatch_migrate.facts import collect
+    from sbatch_migrate.checks.rule import Context
+    from sbatch_migrate.fix.engine import _instances, migrate
+    from sbatch_migrate.model.facts import collect
+    from sbatch_migrate.output.report import file_dict
     from sbatch_migrate.profile import load
-    from sbatch_migrate.report import file_dict
-    from sbatch_migrate.rule import Context
-    from sbatch_migrate.source import Source
+    from sbatch_migrate.read import directives, shell
+    from sbatch_migrate.read.source import Source
 
     profile = load()
     inputs = scripts(max(n, 20))

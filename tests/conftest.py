@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from sbatch_migrate.engine import Result, migrate
+from sbatch_migrate.fix.engine import Result, migrate
 from sbatch_migrate.profile import Profile, load
-from sbatch_migrate.source import Source
+from sbatch_migrate.read.source import Source
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from sbatch_migrate.engine import migrate
+from sbatch_migrate.fix.engine import migrate
+from sbatch_migrate.output.report import file_dict, json_report
 from sbatch_migrate.profile import load
-from sbatch_migrate.report import file_dict, json_report
-from sbatch_migrate.source import Source
+from sbatch_migrate.read.source import Source
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"

@@ -8,8 +8,8 @@ from pathlib import Path
 import bashlex
 import pytest
 
-from sbatch_migrate.facts import collect, language_of
-from sbatch_migrate.source import Source
+from sbatch_migrate.model.facts import collect, language_of
+from sbatch_migrate.read.source import Source
 
 from .corpus import cases, input_of
 

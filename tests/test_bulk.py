@@ -23,15 +23,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bench.gen_homes import generate
-from sbatch_migrate import bulk
-from sbatch_migrate.bulk import in_shard
-from sbatch_migrate.bulkreport import Tally, write_reports
-from sbatch_migrate.cache import dump_tally, untally
+from sbatch_migrate.bulk import campaign as bulk
+from sbatch_migrate.bulk.cache import dump_tally, untally
+from sbatch_migrate.bulk.campaign import in_shard
+from sbatch_migrate.bulk.reports import Tally, write_reports
+from sbatch_migrate.bulk.walk import walk
 from sbatch_migrate.checks import RULES
-from sbatch_migrate.discovery import walk
-from sbatch_migrate.engine import migrate
+from sbatch_migrate.fix.engine import migrate
 from sbatch_migrate.profile import load
-from sbatch_migrate.source import Source
+from sbatch_migrate.read.source import Source
 
 from .conftest import ROOT
 
@@ -175,7 +175,7 @@ def test_restore_leaves_files_changed_after_the_migration(homes: tuple[Path, lis
 
 
 def test_file_changed_while_migrating_is_skipped(tmp_path: Path) -> None:
-    from sbatch_migrate import bulk
+    from sbatch_migrate.bulk import campaign as bulk
 
     job = tmp_path / "job.sh"
     job.write_bytes((ROOT / "examples" / "hello_twcc.sh").read_bytes())
@@ -202,7 +202,7 @@ def test_unreadable_files_and_folders_are_reported_not_fatal() -> None:
 
 
 def _unreadable(tmp_path: Path) -> None:
-    from sbatch_migrate import bulk
+    from sbatch_migrate.bulk import campaign as bulk
 
     root = tmp_path / "site"
     (root / "a").mkdir(parents=True)
@@ -593,7 +593,7 @@ def test_file_names_that_are_not_utf8_are_migrated_reported_cached_and_restored(
 
 @given(st.text(alphabet=st.characters(codec=None, exclude_categories=())))
 def test_json_text_is_always_utf8_and_reads_back(text: str) -> None:
-    from sbatch_migrate.report import json_text
+    from sbatch_migrate.output.report import json_text
 
     line = json_text({"path": text})
     line.encode("utf-8")
@@ -612,7 +612,7 @@ _JSON_VALUES = st.recursive(
 @settings(deadline=None)
 @given(st.dictionaries(st.text(alphabet=st.characters(codec=None, exclude_categories=())), _JSON_VALUES, max_size=6))
 def test_summary_json_layout_reads_back_as_the_same_data(obj: dict) -> None:
-    from sbatch_migrate.report import json_outline
+    from sbatch_migrate.output.report import json_outline
 
     text = json_outline(obj)
     text.encode("utf-8")  # writable as UTF-8, even with a name that is not
@@ -848,7 +848,7 @@ def test_folder_swapped_while_the_file_is_migrated_cannot_redirect_the_write(tmp
 
 
 def test_restore_does_not_follow_a_folder_swapped_for_a_symlink(tmp_path: Path) -> None:
-    from sbatch_migrate.backup import restore
+    from sbatch_migrate.bulk.backup import restore
 
     root, jobs, outside, _ = _site_with_decoy(tmp_path)
     backups = tmp_path / "backups"

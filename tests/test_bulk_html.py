@@ -69,7 +69,7 @@ def test_html_report_renders_chart_and_user_table(tmp_path: Path) -> None:
 
 
 def test_partial_merge_says_first_what_it_lacks(tmp_path: Path) -> None:
-    from sbatch_migrate.bulkreport import write_reports
+    from sbatch_migrate.bulk.reports import write_reports
 
     root = tmp_path / "site"
     generate(root, users=2, files=20, seed=6)

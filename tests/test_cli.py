@@ -157,10 +157,10 @@ def test_every_rule_is_documented() -> None:
 
 
 def test_docs_rules_md_is_current() -> None:
-    from sbatch_migrate.ruledocs import render
+    from sbatch_migrate.output.ruledocs import render
 
     assert (ROOT / "docs" / "rules.md").read_text() == render(), (
-        "run: python -m sbatch_migrate.ruledocs > docs/rules.md"
+        "run: python -m sbatch_migrate.output.ruledocs > docs/rules.md"
     )
 
 

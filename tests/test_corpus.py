@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from sbatch_migrate.engine import migrate
+from sbatch_migrate.fix.engine import migrate
 from sbatch_migrate.profile import load
-from sbatch_migrate.source import Source
+from sbatch_migrate.read.source import Source
 
 from .corpus import cases, expected_of, render
 

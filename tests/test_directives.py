@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sbatch_migrate.directives import scan
+from sbatch_migrate.read.directives import scan
 
 
 def parse(body: str) -> tuple[dict[str, str | None], list[str]]:

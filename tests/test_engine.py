@@ -8,12 +8,12 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
-from sbatch_migrate.edits import Edit
-from sbatch_migrate.engine import migrate
+from sbatch_migrate.checks.rule import Context, Finding, Rule, Severity
+from sbatch_migrate.fix.edits import Edit
+from sbatch_migrate.fix.engine import migrate
+from sbatch_migrate.output.report import file_dict
 from sbatch_migrate.profile import load
-from sbatch_migrate.report import file_dict
-from sbatch_migrate.rule import Context, Finding, Rule, Severity
-from sbatch_migrate.source import Source
+from sbatch_migrate.read.source import Source
 
 
 class BreaksFi(Rule):
@@ -67,7 +67,7 @@ def test_colliding_fixes_keep_the_first() -> None:
 
 
 def test_migrating_a_shell_script_makes_no_reference_cycles() -> None:
-    """Bulk workers collect cycles rarely because of this (sbatch_migrate/bulk.py)."""
+    """Bulk workers collect cycles rarely because of this (sbatch_migrate/bulk/campaign.py)."""
     corpus = Path(__file__).resolve().parent.parent / "corpus"
     inputs = [p for p in sorted(corpus.glob("*/input.*")) if p.suffix != ".py"]
     profile = load()

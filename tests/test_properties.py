@@ -9,10 +9,10 @@ import subprocess
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
-from sbatch_migrate.edits import apply_edits
-from sbatch_migrate.engine import migrate
+from sbatch_migrate.fix.edits import apply_edits
+from sbatch_migrate.fix.engine import migrate
 from sbatch_migrate.profile import load
-from sbatch_migrate.source import InputError, Source
+from sbatch_migrate.read.source import InputError, Source
 
 PROFILE = load()
 SETTINGS = settings(

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sbatch_migrate.engine import migrate
+from sbatch_migrate.fix.engine import migrate
 from sbatch_migrate.profile import load
-from sbatch_migrate.source import Source
+from sbatch_migrate.read.source import Source
 
 PROFILE = load()
 
@@ -105,8 +105,8 @@ def test_template_interpolation_is_left_alone() -> None:
 def test_libcst_is_imported_only_for_python_files() -> None:
     code = (
         "import sys\n"
-        "from sbatch_migrate.engine import migrate\nfrom sbatch_migrate.profile import load\n"
-        "from sbatch_migrate.source import Source\n"
+        "from sbatch_migrate.fix.engine import migrate\nfrom sbatch_migrate.profile import load\n"
+        "from sbatch_migrate.read.source import Source\n"
         "migrate(Source.from_bytes(b'#!/bin/bash\\n#SBATCH -p gtest\\nmodule load singularity\\n', 'j.sh'), load())\n"
         "assert 'libcst' not in sys.modules, 'libcst imported for a bash script'\n"
         "migrate(Source.from_bytes(b'import os\\nos.system(\"srun -p gtest x\")\\n', 'l.py'), load())\n"

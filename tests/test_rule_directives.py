@@ -125,7 +125,7 @@ def test_tab_before_trailing_comment() -> None:
 
 
 def test_binary_input_is_refused() -> None:
-    from sbatch_migrate.source import InputError, Source
+    from sbatch_migrate.read.source import InputError, Source
 
     with pytest.raises(InputError, match="binary"):
         Source.from_bytes(b"\x7fELF\x00\x00")
@@ -162,7 +162,7 @@ PARSER_LIMITS = [
 
 @pytest.mark.parametrize("text", PARSER_LIMITS)
 def test_valid_bash_the_parser_cannot_read_is_a_parser_limit_not_a_parse_error(text: str) -> None:
-    from sbatch_migrate.shell import analyse
+    from sbatch_migrate.read.shell import analyse
 
     assert analyse(text.encode()).errors, "tree-sitter-bash reads this now: drop the case"
     assert subprocess.run(["bash", "-n"], input=text, text=True, check=False).returncode == 0
@@ -189,7 +189,7 @@ def test_parse_error_in_an_embedded_job_script_gives_the_file_line() -> None:
 
 
 def test_without_bash_a_parse_error_stays_an_error_and_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
-    from sbatch_migrate import bashsyntax
+    from sbatch_migrate.read import bashsyntax
 
     monkeypatch.setattr(bashsyntax, "_bash", lambda: None)
     result = run(PARSER_LIMITS[0])
@@ -198,7 +198,7 @@ def test_without_bash_a_parse_error_stays_an_error_and_says_so(monkeypatch: pyte
 
 
 def test_asking_bash_runs_nothing_of_the_script(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from sbatch_migrate.bashsyntax import bash_syntax
+    from sbatch_migrate.read.bashsyntax import bash_syntax
 
     sourced = tmp_path / "bash_env.sh"
     sourced.write_text(f"touch {tmp_path}/bash-env-sourced\n")
@@ -246,7 +246,7 @@ def test_a_bash_that_does_not_answer_is_killed_and_gives_no_verdict(
 ) -> None:
     import time
 
-    from sbatch_migrate import bashsyntax
+    from sbatch_migrate.read import bashsyntax
 
     hangs = tmp_path / "bash"
     hangs.write_text("#!/bin/sh\nexec sleep 30\n")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from sbatch_migrate.directives import scan
-from sbatch_migrate.jobshape import gres_gpus, shape
+from sbatch_migrate.model.jobshape import gres_gpus, shape
+from sbatch_migrate.read.directives import scan
 
 from .conftest import codes, run
 

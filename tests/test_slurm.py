@@ -18,10 +18,10 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from sbatch_migrate.directives import scan
-from sbatch_migrate.engine import migrate
+from sbatch_migrate.fix.engine import migrate
 from sbatch_migrate.profile import load
-from sbatch_migrate.source import Source
+from sbatch_migrate.read.directives import scan
+from sbatch_migrate.read.source import Source
 
 from .conftest import ROOT
 from .corpus import cases, expected_of, input_of
@@ -107,9 +107,9 @@ def test_standin_fails_like_apptainer_for_a_missing_image(cluster: LocalCluster,
 
 def test_byte_order_mark_and_old_mac_line_endings_on_the_real_sbatch(cluster: LocalCluster, jobdir: Path) -> None:
     """What SM006 and SM005 say of these two files is what Slurm does with them."""
-    from sbatch_migrate.engine import migrate
+    from sbatch_migrate.fix.engine import migrate
     from sbatch_migrate.profile import load
-    from sbatch_migrate.source import Source
+    from sbatch_migrate.read.source import Source
 
     bom = jobdir / "bom.sh"
     bom.write_bytes(b"\xef\xbb\xbf#!/bin/bash\n#SBATCH -p gtest -N 1\nhostname\n")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from ..rule import Rule
 from .body_not_analysed import BodyNotAnalysed
 from .container_launch import ContainerLaunch
 from .cpus_over_capacity import CpusOverCapacity
@@ -32,6 +31,7 @@ from .partition_unresolved import PartitionUnresolved
 from .path_not_mounted import PathNotMounted
 from .python_escaped_script import PythonEscapedScript
 from .python_parse_error import PythonParseError
+from .rule import Rule
 from .sbatch_rejects import SbatchRejects
 from .shell_parse_error import ShellParseError
 from .singularity_env import SingularityEnv

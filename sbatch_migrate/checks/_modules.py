@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import NamedTuple
 
-from ..facts import Unit
-from ..rule import Context
-from ..shell import Arg, Command
+from ..model.facts import Unit
+from ..read.shell import Arg, Command
+from .rule import Context
 
 LOAD = {"load", "add", "try-load", "try-add", "load-any"}
 UNLOAD = {"unload", "rm", "del", "remove"}

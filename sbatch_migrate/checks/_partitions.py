@@ -6,11 +6,11 @@ import re
 from collections.abc import Iterator
 from typing import NamedTuple
 
-from ..edits import Edit, replace_value
-from ..facts import Unit
-from ..launch import may_launch, partition_options, value_text
+from ..fix.edits import Edit, replace_value
+from ..model.facts import Unit
+from ..model.launch import may_launch, partition_options, value_text
 from ..profile import Profile
-from ..rule import Context
+from .rule import Context
 
 PARTITION_VARIABLES = ("SBATCH_PARTITION", "SALLOC_PARTITION", "SLURM_PARTITION")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..rule import Context, Finding, Rule
+from .rule import Context, Finding, Rule
 
 
 def problem_findings(rule: Rule, ctx: Context, kinds: tuple[str, ...]) -> Iterator[Finding]:

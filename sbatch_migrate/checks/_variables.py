@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..edits import replace_value
-from ..launch import LAUNCH_ENV_KEYWORDS, export_items, launch_env
+from ..fix.edits import replace_value
+from ..model.launch import LAUNCH_ENV_KEYWORDS, export_items, launch_env
 from ..profile import VariableRule as VariableSpec
-from ..rule import Context, Finding, Rule
-from ..shell import Assignment
+from ..read.shell import Assignment
+from .rule import Context, Finding, Rule
 
 
 def assignments(ctx: Context) -> list[Assignment]:

@@ -24,8 +24,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..facts import interpreter_of
-from ..rule import Context, Finding, Rule, Severity
+from ..model.facts import interpreter_of
+from .rule import Context, Finding, Rule, Severity
 
 
 class BodyNotAnalysed(Rule):

@@ -23,8 +23,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..rule import Context, Finding, Rule, Severity
 from ._problems import problem_findings
+from .rule import Context, Finding, Rule, Severity
 
 
 class DirectiveSyntax(Rule):

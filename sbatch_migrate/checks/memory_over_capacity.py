@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..rule import Context, Finding, Rule, Severity
+from .rule import Context, Finding, Rule, Severity
 
 
 class MemoryOverCapacity(Rule):

@@ -25,9 +25,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..directives import BOM
-from ..edits import Edit
-from ..rule import Context, Finding, Rule, Severity
+from ..fix.edits import Edit
+from ..read.directives import BOM
+from .rule import Context, Finding, Rule, Severity
 
 
 class MissingShebang(Rule):

@@ -23,8 +23,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..rule import Context, Finding, Rule, Severity
 from ._modules import module_commands, removable
+from .rule import Context, Finding, Rule, Severity
 
 
 class ModuleLoadOther(Rule):

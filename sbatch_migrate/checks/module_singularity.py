@@ -29,9 +29,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..edits import Edit
-from ..rule import Context, Finding, Rule, Severity
+from ..fix.edits import Edit
 from ._modules import module_commands, removable
+from .rule import Context, Finding, Rule, Severity
 
 
 class ModuleSingularity(Rule):

@@ -17,8 +17,8 @@ Nothing to fix.
 
 from __future__ import annotations
 
-from ..rule import Severity
 from ._variables import VariableRule
+from .rule import Severity
 
 
 class NcclDebug(VariableRule):

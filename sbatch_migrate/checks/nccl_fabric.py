@@ -23,8 +23,8 @@ No fix by default: the right value depends on the cluster. A profile entry with
 
 from __future__ import annotations
 
-from ..rule import Severity
 from ._variables import VariableRule
+from .rule import Severity
 
 
 class NcclFabric(VariableRule):

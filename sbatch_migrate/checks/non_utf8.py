@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..rule import Context, Finding, Rule, Severity
+from .rule import Context, Finding, Rule, Severity
 
 
 class NonUtf8(Rule):

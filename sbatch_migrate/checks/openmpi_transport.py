@@ -21,8 +21,8 @@ No fix by default; a profile entry with `set = { NAME = "value" }` rewrites the 
 
 from __future__ import annotations
 
-from ..rule import Severity
 from ._variables import VariableRule
+from .rule import Severity
 
 
 class OpenmpiTransport(VariableRule):

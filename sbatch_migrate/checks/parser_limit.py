@@ -28,8 +28,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..rule import Context, Finding, Rule, Severity
 from ._parse_regions import regions
+from .rule import Context, Finding, Rule, Severity
 
 
 class ParserLimit(Rule):

@@ -28,8 +28,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..rule import Context, Finding, Rule, Severity
 from ._partitions import interpolated, mapped, rename_edit, sites
+from .rule import Context, Finding, Rule, Severity
 
 
 class PartitionRename(Rule):

@@ -24,8 +24,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from ..rule import Context, Finding, Rule, Severity
 from ._partitions import interpolated, mapped, sites
+from .rule import Context, Finding, Rule, Severity
 
 
 class PartitionUnresolved(Rule):

@@ -28,8 +28,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..needs import covered, path_uses
-from ..rule import Context, Finding, Rule, Severity
+from ..model.needs import covered, path_uses
+from .rule import Context, Finding, Rule, Severity
 
 
 class PathNotMounted(Rule):

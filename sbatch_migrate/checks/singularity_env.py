@@ -28,9 +28,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from ..edits import Edit
-from ..rule import Context, Finding, Rule, Severity
+from ..fix.edits import Edit
 from ._variables import assignments
+from .rule import Context, Finding, Rule, Severity
 
 
 def new_name(name: str) -> str | None:

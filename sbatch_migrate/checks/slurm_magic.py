@@ -19,8 +19,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..edits import Edit
-from ..rule import Context, Finding, Rule, Severity
+from ..fix.edits import Edit
+from .rule import Context, Finding, Rule, Severity
 
 
 class SlurmMagic(Rule):

@@ -20,8 +20,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..rule import Context, Finding, Rule, Severity
 from ._partitions import interpolated, mapped, sites
+from .rule import Context, Finding, Rule, Severity
 
 
 class UnknownPartition(Rule):

@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, NamedTuple
 
-from . import options as opts
-from .shell import Arg, Assignment, Command, Word
+from ..read import options as opts
+from ..read.shell import Arg, Assignment, Command, Word
 
 SLURM_CLIENTS = ("srun", "sbatch", "salloc")
 RUNTIMES = ("singularity", "apptainer")

@@ -54,7 +54,7 @@ def _close_matches(names: tuple[str, ...], name: str) -> tuple[str, ...]:
 @cache
 def table(program: str) -> OptionTable:
     """The option table of ``sbatch``, ``srun`` or ``salloc``."""
-    text = resources.files("sbatch_migrate.data").joinpath(f"{program}-options.tsv").read_text()
+    text = resources.files("sbatch_migrate.read.data").joinpath(f"{program}-options.tsv").read_text()
     by_long: dict[str, OptionSpec] = {}
     by_short: dict[str, OptionSpec] = {}
     for line in text.splitlines():

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from . import __version__
-from .report import REPORT_VERSION, json_outline, json_text, md_code, md_text
+from .. import __version__
+from ..output.report import REPORT_VERSION, json_outline, json_text, md_code, md_text
 
 BLOCKING_PER_USER = 50
 

@@ -10,8 +10,8 @@ import urllib.parse
 from collections import Counter
 from typing import Any
 
-from .engine import Result
-from .rule import Finding, Severity
+from ..checks.rule import Finding, Severity
+from ..fix.engine import Result
 
 REPORT_VERSION = 1
 
@@ -159,8 +159,8 @@ SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schem
 
 def sarif_report(files: list[dict[str, Any]]) -> str:
     """SARIF 2.1.0: one run, the rules as reportingDescriptors, one result per finding."""
-    from . import __version__
-    from .checks import RULES
+    from .. import __version__
+    from ..checks import RULES
 
     index = {r.code: i for i, r in enumerate(RULES)}
     rules = [

@@ -18,19 +18,28 @@ from typing import Any
 
 import click
 
-from . import __version__
-from .checks import RULES, lookup
-from .checks.sbatch_rejects import SbatchRejects
-from .config import Config, ConfigError, check_codes, discover
-from .config import load as load_config
-from .discovery import distinct_roots, is_job_script, mark_own_folder, walk
-from .engine import Result, migrate, select_rules
-from .profile import Profile, ProfileError, extend, load, parse_partition_map
-from .report import diff, file_dict, finding_dict, github_lines, json_report, sarif_report, summary_line, text_lines
-from .rule import Rule
-from .source import InputError, Source
-from .validate import test_only
-from .writer import atomic_write
+from .. import __version__
+from ..bulk.walk import distinct_roots, is_job_script, mark_own_folder, walk
+from ..bulk.writer import atomic_write
+from ..checks import RULES, lookup
+from ..checks.rule import Rule
+from ..checks.sbatch_rejects import SbatchRejects
+from ..config import Config, ConfigError, check_codes, discover
+from ..config import load as load_config
+from ..fix.engine import Result, migrate, select_rules
+from ..output.report import (
+    diff,
+    file_dict,
+    finding_dict,
+    github_lines,
+    json_report,
+    sarif_report,
+    summary_line,
+    text_lines,
+)
+from ..profile import Profile, ProfileError, extend, load, parse_partition_map
+from ..read.source import InputError, Source
+from ..site.validate import test_only
 
 
 class _DefaultGroup(click.Group):
@@ -411,8 +420,8 @@ def bulk_cmd(
     quiet: bool,
 ) -> None:
     """Migrate whole trees (home and work directories): dry run unless --write."""
-    from . import bulk
-    from .bulkreport import markdown, write_reports
+    from ..bulk import campaign as bulk
+    from ..bulk.reports import markdown, write_reports
 
     shard_kn = _shard(shard)
     size = _size(max_size)
@@ -512,7 +521,7 @@ def _own_folder(folder: Path | None, option: str, what: str) -> None:
 @contextlib.contextmanager
 def _report_lock(report_dir: Path | None) -> Iterator[None]:
     """bulk.report_lock, with a folder in use as a one-line error (exit 2)."""
-    from . import bulk
+    from ..bulk import campaign as bulk
 
     try:
         with bulk.report_lock(report_dir):
@@ -525,8 +534,8 @@ def _report_lock(report_dir: Path | None) -> Iterator[None]:
 def _run_bulk(opts: Any, **kwargs: Any) -> Any:
     """bulk.run, with an unusable cache file or a resume with other options as a one-line
     error (exit 2)."""
-    from . import bulk
-    from .cache import CacheError
+    from ..bulk import campaign as bulk
+    from ..bulk.cache import CacheError
 
     try:
         return bulk.run(opts, **kwargs)
@@ -595,8 +604,8 @@ def merge_reports_cmd(report_dir: str, out: str | None, partial: bool) -> None:
     still running would make users look ready who are not."""
     import json
 
-    from .bulk import merge_problems
-    from .bulkreport import write_reports
+    from ..bulk.campaign import merge_problems
+    from ..bulk.reports import write_reports
 
     root = Path(report_dir)
     shards = sorted(p for p in root.rglob("files.jsonl") if p.parent != root)
@@ -634,7 +643,7 @@ def merge_reports_cmd(report_dir: str, out: str | None, partial: bool) -> None:
 @click.option("--force", is_flag=True, help="Also restore files changed after the migration.")
 def restore_cmd(backup_dir: str, run_id: str | None, force: bool) -> None:
     """Put back the originals a bulk --write run saved."""
-    from .backup import restore
+    from ..bulk.backup import restore
 
     runs = sorted(p.name for p in Path(backup_dir).iterdir() if (p / "meta").is_dir())
     if run_id is not None and run_id not in runs:
@@ -679,9 +688,9 @@ def inventory_cmd(
     cache_dir: str | None,
 ) -> None:
     """What the new cluster must provide for the job scripts under ROOTS (and Helm values)."""
-    from . import bulk
-    from .helm import values
-    from .inventory import Inventory, to_json, to_markdown
+    from ..bulk import campaign as bulk
+    from ..site.helm import values
+    from ..site.inventory import Inventory, to_json, to_markdown
 
     absolute = _check_roots(roots)
     settings = _tree_settings(profile, partition_map, (), ())

@@ -6,8 +6,8 @@ import math
 import re
 from typing import NamedTuple
 
-from .directives import Directives, OptionUse
-from .profile import memory_mb
+from ..profile import memory_mb
+from ..read.directives import Directives, OptionUse
 
 
 class JobShape(NamedTuple):

@@ -12,13 +12,13 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Literal
 
-from . import directives as dirs
+from ..read import directives as dirs
+from ..read.shell import Heredoc, ShellFacts, analyse, heredoc_escapes, without
 from .jobshape import JobShape, shape
-from .shell import Heredoc, ShellFacts, analyse, heredoc_escapes, without
 
 if TYPE_CHECKING:
-    from .pyfront import PyFacts
-from .source import Source
+    from ..read.pyfront import PyFacts
+from ..read.source import Source
 
 Language = Literal["bash", "python", "csh", "other"]
 
@@ -137,7 +137,7 @@ def collect(source: Source) -> ScriptFacts:
     main_shell = analyse(data) if language == "bash" else None
     py = None
     if language == "python" and _python_needs_cst(data):
-        from . import pyfront  # libcst: only for Python files that may run Slurm or Apptainer
+        from ..read import pyfront  # libcst: only for Python files that may run Slurm or Apptainer
 
         py = pyfront.analyse(data)
     bodies: list[tuple[int, int]] = []

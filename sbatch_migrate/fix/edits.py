@@ -10,7 +10,7 @@ from __future__ import annotations
 from itertools import pairwise
 from typing import NamedTuple
 
-from .source import Source
+from ..read.source import Source
 
 
 class Edit(NamedTuple):

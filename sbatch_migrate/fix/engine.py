@@ -13,15 +13,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
-from . import removal, shell
-from .bashsyntax import bash_syntax
-from .checks import RULES
-from .checks.fix_withheld import FixWithheld
+from ..checks import RULES
+from ..checks.fix_withheld import FixWithheld
+from ..checks.rule import Context, Finding, Rule, Severity
+from ..model.facts import ScriptFacts, collect
+from ..profile import Profile
+from ..read import shell
+from ..read.bashsyntax import bash_syntax
+from ..read.source import Source
+from . import removal
 from .edits import Edit, apply_edits, splice
-from .facts import ScriptFacts, collect
-from .profile import Profile
-from .rule import Context, Finding, Rule, Severity
-from .source import Source
 
 
 @dataclass

@@ -255,7 +255,7 @@ def _make_visitor(cst: Any, provider: Any) -> Any:
             self.facts.shell_strings.append(replace(s, drop=drop) if drop else s)
 
         def slurm_argv(self, node: Any, where: str) -> None:
-            from .launch import partition_options, value_text
+            from ..model.launch import partition_options, value_text
 
             args = self.argv(node)
             if not args:

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any, Literal, NamedTuple
 
-from .checks._variables import assignments
-from .profile import Profile
-from .rule import Context
+from ..checks._variables import assignments
+from ..checks.rule import Context
+from ..profile import Profile
 
 Access = Literal["read", "write"]
 BIND_VARIABLES = ("SINGULARITY_BINDPATH", "APPTAINER_BINDPATH", "SINGULARITY_BIND", "APPTAINER_BIND")

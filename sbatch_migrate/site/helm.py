@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .profile import Mount, Profile
+from ..profile import Mount, Profile
 
 CHART = "SlinkyProject/slurm-operator helm/slurm (values layout of commit 42e10f7, images 25.11-ubuntu24.04)"
 

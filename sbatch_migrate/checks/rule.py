@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, ClassVar, Literal
 
-from .bashsyntax import BashSyntax, bash_syntax
-from .edits import Edit
-from .facts import ScriptFacts, Unit
-from .launch import ContainerCall, container_call
-from .profile import Profile
-from .shell import Command
+from ..fix.edits import Edit
+from ..model.facts import ScriptFacts, Unit
+from ..model.launch import ContainerCall, container_call
+from ..profile import Profile
+from ..read.bashsyntax import BashSyntax, bash_syntax
+from ..read.shell import Command
 
 
 class Severity(StrEnum):

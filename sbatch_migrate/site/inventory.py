@@ -11,8 +11,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from .profile import Profile
-from .report import json_text, md_code, md_text
+from ..output.report import json_text, md_code, md_text
+from ..profile import Profile
 
 EXAMPLES = 5  # unresolved images listed with where they come from, per origin
 

@@ -22,9 +22,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..read.shell import BLOCK_PARENTS
+from ..read.source import Source
 from .edits import Edit
-from .shell import BLOCK_PARENTS
-from .source import Source
 
 Node = Any
 

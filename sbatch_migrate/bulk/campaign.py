@@ -29,17 +29,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from . import __version__
+from .. import __version__
+from ..checks.rule import Context, Rule
+from ..fix.engine import migrate
+from ..model.needs import script_needs
+from ..output.report import file_dict, json_text
+from ..profile import Profile
+from ..read.source import InputError, Source
 from .backup import BackupStore
-from .bulkreport import Aggregate, Tally, tally_of
 from .cache import Cache, ContentCache, Stat, digest
-from .discovery import Candidate, Skipped, is_job_script, mark_own_folder, walk
-from .engine import migrate
-from .needs import script_needs
-from .profile import Profile
-from .report import file_dict, json_text
-from .rule import Context, Rule
-from .source import InputError, Source
+from .reports import Aggregate, Tally, tally_of
+from .walk import Candidate, Skipped, is_job_script, mark_own_folder, walk
 from .writer import atomic_write, open_folder, root_of, write_at, xattrs_of
 
 NO_WRITE_NEEDED = frozenset({"unchanged", "not-a-job-script", "binary"})

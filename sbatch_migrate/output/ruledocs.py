@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from .checks import RULES
+from ..checks import RULES
 
 
 def render() -> str:

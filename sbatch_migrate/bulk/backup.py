@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .discovery import mark_own_folder
+from .walk import mark_own_folder
 from .writer import atomic_write, open_folder, write_at, xattrs_of
 
 
