@@ -40,8 +40,8 @@ def child(phase: str, n: int) -> None:
     """The measured loop (run under valgrind)."""
     sys.path.insert(0, str(ROOT))
     from sbatch_migrate.checks import RULES
-    from sbatch_migrate.checks.rule import Context
     from sbatch_migrate.fix.engine import _instances, migrate
+    from sbatch_migrate.model.context import Context
     from sbatch_migrate.model.facts import collect
     from sbatch_migrate.output.report import file_dict
     from sbatch_migrate.profile import load

@@ -15,9 +15,13 @@ import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .profile import ProfileError
+from .profile import Profile, ProfileError, extend, parse_partition_map
+from .profile import load as load_profile
+
+if TYPE_CHECKING:
+    from .checks.rule import Rule
 
 KEYS = ("profile", "partition-map", "select", "ignore", "per-file-ignores", "extra-rules")
 
@@ -143,3 +147,60 @@ def check_codes(codes: tuple[str, ...], where: str) -> None:
     for code in codes:
         if not any(r.code.startswith(code) or r.name == code.lower() for r in RULES):
             raise ProfileError(f"{where}: {code!r} matches no rule (see `sbatch-migrate rules`)")
+
+
+def split_codes(values: tuple[str, ...]) -> list[str]:
+    """Codes given as repeated and comma-separated options."""
+    return [v.strip() for item in values for v in item.split(",") if v.strip()]
+
+
+class Settings:
+    """Profile and rule selection for a run: configuration file, then command line."""
+
+    def __init__(self, profile: Profile, config: Config, select: tuple[str, ...], ignore: tuple[str, ...]):
+        self.profile = profile
+        self.config = config
+        self.select = select
+        self.ignore = ignore
+        self._cache: dict[tuple[str, ...], list[type[Rule]]] = {}
+
+    @classmethod
+    def resolve(
+        cls,
+        files: tuple[str, ...],
+        profile: str | None,
+        partition_map: tuple[str, ...],
+        select: tuple[str, ...],
+        ignore: tuple[str, ...],
+        config_path: str | None,
+        isolated: bool,
+    ) -> Settings:
+        if config_path:
+            config = load(Path(config_path))
+        elif isolated:
+            config = Config()
+        else:
+            first = next((f for f in files if f != "-"), None)
+            config = discover(Path(first).parent if first else Path.cwd())
+        prof = load_profile(profile or config.profile)
+        for extra in config.extra_rules:
+            prof = extend(prof, extra)
+        mapping = {**config.partition_map, **parse_partition_map(partition_map)}
+        if mapping:
+            prof = prof.with_partition_map(mapping)
+        sel = tuple(s.upper() for s in split_codes(select)) or config.select
+        ign = config.ignore + tuple(s.upper() for s in split_codes(ignore))
+        where = str(config.path) if config.path else "command line"
+        check_codes(sel, f"{where}: select")
+        check_codes(ign, f"{where}: ignore")
+        for pattern, codes in config.per_file_ignores:
+            check_codes(codes, f"{where}: per-file-ignores {pattern!r}")
+        return cls(prof, config, sel, ign)
+
+    def rules_for(self, path: str) -> list[type[Rule]]:
+        extra = self.config.ignores_for(path) if path != "-" else ()
+        if extra not in self._cache:
+            from .fix.engine import select_rules
+
+            self._cache[extra] = select_rules(self.select, self.ignore + extra)
+        return self._cache[extra]

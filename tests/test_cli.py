@@ -203,3 +203,16 @@ def test_shell_completion_of_rule_codes() -> None:
     )
     p = subprocess.run(exe, capture_output=True, text=True, env=env, check=False)
     assert "plain,SM201" in p.stdout.splitlines() and "plain,SM101" not in p.stdout.splitlines()
+
+
+def test_library_entry_point_at_the_package_root() -> None:
+    """`from sbatch_migrate import migrate, Source, load_profile` is the documented library use."""
+    import sbatch_migrate
+
+    result = sbatch_migrate.migrate(
+        sbatch_migrate.Source.from_bytes(b"#!/bin/bash\n#SBATCH -p gtest\n", "job.sh"),
+        sbatch_migrate.load_profile(None),
+    )
+    assert result.output == b"#!/bin/bash\n#SBATCH -p slinky\n"
+    with pytest.raises(AttributeError):
+        _ = sbatch_migrate.no_such_name  # type: ignore[attr-defined]

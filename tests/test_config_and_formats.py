@@ -11,9 +11,9 @@ import jsonschema
 import pytest
 from click.testing import CliRunner
 
-from sbatch_migrate.bulk.walk import is_job_script
 from sbatch_migrate.cli import main
 from sbatch_migrate.config import ConfigError, discover
+from sbatch_migrate.read.kind import is_job_script
 
 from .conftest import ROOT
 

@@ -8,9 +8,10 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
-from sbatch_migrate.checks.rule import Context, Finding, Rule, Severity
+from sbatch_migrate.checks.rule import Finding, Rule, Severity
 from sbatch_migrate.fix.edits import Edit
 from sbatch_migrate.fix.engine import migrate
+from sbatch_migrate.model.context import Context
 from sbatch_migrate.output.report import file_dict
 from sbatch_migrate.profile import load
 from sbatch_migrate.read.source import Source

@@ -193,3 +193,27 @@ def test_inventory_markdown_keeps_script_strings_in_their_cells(tmp_path: Path) 
     assert [odd_image, "1", "1"] in rows  # one row of three cells, the path whole
     spans = [c.content for t in tokens if t.type == "inline" for c in t.children or [] if c.type == "code_inline"]
     assert "/work/x|y:/data" in spans
+
+
+@pytest.mark.parametrize(
+    ("line", "modules"),
+    [
+        ("module load cuda/11.0 singularity", ["cuda/11.0"]),
+        ("module try-add gcc/9", ["gcc/9"]),
+        ("ml cuda/11.0 -intel", ["cuda/11.0"]),  # ml's -name unloads
+        ("module swap intel gcc/10", ["gcc/10"]),  # swap loads its second name
+        ("module unload cuda", []),
+        ("module avail cuda", []),
+        ("module purge", []),
+    ],
+)
+def test_inventory_modules_are_the_rules_reading(line: str, modules: list[str]) -> None:
+    """The inventory reads module commands as the module rules do (model/modules.py)."""
+    from sbatch_migrate.model.context import Context
+    from sbatch_migrate.model.facts import collect
+    from sbatch_migrate.model.needs import script_needs
+    from sbatch_migrate.profile import load
+    from sbatch_migrate.read.source import Source
+
+    source = Source.from_bytes(f"#!/bin/bash\n#SBATCH -p gtest\n{line}\n".encode(), "job.sh")
+    assert script_needs(Context(collect(source), load(None)))["modules"] == modules

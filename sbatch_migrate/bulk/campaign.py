@@ -30,16 +30,18 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from .. import __version__
-from ..checks.rule import Context, Rule
+from ..checks.rule import Rule
 from ..fix.engine import migrate
+from ..model.context import Context
 from ..model.needs import script_needs
 from ..output.report import file_dict, json_text
 from ..profile import Profile
+from ..read.kind import is_job_script
 from ..read.source import InputError, Source
 from .backup import BackupStore
 from .cache import Cache, ContentCache, Stat, digest
 from .reports import Aggregate, Tally, tally_of
-from .walk import Candidate, Skipped, is_job_script, mark_own_folder, walk
+from .walk import Candidate, Skipped, mark_own_folder, walk
 from .writer import atomic_write, open_folder, root_of, write_at, xattrs_of
 
 NO_WRITE_NEEDED = frozenset({"unchanged", "not-a-job-script", "binary"})
@@ -218,7 +220,7 @@ def _release_folder() -> None:
 
 def _folder(file: str) -> int:
     """A descriptor of the folder holding ``file``, reached from its tree root without
-    following a symlink (:func:`~sbatch_migrate.writer.open_folder`); the last one is kept
+    following a symlink (:func:`~sbatch_migrate.bulk.writer.open_folder`); the last one is kept
     open, as the files of a folder come one after another."""
     path = os.path.dirname(file)
     last: tuple[str, int] | None = _W["folder"]

@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import NamedTuple
 
+from ..model.context import Context
 from ..model.facts import Unit
 from ..read.bashsyntax import BashSyntax
 from ..read.shell import restored
-from .rule import Context
 
 
 class Region(NamedTuple):

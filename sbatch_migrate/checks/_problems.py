@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from .rule import Context, Finding, Rule
+from ..model.context import Context
+from .rule import Finding, Rule
 
 
 def problem_findings(rule: Rule, ctx: Context, kinds: tuple[str, ...]) -> Iterator[Finding]:

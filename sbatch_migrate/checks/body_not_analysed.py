@@ -24,8 +24,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from ..model.context import Context
 from ..model.facts import interpreter_of
-from .rule import Context, Finding, Rule, Severity
+from .rule import Finding, Rule, Severity
 
 
 class BodyNotAnalysed(Rule):

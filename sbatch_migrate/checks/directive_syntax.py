@@ -23,8 +23,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from ..model.context import Context
 from ._problems import problem_findings
-from .rule import Context, Finding, Rule, Severity
+from .rule import Finding, Rule, Severity
 
 
 class DirectiveSyntax(Rule):

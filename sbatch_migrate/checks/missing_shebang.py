@@ -26,8 +26,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..fix.edits import Edit
+from ..model.context import Context
 from ..read.directives import BOM
-from .rule import Context, Finding, Rule, Severity
+from .rule import Finding, Rule, Severity
 
 
 class MissingShebang(Rule):

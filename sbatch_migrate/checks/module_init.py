@@ -22,7 +22,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from .rule import Context, Finding, Rule, Severity
+from ..model.context import Context
+from .rule import Finding, Rule, Severity
 
 
 def _matches(path: str, pattern: str) -> bool:

@@ -21,8 +21,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ._modules import module_commands
-from .rule import Context, Finding, Rule, Severity
+from ..model.context import Context
+from ..model.modules import module_commands
+from .rule import Finding, Rule, Severity
 
 
 class ModulePurge(Rule):

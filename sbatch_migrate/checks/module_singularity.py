@@ -30,8 +30,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..fix.edits import Edit
-from ._modules import module_commands, removable
-from .rule import Context, Finding, Rule, Severity
+from ..model.context import Context
+from ..model.modules import module_commands, removable
+from .rule import Finding, Rule, Severity
 
 
 class ModuleSingularity(Rule):

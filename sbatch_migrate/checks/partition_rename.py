@@ -28,8 +28,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ._partitions import interpolated, mapped, rename_edit, sites
-from .rule import Context, Finding, Rule, Severity
+from ..model.context import Context
+from ..model.partitions import interpolated, mapped, sites
+from ._partitions import rename_edit
+from .rule import Finding, Rule, Severity
 
 
 class PartitionRename(Rule):

@@ -27,7 +27,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..fix.edits import Edit
-from .rule import Context, Finding, Rule, Severity
+from ..model.context import Context
+from .rule import Finding, Rule, Severity
 
 
 def _days(limit: str) -> float:

@@ -24,8 +24,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from ._partitions import interpolated, mapped, sites
-from .rule import Context, Finding, Rule, Severity
+from ..model.context import Context
+from ..model.partitions import interpolated, mapped, sites
+from .rule import Finding, Rule, Severity
 
 
 class PartitionUnresolved(Rule):

@@ -28,8 +28,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from ..model.context import Context
 from ..model.needs import covered, path_uses
-from .rule import Context, Finding, Rule, Severity
+from .rule import Finding, Rule, Severity
 
 
 class PathNotMounted(Rule):

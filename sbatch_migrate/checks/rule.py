@@ -1,25 +1,22 @@
-"""What a rule is, what it returns, and what it sees.
+"""What a rule is and what it returns.
 
-A rule reads :class:`~sbatch_migrate.facts.ScriptFacts` and yields :class:`Finding`\\ s.
-A finding may carry a fix: plain edits, and/or statements to remove (planned together
-by :mod:`sbatch_migrate.removal`).  A rule never re-parses text.
+A rule reads a script's facts through a :class:`~sbatch_migrate.model.context.Context`
+and yields :class:`Finding`\\ s.  A finding may carry a fix: plain edits, and/or
+statements to remove (planned together by :mod:`sbatch_migrate.fix.removal`).  A rule
+never re-parses text.
 """
 
 from __future__ import annotations
 
 import inspect
 import sys
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, ClassVar, Literal
 
 from ..fix.edits import Edit
-from ..model.facts import ScriptFacts, Unit
-from ..model.launch import ContainerCall, container_call
-from ..profile import Profile
-from ..read.bashsyntax import BashSyntax, bash_syntax
-from ..read.shell import Command
+from ..model.context import Context
 
 
 class Severity(StrEnum):
@@ -46,42 +43,6 @@ class Finding:
     @property
     def fixable(self) -> bool:
         return bool(self.edits or self.removals)
-
-
-@dataclass
-class Context:
-    facts: ScriptFacts
-    profile: Profile
-    memo: dict[str, Any] = field(default_factory=dict)
-
-    def cached(self, key: str, compute: Callable[[], Any]) -> Any:
-        """Facts several rules derive the same way are derived once per script."""
-        if key not in self.memo:
-            self.memo[key] = compute()
-        return self.memo[key]
-
-    @property
-    def source(self):  # type: ignore[no-untyped-def]
-        return self.facts.source
-
-    def units(self) -> Iterator[Unit]:
-        return iter(self.facts.units)
-
-    def container(self, cmd: Command) -> ContainerCall | None:
-        """The container launch ``cmd`` makes, if any (derived once per command)."""
-        calls: dict[int, ContainerCall | None] = self.memo.setdefault("containers", {})
-        if cmd.start not in calls:
-            calls[cmd.start] = container_call(cmd)
-        return calls[cmd.start]
-
-    def bash_syntax(self, unit: Unit) -> BashSyntax | None:
-        """What bash itself says of ``unit``'s text (``bash -n``; None: it could not be
-        asked).  A process: asked once per unit, and only for one whose parse tree has an
-        error (by the rules that report those regions, and by the engine's safety net)."""
-        verdicts: dict[int, BashSyntax | None] = self.memo.setdefault("bash-syntax", {})
-        if unit.start not in verdicts:
-            verdicts[unit.start] = bash_syntax(unit.bash_text(self.facts.source.parse_bytes))
-        return verdicts[unit.start]
 
 
 class Rule:

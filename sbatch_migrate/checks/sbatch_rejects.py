@@ -19,7 +19,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from .rule import Context, Finding, Rule, Severity
+from ..model.context import Context
+from .rule import Finding, Rule, Severity
 
 
 class SbatchRejects(Rule):

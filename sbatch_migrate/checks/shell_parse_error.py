@@ -27,8 +27,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from ..model.context import Context
 from ._parse_regions import regions
-from .rule import Context, Finding, Rule, Severity
+from .rule import Finding, Rule, Severity
 
 
 class ShellParseError(Rule):

@@ -29,8 +29,9 @@ import re
 from collections.abc import Iterator
 
 from ..fix.edits import Edit
-from ._variables import assignments
-from .rule import Context, Finding, Rule, Severity
+from ..model.context import Context
+from ..model.variables import assignments
+from .rule import Finding, Rule, Severity
 
 
 def new_name(name: str) -> str | None:

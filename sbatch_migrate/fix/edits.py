@@ -1,6 +1,6 @@
 """Text edits: byte-span replacements on the original bytes.
 
-An edit's span is in parse-byte coordinates (see :mod:`sbatch_migrate.source`); it is
+An edit's span is in parse-byte coordinates (see :mod:`sbatch_migrate.read.source`); it is
 mapped to the original bytes only when applied.  Everything outside the spans of the
 applied edits is copied from the original bytes unchanged.
 """

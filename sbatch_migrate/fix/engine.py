@@ -15,7 +15,8 @@ from functools import cache
 
 from ..checks import RULES
 from ..checks.fix_withheld import FixWithheld
-from ..checks.rule import Context, Finding, Rule, Severity
+from ..checks.rule import Finding, Rule, Severity
+from ..model.context import Context
 from ..model.facts import ScriptFacts, collect
 from ..profile import Profile
 from ..read import shell

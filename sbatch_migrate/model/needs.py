@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import Any, Literal, NamedTuple
 
-from ..checks._variables import assignments
-from ..checks.rule import Context
 from ..profile import Profile
+from .context import Context
+from .modules import module_commands, module_name
+from .variables import assignments
 
 Access = Literal["read", "write"]
 BIND_VARIABLES = ("SINGULARITY_BINDPATH", "APPTAINER_BINDPATH", "SINGULARITY_BIND", "APPTAINER_BIND")
@@ -146,23 +147,13 @@ def script_needs(ctx: Context) -> dict[str, Any]:
     fabric = sorted(
         {a.name for a in assignments(ctx) if _fabric_code(a.name, ctx.profile) in ("SM301", "SM302", "SM304")}
     )
-    modules: list[str] = []
-    for unit in ctx.units():
-        if unit.shell is None:
-            continue
-        for cmd in unit.shell.commands:
-            if cmd.argv and cmd.argv[0].value in ("module", "ml"):
-                words = [a.value for a in cmd.argv[1:] if not a.value.startswith("-")]
-                if cmd.argv[0].value == "module" and words and words[0] in ("load", "add", "try-load"):
-                    words = words[1:]
-                elif cmd.argv[0].value == "module":
-                    continue
-                modules.extend(
-                    w
-                    for w in words
-                    if w.split("/")[0].lower() not in ctx.profile.remove_modules
-                    and w not in ("load", "add", "purge", "list", "avail")
-                )
+    modules = [
+        a.value
+        for mc in module_commands(ctx)
+        if mc.action in ("load", "swap")
+        for a in (mc.names[-1:] if mc.action == "swap" else mc.names)
+        if module_name(a) not in ctx.profile.remove_modules
+    ]
     return {
         "images": sorted(set(images)),
         "unresolved_images": unresolved,

@@ -1,7 +1,7 @@
 """Site inventory: what the new cluster must provide for the scripts of a tree.
 
 Records come from bulk workers (each carrying the script's ``needs``, see
-:mod:`sbatch_migrate.needs`); :class:`Inventory` folds them into counters bounded by the
+:mod:`sbatch_migrate.model.needs`); :class:`Inventory` folds them into counters bounded by the
 number of distinct images, paths, partitions and users, never by the number of files.
 """
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import NamedTuple
 
-from ..model.facts import Unit
 from ..read.shell import Arg, Command
-from .rule import Context
+from .context import Context
+from .facts import Unit
 
 LOAD = {"load", "add", "try-load", "try-add", "load-any"}
 UNLOAD = {"unload", "rm", "del", "remove"}

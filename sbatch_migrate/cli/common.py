@@ -1,0 +1,41 @@
+"""What every command shares: error lines, rule options, code completion, sizes."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import click
+
+
+def fail(message: str) -> None:
+    click.echo(f"sbatch-migrate: error: {message}", err=True)
+
+
+def rule_options(command: Any) -> Any:
+    """--profile, --partition-map, --select, --ignore: the same on every command."""
+    for option in reversed(
+        (
+            click.option("--profile", metavar="NAME|PATH", help="Rule profile (default: twcc-to-slinky)."),
+            click.option("--partition-map", multiple=True, metavar="OLD=NEW", help="Map a partition (repeatable)."),
+            click.option("--select", multiple=True, metavar="CODES", help="Only these rule codes or prefixes."),
+            click.option("--ignore", multiple=True, metavar="CODES", help="Skip these rule codes or prefixes."),
+        )
+    ):
+        command = option(command)
+    return command
+
+
+def complete_codes(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    from click.shell_completion import CompletionItem
+
+    from ..checks import RULES
+
+    return [CompletionItem(r.code, help=r.summary) for r in RULES if r.code.startswith(incomplete.upper())]
+
+
+def parse_size(value: str) -> int:
+    m = re.fullmatch(r"(\d+)\s*([KMG]?)i?B?", value.strip(), re.I)
+    if not m:
+        raise click.BadParameter(f"{value!r}: expected a size such as 1MiB or 512K")
+    return int(m.group(1)) * {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30}[m.group(2).upper()]

@@ -1,0 +1,186 @@
+"""``sbatch-migrate FILE...``: migrate job scripts one at a time (script, diff, report)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+import click
+
+from ..bulk.writer import atomic_write
+from ..checks.sbatch_rejects import SbatchRejects
+from ..config import ConfigError, Settings
+from ..fix.engine import Result, migrate
+from ..output.report import (
+    diff,
+    file_dict,
+    finding_dict,
+    github_lines,
+    json_report,
+    sarif_report,
+    summary_line,
+    text_lines,
+)
+from ..profile import ProfileError
+from ..read.kind import is_job_script
+from ..read.source import InputError, Source
+from ..site.validate import test_only
+from .common import fail, rule_options
+
+
+def read_source(path: str) -> Source:
+    if path == "-":
+        return Source.from_bytes(sys.stdin.buffer.read(), "<stdin>")
+    if os.path.isdir(path):
+        raise InputError("is a directory (use `sbatch-migrate bulk` for trees)")
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except OSError as exc:
+        raise InputError(exc.strerror or str(exc)) from None
+    return Source.from_bytes(data, path)
+
+
+@click.command("migrate")
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=True, allow_dash=True))
+@click.option("--diff", "show_diff", is_flag=True, help="Print a unified diff instead of the script.")
+@click.option("-i", "--in-place", is_flag=True, help="Rewrite the files (atomically).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write the script here.")
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 if a file would change or errors remain.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "sarif", "github"]),
+    default="text",
+    show_default=True,
+    help="Report format; json, sarif and github go to stdout.",
+)
+@rule_options
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Use this configuration file.")
+@click.option("--isolated", is_flag=True, help="Ignore configuration files.")
+@click.option("--job-scripts-only", is_flag=True, help="Skip files that are not job scripts (by content).")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when --check finds work or errors remain.")
+@click.option("--exit-non-zero-on-fix", is_flag=True, help="With -i: exit 1 when a file was changed.")
+@click.option("--validate", is_flag=True, help="Ask the cluster: run `sbatch --test-only` on the migrated script.")
+@click.option("-q", "--quiet", is_flag=True, help="No text report.")
+def migrate_cmd(
+    files: tuple[str, ...],
+    show_diff: bool,
+    in_place: bool,
+    output: str | None,
+    check: bool,
+    fmt: str,
+    profile: str | None,
+    partition_map: tuple[str, ...],
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    config_path: str | None,
+    isolated: bool,
+    job_scripts_only: bool,
+    exit_zero: bool,
+    exit_non_zero_on_fix: bool,
+    validate: bool,
+    quiet: bool,
+) -> None:
+    """Migrate job scripts (FILE may be - for stdin)."""
+    if not files:
+        raise click.UsageError("no file given (try: sbatch-migrate job.sh)")
+    if sum([show_diff, in_place, output is not None]) > 1:
+        raise click.UsageError("choose one of --diff, -i/--in-place, -o/--output")
+    if check and (in_place or output):
+        raise click.UsageError("--check writes nothing: drop -i/-o")
+    if show_diff and fmt != "text":
+        raise click.UsageError(f"--diff and --format {fmt} both want stdout: choose one")
+    if output and len(files) > 1:
+        raise click.UsageError("-o/--output takes one input file")
+    script_out = not (show_diff or in_place or output or check or fmt != "text")
+    if script_out and len(files) > 1:
+        raise click.UsageError("several files: use -i, --diff, --check or a --format")
+    if in_place and "-" in files:
+        raise click.UsageError("-i cannot rewrite stdin")
+    try:
+        settings = Settings.resolve(files, profile, partition_map, select, ignore, config_path, isolated)
+    except (ProfileError, ConfigError) as exc:
+        raise click.UsageError(str(exc)) from None
+    reports: list[dict[str, Any]] = []
+    failures = 0
+    unvalidated = 0
+    text_to_stdout = check and not show_diff and fmt == "text"
+    written = not (check or show_diff)
+    for path in files:
+        try:
+            source = read_source(path)
+        except InputError as exc:
+            fail(f"{path}: {exc}")
+            failures += 1
+            continue
+        if job_scripts_only and path != "-" and not is_job_script(path, source.data):
+            continue
+        result = migrate(source, settings.profile, settings.rules_for(path))
+        report = file_dict(result, "<stdin>" if path == "-" else path)
+        if validate:
+            verdict = test_only(result.output)
+            report["validation"] = {"ok": verdict.ok, "message": verdict.message}
+            if verdict.ok is False:
+                rejected = SbatchRejects().finding(
+                    0, 0, f"sbatch --test-only rejects the migrated script: {verdict.message}"
+                )
+                report["findings"].append(finding_dict(result, rejected))
+            elif verdict.ok is None:
+                fail(f"{path}: --validate: {verdict.message}")
+                unvalidated += 1
+            elif fmt == "text" and not quiet:
+                click.echo(
+                    f"{report['path']}: sbatch --test-only accepts it: {verdict.message}", err=not text_to_stdout
+                )
+        reports.append(report)
+        if not quiet:
+            if fmt == "text":
+                for line in text_lines(report, written):
+                    click.echo(line, err=not text_to_stdout)
+            elif fmt == "github":
+                for line in github_lines(report):
+                    click.echo(line)
+        _emit(result, path, show_diff, in_place, output, script_out)
+    if fmt == "json":
+        click.echo(json_report(reports, failures), nl=False)
+    elif fmt == "sarif":
+        click.echo(sarif_report(reports), nl=False)
+    elif fmt == "text" and not quiet:
+        click.echo(summary_line(reports, failures), err=not text_to_stdout)
+    if failures or unvalidated:
+        sys.exit(2)
+    if exit_zero:
+        return
+    if check and any(r["changed"] or _errors(r) for r in reports):
+        sys.exit(1)
+    if in_place and exit_non_zero_on_fix and any(r["changed"] for r in reports):
+        sys.exit(1)
+
+
+def _errors(report: dict[str, Any]) -> bool:
+    return any(f["severity"] == "error" and not f["fixed"] for f in report["findings"])
+
+
+def _emit(result: Result, path: str, show_diff: bool, in_place: bool, output: str | None, script_out: bool) -> None:
+    if show_diff:
+        click.echo(diff(result, path), nl=False)
+    elif in_place:
+        if result.changed:
+            try:
+                # a symlink named on the command line is written through (the link stays a
+                # link); bulk runs never follow one
+                atomic_write(os.path.realpath(path), result.output)
+            except OSError as exc:
+                fail(f"{path}: cannot write: {exc.strerror or exc}")
+                sys.exit(2)
+    elif output:
+        try:
+            atomic_write(output, result.output)
+        except OSError as exc:
+            fail(f"{output}: cannot write: {exc.strerror or exc}")
+            sys.exit(2)
+    elif script_out:
+        sys.stdout.buffer.write(result.output)
+        sys.stdout.buffer.flush()

@@ -1,0 +1,52 @@
+"""What one script is, as the rules and the site tools see it: its facts, the profile,
+and the facts derived from them once per script (:meth:`Context.cached`), so that a
+reading several consumers need (module commands, assignments, partition sites, container
+launches, path uses) is made once and shared."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..profile import Profile
+from ..read.bashsyntax import BashSyntax, bash_syntax
+from ..read.shell import Command
+from .facts import ScriptFacts, Unit
+from .launch import ContainerCall, container_call
+
+
+@dataclass
+class Context:
+    facts: ScriptFacts
+    profile: Profile
+    memo: dict[str, Any] = field(default_factory=dict)
+
+    def cached(self, key: str, compute: Callable[[], Any]) -> Any:
+        """Facts several rules derive the same way are derived once per script."""
+        if key not in self.memo:
+            self.memo[key] = compute()
+        return self.memo[key]
+
+    @property
+    def source(self):  # type: ignore[no-untyped-def]
+        return self.facts.source
+
+    def units(self) -> Iterator[Unit]:
+        return iter(self.facts.units)
+
+    def container(self, cmd: Command) -> ContainerCall | None:
+        """The container launch ``cmd`` makes, if any (derived once per command)."""
+        calls: dict[int, ContainerCall | None] = self.memo.setdefault("containers", {})
+        if cmd.start not in calls:
+            calls[cmd.start] = container_call(cmd)
+        return calls[cmd.start]
+
+    def bash_syntax(self, unit: Unit) -> BashSyntax | None:
+        """What bash itself says of ``unit``'s text (``bash -n``; None: it could not be
+        asked).  A process: asked once per unit, and only for one whose parse tree has an
+        error (by the rules that report those regions, and by the engine's safety net)."""
+        verdicts: dict[int, BashSyntax | None] = self.memo.setdefault("bash-syntax", {})
+        if unit.start not in verdicts:
+            verdicts[unit.start] = bash_syntax(unit.bash_text(self.facts.source.parse_bytes))
+        return verdicts[unit.start]
