@@ -26,6 +26,7 @@ from bench.gen_homes import generate
 from sbatch_migrate.bulk import campaign as bulk
 from sbatch_migrate.bulk.cache import dump_tally, untally
 from sbatch_migrate.bulk.campaign import in_shard
+from sbatch_migrate.bulk.ownfolder import OwnFolder
 from sbatch_migrate.bulk.reports import Tally, write_reports
 from sbatch_migrate.bulk.walk import walk
 from sbatch_migrate.checks import RULES
@@ -293,9 +294,8 @@ def test_sigkill_at_random_points_then_resume(tmp_path: Path) -> None:
     # the resumed run's reports count the records of the killed runs too, as a reading of
     # the whole journal does
     summary = json.loads((report / "summary.json").read_text())
-    again = tmp_path / "again"
-    again.mkdir()
-    assert write_reports(again, [report / "files.jsonl"]) == summary
+    with OwnFolder.open(tmp_path / "again") as again, OwnFolder.open(report, create=False) as shard:
+        assert write_reports(again, [(shard, "files.jsonl")]) == summary
     assert summary["files_seen"] == len(lines)
     doc = json.loads((report / "report.json").read_text())
     assert len(doc["files"]) == summary["job_scripts"] == sum(1 for line in lines if '"findings"' in line)
@@ -1010,6 +1010,10 @@ _names = st.text(st.characters(blacklist_characters="\x1e\x1f"), min_size=1, max
             st.lists(st.tuples(_names, _names, st.sampled_from(["error", "warning", "info"]), st.booleans())).map(
                 tuple
             ),
+            # the cache keeps only finished states (CACHEABLE): no NOT_DONE detail
+            status=st.sampled_from(["unchanged", "would-change"]).map(lambda s: ""),
+            detail=st.just(""),
+            job_script=st.just(True),
         ),
     )
 )

@@ -69,6 +69,7 @@ def test_html_report_renders_chart_and_user_table(tmp_path: Path) -> None:
 
 
 def test_partial_merge_says_first_what_it_lacks(tmp_path: Path) -> None:
+    from sbatch_migrate.bulk.ownfolder import OwnFolder
     from sbatch_migrate.bulk.reports import write_reports
 
     root = tmp_path / "site"
@@ -76,7 +77,8 @@ def test_partial_merge_says_first_what_it_lacks(tmp_path: Path) -> None:
     shard = tmp_path / "r" / "shard-0"
     assert cli("bulk", str(root), "--report-dir", str(shard), "--no-cache", "-q").returncode == 0
     gap = "shard 1 of 2 is missing (did its array task run?)"
-    write_reports(tmp_path / "r", [shard / "files.jsonl"], incomplete=[gap])
+    with OwnFolder.open(tmp_path / "r", create=False) as top, OwnFolder.open(shard, create=False) as one:
+        write_reports(top, [(one, "files.jsonl")], incomplete=[gap])
     p = render(tmp_path / "r" / "report.html", tmp_path / "profile", "--dump-dom")
     assert p.returncode == 0, p.stderr
     banner = re.search(r'<p class="incomplete" id="incomplete">(.*?)</p>', p.stdout, re.S)

@@ -18,16 +18,19 @@ open it read-only to look digests up.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
 import sqlite3
+import stat
 import time
-from pathlib import Path
 from typing import Any, NamedTuple
+from urllib.parse import quote
 
 from ..output.report import json_text
 from ..read.kind import suffix_of
+from .ownfolder import OwnFolder, UnsafeFolder
 from .reports import Tally
 
 RACY_NS = 2_000_000_000  # mtime or ctime this close to when the entry was written: check the content
@@ -35,8 +38,21 @@ Stat = tuple[int, int, int, int]  # size, mtime_ns, ctime_ns, inode
 LAYOUT = 5  # the table layout (pragma user_version); a cache of another layout is rebuilt
 
 
+FILE = "results.sqlite"
+
+
 class CacheError(Exception):
     """The cache file cannot be opened or used."""
+
+
+def _check_files(folder: OwnFolder) -> None:
+    """The database and SQLite's files beside it are regular files of ours, if there: in a
+    folder of ours nobody else can plant them, but one made by an earlier version under
+    ``umask 000`` may hold anything."""
+    for name in (FILE, FILE + "-wal", FILE + "-shm", FILE + "-journal"):
+        st = folder.lstat(name)
+        if st is not None and (not stat.S_ISREG(st.st_mode) or st.st_uid != os.geteuid()):
+            raise UnsafeFolder(errno.EPERM, f"{folder.path / name}: not a regular file of this user: not opened")
 
 
 _SEP, _FIELD = "\x1e", "\x1f"  # record and unit separators: never in a rule code, name or user
@@ -96,10 +112,12 @@ class Hit(NamedTuple):
 class Cache:
     """The main process's side: stat lookups and all writes."""
 
-    def __init__(self, path: Path, key: str):
+    def __init__(self, folder: OwnFolder, key: str):
+        path = folder.path / FILE
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite3.connect(str(path), timeout=60)
+            _check_files(folder)
+            # through the folder's descriptor: the folder checked is the folder used
+            self.db = sqlite3.connect(folder.inner_path(FILE), timeout=60)
             self.db.execute("pragma journal_mode=wal")
             self.db.execute("pragma synchronous=normal")
             if self.db.execute("pragma user_version").fetchone()[0] != LAYOUT:
@@ -108,6 +126,8 @@ class Cache:
                         self.db.execute(f'drop table "{table}"')
                     self.db.executescript(SCHEMA)
                     self.db.execute(f"pragma user_version = {LAYOUT}")
+        except UnsafeFolder as exc:
+            raise CacheError(f"cache: {exc}; or give --no-cache") from None
         except (OSError, sqlite3.Error) as exc:
             raise CacheError(f"cache {path} is not usable ({exc}): remove it, or give --no-cache") from None
         self.key = key
@@ -156,11 +176,13 @@ class Cache:
 class ContentCache:
     """A worker's side: read-only lookups by digest."""
 
-    def __init__(self, path: Path, key: str):
+    def __init__(self, path: str, key: str):
+        """``path``: the database as :meth:`OwnFolder.inner_path` gives it (a worker
+        inherits the folder's descriptor from the main process)."""
         self.key = key
         self.db: sqlite3.Connection | None = None
         try:
-            self.db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=60)
+            self.db = sqlite3.connect(f"file:{quote(path)}?mode=ro", uri=True, timeout=60)
         except sqlite3.Error:
             pass  # the main process reports an unusable cache; a worker just migrates
 

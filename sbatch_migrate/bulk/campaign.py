@@ -24,7 +24,9 @@ import time
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -39,10 +41,12 @@ from ..profile import Profile
 from ..read.kind import is_job_script
 from ..read.source import InputError, Source
 from .backup import BackupStore
+from .cache import FILE as CACHE_FILE
 from .cache import Cache, ContentCache, Stat, digest
+from .ownfolder import OwnFolder, UnsafeFolder, own_folder
 from .reports import Aggregate, Tally, tally_of
-from .walk import Candidate, Skipped, mark_own_folder, walk
-from .writer import atomic_write, open_folder, root_of, write_at, xattrs_of
+from .walk import Candidate, Skipped, walk
+from .writer import Changed, ChangedAfter, open_folder, replace_unchanged, root_of, write_at
 
 NO_WRITE_NEEDED = frozenset({"unchanged", "not-a-job-script", "binary"})
 CACHEABLE = NO_WRITE_NEEDED | {"would-change"}
@@ -62,9 +66,10 @@ class Options:
     resume: bool = False
     shard: tuple[int, int] | None = None  # (k, n), 0 <= k < n
     max_size: int = 1 << 20
-    cache_path: Path | None = None
+    cache_dir: Path | None = None
     keep_mtime: bool = False
     inventory: bool = False  # also record what each script needs from the pod
+    report_group: int | None = None  # a group the reports are shared with (read only)
     run_id: str = field(default_factory=lambda: time.strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6])
 
     @property
@@ -87,7 +92,29 @@ def in_shard(path: str, shard: tuple[int, int] | None) -> bool:
 _W: dict[str, Any] = {}
 
 
-def _init_worker(opts: Options) -> None:
+@dataclass
+class Folders:
+    """The run's own folders, opened and checked once (:mod:`.ownfolder`) before any
+    worker starts: the workers inherit the descriptors."""
+
+    report: OwnFolder | None = None
+    out: OwnFolder | None = None
+    cache: OwnFolder | None = None
+    backup: BackupStore | None = None
+    lock: int = -1
+
+    def close(self) -> None:
+        for folder in (self.report, self.out, self.cache):
+            if folder is not None:
+                folder.close()
+        if self.backup is not None:
+            self.backup.close()
+        if self.lock >= 0:
+            os.close(self.lock)
+            self.lock = -1
+
+
+def _init_worker(opts: Options, folders: Folders | None = None) -> None:
     # Migrating a shell script makes no reference cycles (tests/test_engine.py checks it):
     # its objects go by reference counting, and a cycle collection every few hundred
     # allocations only walks the live facts again (about 10% of a worker's time).  Collect
@@ -95,10 +122,13 @@ def _init_worker(opts: Options) -> None:
     # objects out of every collection.
     gc.freeze()
     gc.set_threshold(100_000, 50, 100)
+    folders = folders or Folders()
     _W["opts"] = opts
     _W["users"] = {}
-    _W["backup"] = BackupStore(opts.backup_dir, opts.run_id) if opts.write and opts.backup_dir else None
-    _W["cache"] = ContentCache(opts.cache_path, opts.cache_key) if opts.cache_path else None
+    _W["backup"] = folders.backup if opts.write else None
+    _W["out"] = folders.out
+    cache = folders.cache
+    _W["cache"] = ContentCache(cache.inner_path(CACHE_FILE), opts.cache_key) if cache is not None else None
     _W["roots"] = [os.path.abspath(r) for r in opts.roots]
     _release_folder()
 
@@ -145,8 +175,9 @@ def process(c: Candidate) -> Outcome:
     """Everything done to one file; returns its outcome (never raises)."""
     try:
         return _process(c)
-    except Exception as exc:  # a bug must cost one file, not the run: it is reported
-        return outcome({"path": c.path, "status": "error", "detail": f"internal error: {type(exc).__name__}: {exc}"})
+    except Exception as exc:  # a bug must cost one file, not the run: it is reported, for its user
+        detail = f"internal error: {type(exc).__name__}: {exc}"
+        return outcome({"path": c.path, "user": _user(c.uid, c.path), "status": "error", "detail": detail})
 
 
 def _process(c: Candidate) -> Outcome:
@@ -155,10 +186,15 @@ def _process(c: Candidate) -> Outcome:
     base = {"path": c.path, "user": user}
     try:
         folder = _folder(c.path)
-        st, data = _read(folder, os.path.basename(c.path), opts.max_size + 1)
     except OSError as exc:
         if exc.errno in (errno.ELOOP, errno.ENOTDIR):
             return outcome({**base, "status": "symlink", "detail": _SWAPPED})
+        return outcome({**base, "status": "unreadable", "detail": exc.strerror or str(exc)})
+    try:
+        st, data = _read(folder, os.path.basename(c.path), opts.max_size + 1)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return outcome({**base, "status": "symlink", "detail": _BECAME_LINK})
         return outcome({**base, "status": "unreadable", "detail": exc.strerror or str(exc)})
     if st is None:
         return outcome({**base, "status": "not-a-regular-file"})
@@ -197,13 +233,16 @@ def _process(c: Candidate) -> Outcome:
             detail = f"it had {st.st_nlink} hard links: its other names still hold the original"
         if detail:
             record["detail"] = detail
-    if opts.out_dir is not None:
-        copy = opts.out_dir / c.path.lstrip("/")
+    out: OwnFolder | None = _W["out"]
+    if out is not None:
         try:
-            copy.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write(copy, result.output)
-        except OSError as exc:
-            record["detail"] = f"out-dir copy failed: {exc.strerror or exc}"
+            # the mirror is made one name at a time inside the out folder, never through
+            # a symlink (a user-made one could send the copy anywhere)
+            parts = [p for p in os.path.dirname(c.path).split("/") if p]
+            with out.subpath(parts) as mirror:
+                mirror.write(os.path.basename(c.path), result.output)
+        except (OSError, ValueError) as exc:
+            record["detail"] = f"out-dir copy failed: {getattr(exc, 'strerror', None) or exc}"
     return outcome(record, key, content)
 
 
@@ -233,6 +272,7 @@ def _folder(file: str) -> int:
 
 
 _SWAPPED = "a folder on its path is a symlink now (it was a folder when the tree was listed): not followed"
+_BECAME_LINK = "the file is a symlink now (it was a regular file when the tree was listed): not followed"
 
 
 def _read(folder: int, name: str, limit: int) -> tuple[os.stat_result | None, bytes]:
@@ -268,28 +308,30 @@ def _write(
 ) -> tuple[str, str]:
     """Replace the file if it is still what was read; backup first.  Everything happens
     in ``folder``, the descriptor the file was read through: a folder swapped for a symlink
-    meanwhile cannot send the write elsewhere."""
+    meanwhile cannot send the write elsewhere.  A save the user makes meanwhile is never
+    lost (:func:`~sbatch_migrate.bulk.writer.replace_unchanged`): the file is then left, or
+    put back, as the user has it, and reported as changed."""
     name = os.path.basename(path)
-    try:
-        now = os.stat(name, dir_fd=folder, follow_symlinks=False)
-        if stat.S_ISLNK(now.st_mode) or (now.st_dev, now.st_ino, now.st_size, now.st_mtime_ns) != (
-            st.st_dev,
-            st.st_ino,
-            st.st_size,
-            st.st_mtime_ns,
-        ):
-            return "skipped-changed", "the file changed while it was being migrated; run again"
-        fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=folder)
-        with os.fdopen(fd, "rb") as fh:
-            if fh.read(len(original) + 1) != original:
-                return "skipped-changed", "the file changed while it was being migrated; run again"
-            xattrs = xattrs_of(fh.fileno())
-        backup: BackupStore | None = _W["backup"]
+    backup: BackupStore | None = _W["backup"]
+    mode, owner = stat.S_IMODE(st.st_mode), (st.st_uid, st.st_gid)
+
+    def save() -> None:
         if backup is not None:
             backup.save(path, original, migrated, st, root_of(path, _W["roots"]))
-        write_at(folder, name, migrated, stat.S_IMODE(st.st_mode), (st.st_uid, st.st_gid), xattrs)
+
+    try:
+        replace_unchanged(folder, name, original, st, migrated, mode, owner, before=save)
         if opts.keep_mtime:
             os.utime(name, ns=(st.st_atime_ns, st.st_mtime_ns), dir_fd=folder, follow_symlinks=False)
+    except Changed as exc:
+        return "skipped-changed", str(exc)
+    except ChangedAfter as late:
+        try:  # the user's version, which landed in the replaced file, goes back in place
+            write_at(folder, name, late.data, mode, owner)
+        except OSError as exc:
+            where = f" (their version before it is in the backup {backup.path})" if backup is not None else ""
+            return "write-failed", f"written while it was being replaced, and not put back: {exc.strerror}{where}"
+        return "skipped-changed", "the file was written while it was being replaced: the user's version is kept"
     except OSError as exc:
         return "write-failed", exc.strerror or str(exc)
     return "written", ""
@@ -298,10 +340,11 @@ def _write(
 # -- main side --------------------------------------------------------------------------
 @dataclass
 class RunResult:
-    records_file: Path | None
+    records_file: str | None  # the journal's name in the report folder
     counts: dict[str, int]
     seconds: float
     aggregate: Aggregate  # every record of the run (a resumed run: the earlier ones too)
+    worker_deaths: int = 0  # workers that died (killed, out of memory): their files were done again
 
 
 def _skip_record(s: Skipped, write: bool, roots: list[str]) -> dict[str, Any]:
@@ -314,10 +357,12 @@ def _skip_record(s: Skipped, write: bool, roots: list[str]) -> dict[str, Any]:
         try:  # a temporary file of ours left by a killed run, removed in its own folder
             folder = open_folder(os.path.dirname(s.path), root_of(s.path, roots))
             try:
-                os.unlink(name, dir_fd=folder)
+                # only one this user made: a user's file that merely has such a name stays
+                if os.stat(name, dir_fd=folder, follow_symlinks=False).st_uid == os.geteuid():
+                    os.unlink(name, dir_fd=folder)
+                    record["status"] = "stale-temp-removed"
             finally:
                 os.close(folder)
-            record["status"] = "stale-temp-removed"
         except OSError as exc:
             record["detail"] = exc.strerror or str(exc)
     return record
@@ -332,25 +377,75 @@ class ReportDirBusy(Exception):
 
 
 @contextmanager
-def report_lock(report_dir: Path | None) -> Iterator[None]:
-    """Hold the report folder for one run: two runs sharing it would mix their journals
-    (and a resume would trust records of the other)."""
+def report_lock(report_dir: Path | None, group: int | None = None) -> Iterator[OwnFolder | None]:
+    """The report folder, opened, checked and held for one run: two runs sharing it would
+    mix their journals (and a resume would trust records of the other)."""
     if report_dir is None:
-        yield
+        yield None
         return
-    mark_own_folder(report_dir, "reports")
-    fd = os.open(report_dir / ".lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
-    try:
+    with own_folder(report_dir, "reports", group) as folder:
+        fd = folder.open_lock(".lock")
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise ReportDirBusy(f"{report_dir} is in use by another sbatch-migrate run; wait for it to end") from None
-        except OSError as exc:  # an NFS mount without a lock service: run unguarded
-            if exc.errno not in (errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOSYS):
-                raise
-        yield
-    finally:
-        os.close(fd)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise ReportDirBusy(
+                    f"{report_dir} is in use by another sbatch-migrate run; wait for it to end"
+                ) from None
+            except OSError as exc:  # an NFS mount without a lock service: run unguarded
+                if exc.errno not in (errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOSYS):
+                    raise
+            yield folder
+        finally:
+            os.close(fd)
+
+
+class FolderError(Exception):
+    """One of the run's own folders cannot be used: not safe (another user could control
+    it) or not writable.  One line, naming the option and the folder."""
+
+    def __init__(self, option: str, path: Path, cause: OSError):
+        super().__init__(option, path, cause)
+        self.option, self.path, self.cause = option, path, cause
+
+    def __str__(self) -> str:
+        if isinstance(self.cause, UnsafeFolder):
+            return f"{self.option} {self.cause}"
+        return f"{self.option} {self.path}: cannot write there ({self.cause.strerror or self.cause})"
+
+
+@contextmanager
+def session(opts: Options) -> Iterator[Folders]:
+    """The run's own folders (reports, migrated copies, cache, backups), opened, checked and
+    marked once, and the report folder locked: FolderError names a folder that is not safe
+    or not writable, ReportDirBusy a report folder in use."""
+    folders = Folders()
+
+    def opening(option: str, path: Path, make: Callable[[], Any]) -> Any:
+        try:
+            return make()
+        except OSError as exc:
+            raise FolderError(option, path, exc) from None
+
+    with ExitStack() as stack:
+        stack.callback(folders.close)
+        if opts.report_dir is not None:
+            folders.report = opening(
+                "--report-dir",
+                opts.report_dir,
+                lambda: stack.enter_context(report_lock(opts.report_dir, opts.report_group)),
+            )
+            stack.callback(setattr, folders, "report", None)  # closed by report_lock, after this
+        if opts.out_dir is not None:
+            out_dir = opts.out_dir
+            folders.out = opening("--out-dir", out_dir, lambda: own_folder(out_dir, "migrated copies"))
+        if opts.cache_dir is not None:
+            cache_dir = opts.cache_dir
+            folders.cache = opening("--cache-dir", cache_dir, lambda: OwnFolder.open(cache_dir))
+        if opts.write and opts.backup_dir is not None:
+            backup_dir, roots = opts.backup_dir, [os.path.abspath(r) for r in opts.roots]
+            folders.backup = opening("--backup-dir", backup_dir, lambda: BackupStore(backup_dir, opts.run_id, roots))
+        yield folders
 
 
 # what a resumed run must share with the run it continues, and how the user names it
@@ -394,13 +489,19 @@ def _check_resumable(previous: dict[str, Any], now: dict[str, Any], report_dir: 
         )
 
 
-def _done_paths(records: Path, agg: Aggregate) -> set[str]:
+RECORDS = "files.jsonl"
+STATE = "run.json"
+
+
+def _done_paths(report: OwnFolder, agg: Aggregate) -> set[str]:
     """Paths a previous (interrupted) run already recorded, counted into ``agg``; a torn
     last line is cut off."""
     done: set[str] = set()
-    if not records.exists():
+    try:
+        fh = report.open_update(RECORDS)
+    except FileNotFoundError:
         return done
-    with open(records, "rb+") as fh:
+    with fh:
         good = 0
         for line in fh:
             if not line.endswith(b"\n"):
@@ -416,36 +517,51 @@ def _done_paths(records: Path, agg: Aggregate) -> set[str]:
     return done
 
 
+def _previous_state(report: OwnFolder) -> dict[str, Any] | None:
+    """The run.json of the run to resume (None: there is none, start afresh)."""
+    try:
+        data = report.read(STATE, 1 << 20)
+    except FileNotFoundError:
+        return None
+    try:
+        state = json.loads(data)
+        if not isinstance(state, dict) or not isinstance(state.get("run_id"), str):
+            raise ValueError("no run id")
+    except ValueError as exc:
+        raise ResumeError(
+            f"--resume: {report.path / STATE} is damaged ({exc}): the run cannot be continued; "
+            "start afresh without --resume"
+        ) from None
+    return state
+
+
 def run(
     opts: Options,
+    folders: Folders | None = None,
     progress: Callable[[int], None] | None = None,
     on_record: Callable[[dict[str, Any]], None] | None = None,
 ) -> RunResult:
     """Walk, migrate, write; records go to ``files.jsonl`` (with a report dir), into the
-    aggregate, and to ``on_record`` (decoded: only give one when the records are needed)."""
+    aggregate, and to ``on_record`` (decoded: only give one when the records are needed).
+    ``folders``: the run's own folders from :func:`session` (opened here when not given)."""
+    if folders is None:
+        with session(opts) as opened:
+            return run(opts, opened, progress, on_record)
     t0 = time.monotonic()
-    records_file = None
     out = None
     done: set[str] = set()
     agg = Aggregate()
-    if opts.out_dir is not None:
-        mark_own_folder(opts.out_dir, "migrated copies")
-    if opts.report_dir is not None:
-        mark_own_folder(opts.report_dir, "reports")
-        records_file = opts.report_dir / "files.jsonl"
-        state = opts.report_dir / "run.json"
-        if opts.resume and state.exists():
-            previous = json.loads(state.read_text())
-            _check_resumable(previous, _run_state(opts), opts.report_dir)
+    report = folders.report
+    if report is not None:
+        previous = _previous_state(report) if opts.resume else None
+        if previous is not None:
+            _check_resumable(previous, _run_state(opts), report.path)
             opts.run_id = previous["run_id"]
-            done = _done_paths(records_file, agg)
+            done = _done_paths(report, agg)
         else:
-            state.write_text(json.dumps(_run_state(opts)) + "\n")
-            records_file.unlink(missing_ok=True)
-        out = open(records_file, "a", encoding="utf-8")
-    if opts.write and opts.backup_dir is not None:
-        BackupStore(opts.backup_dir, opts.run_id)  # create it before any worker writes
-    cache = Cache(opts.cache_path, opts.cache_key) if opts.cache_path else None
+            report.write(STATE, json.dumps(_run_state(opts)).encode() + b"\n")
+        out = report.open_append(RECORDS, fresh=previous is None)
+    cache = Cache(folders.cache, opts.cache_key) if folders.cache is not None else None
     counts: dict[str, int] = {}
     lines: list[str] = []  # records not yet handed to the file (written a batch at a time)
 
@@ -453,7 +569,7 @@ def run(
         """Write the pending records and flush: a killed run loses at most one batch."""
         if out is not None:
             if lines:
-                out.write("\n".join(lines) + "\n")
+                out.write(("\n".join(lines) + "\n").encode("utf-8", "surrogateescape"))
                 lines.clear()
             out.flush()
 
@@ -488,7 +604,7 @@ def run(
         return rest
 
     roots = [os.path.abspath(r) for r in opts.roots]
-    workers = _Workers(opts)
+    workers = _Workers(opts, folders)
     try:
         batch: list[Candidate] = []
         found: list[Candidate] = []  # walked, not yet looked up in the cache
@@ -524,10 +640,10 @@ def run(
             out.close()
         if cache is not None:
             cache.close()
-    if opts.report_dir is not None:  # every file has its record, synced: the run is complete
-        state = opts.report_dir / "run.json"
-        atomic_write(state, json.dumps({**json.loads(state.read_text()), "finished": True}).encode() + b"\n")
-    return RunResult(records_file, counts, time.monotonic() - t0, agg)
+    if report is not None:  # every file has its record, synced: the run is complete
+        state = json.loads(report.read(STATE, 1 << 20))
+        report.write(STATE, json.dumps({**state, "finished": True}).encode() + b"\n")
+    return RunResult(RECORDS if report is not None else None, counts, time.monotonic() - t0, agg, workers.deaths)
 
 
 def merge_problems(states: list[tuple[Path, dict[str, Any] | None]]) -> tuple[list[str], list[str]]:
@@ -584,16 +700,31 @@ _PRIMER = b"#!/bin/bash\n#SBATCH -p gtest\nmodule load singularity\nsrun singula
 
 class _Workers:
     """Batches of files to worker processes; two batches in flight while the main process
-    walks on and prepares the next, so memory holds at most three batches."""
+    walks on and prepares the next, so memory holds at most three batches.
+
+    A worker that dies (killed, out of memory) breaks the pool: the files of every batch in
+    flight that have no record yet are done again, one at a time in a fresh worker, so that
+    a file that kills its worker costs that file (recorded as an error) and not the run;
+    then a new pool takes over."""
 
     IN_FLIGHT = 2
 
-    def __init__(self, opts: Options):
+    def __init__(self, opts: Options, folders: Folders):
         self.opts = opts
-        self.pool: Any = None
+        self.folders = folders
+        self.pool: ProcessPoolExecutor | None = None
         self.started = False
-        self.inflight: deque[Any] = deque()
+        self.inflight: deque[list[tuple[list[Candidate], Future[list[Outcome]]]]] = deque()
         self.chunk = max(1, _BATCH // (4 * max(1, opts.jobs)))
+        self.deaths = 0
+
+    def _new_pool(self, jobs: int) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
+            jobs,
+            mp_context=multiprocessing.get_context("fork"),
+            initializer=_init_worker,
+            initargs=(self.opts, self.folders),
+        )
 
     def _start(self) -> None:
         """On the first file to migrate (a re-run served from the cache starts none)."""
@@ -602,9 +733,9 @@ class _Workers:
         # fork: they inherit it instead of each building their own
         migrate(Source.from_bytes(_PRIMER, "primer.sh"), self.opts.profile, self.opts.rules)
         if self.opts.jobs > 1:
-            self.pool = multiprocessing.get_context("fork").Pool(self.opts.jobs, _init_worker, (self.opts,))
+            self.pool = self._new_pool(self.opts.jobs)
         else:
-            _init_worker(self.opts)
+            _init_worker(self.opts, self.folders)
 
     def submit(self, batch: list[Candidate]) -> list[Outcome]:
         """Start ``batch`` (an empty one drains); returns the records of finished batches."""
@@ -613,15 +744,75 @@ class _Workers:
         if self.pool is None:
             return [process(c) for c in batch]
         if batch:
-            self.inflight.append(self.pool.map_async(process, batch, chunksize=self.chunk))
+            chunks = [batch[i : i + self.chunk] for i in range(0, len(batch), self.chunk)]
+            self.inflight.append([(chunk, self.pool.submit(process_many, chunk)) for chunk in chunks])
         done: list[Outcome] = []
         while self.inflight and (len(self.inflight) > self.IN_FLIGHT or not batch):
-            done.extend(self.inflight.popleft().get())
+            done.extend(self._collect(self.inflight.popleft()))
+        return done
+
+    def _collect(self, work: list[tuple[list[Candidate], Future[list[Outcome]]]]) -> list[Outcome]:
+        done: list[Outcome] = []
+        lost: list[Candidate] = []
+        for chunk, future in work:
+            try:
+                done.extend(future.result())
+            except BrokenProcessPool:
+                lost.extend(chunk)
+        if lost:
+            done.extend(self._recover(lost))
+        return done
+
+    def _recover(self, lost: list[Candidate]) -> list[Outcome]:
+        """The pool broke: redo ``lost`` and the unfinished files of every batch in flight."""
+        self.deaths += 1
+        done: list[Outcome] = []
+        for work in self.inflight:
+            for chunk, future in work:
+                try:
+                    done.extend(future.result())
+                except BrokenProcessPool:
+                    lost.extend(chunk)
+        self.inflight.clear()
+        assert self.pool is not None
+        self.pool.shutdown(wait=True, cancel_futures=True)
+        single = self._new_pool(1)
+        try:
+            for c in lost:
+                try:
+                    done.append(single.submit(process, c).result())
+                except BrokenProcessPool:
+                    self.deaths += 1
+                    done.append(
+                        outcome(
+                            {
+                                "path": c.path,
+                                "user": _user_of(c),
+                                "status": "error",
+                                "detail": "internal error: the worker process migrating it died (killed, "
+                                "or out of memory) twice: left as it is",
+                            }
+                        )
+                    )
+                    single.shutdown(wait=True, cancel_futures=True)
+                    single = self._new_pool(1)
+        finally:
+            single.shutdown(wait=True, cancel_futures=True)
+        self.pool = self._new_pool(self.opts.jobs)
         return done
 
     def close(self) -> None:
         if self.pool is not None:
-            self.pool.terminate()
-            self.pool.join()
+            self.pool.shutdown(wait=True, cancel_futures=True)
         elif self.started:
             _release_folder()
+
+
+def _user_of(c: Candidate) -> str:
+    """The user of a file, in the main process (no worker state there)."""
+    _W.setdefault("users", {})
+    return _user(c.uid, c.path)
+
+
+def process_many(files: list[Candidate]) -> list[Outcome]:
+    return [process(c) for c in files]

@@ -11,15 +11,18 @@ from __future__ import annotations
 import bisect
 import json
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, NamedTuple
 
 from .. import __version__
 from ..output.report import REPORT_VERSION, json_outline, json_text, md_code, md_text
+from .ownfolder import OwnFolder
 
 BLOCKING_PER_USER = 50
+# a file in one of these states was not migrated and needs someone to look: its user is
+# not ready, the run's exit code says so, and the report lists it for a human
+NOT_DONE = frozenset({"write-failed", "error", "skipped-changed", "unreadable"})
 
 
 @dataclass
@@ -30,29 +33,40 @@ class UserStats:
     warnings: int = 0
     blocked_files: int = 0
     blocking: list[tuple[str, list[str]]] = field(default_factory=list)  # (path, codes), bounded
+    not_done: int = 0  # files in a NOT_DONE state
+    unfinished: list[tuple[str, str, str]] = field(default_factory=list)  # (path, status, detail), bounded
 
     @property
     def ready(self) -> bool:
-        return self.blocked_files == 0
+        return self.blocked_files == 0 and self.not_done == 0
 
 
 class Tally(NamedTuple):
-    """What the aggregate counts of one job script's record."""
+    """What the aggregate counts of one record: a job script's, or a file's that was not
+    done (NOT_DONE: counted against its user)."""
 
     path: str
     user: str
     changed: bool
     findings: tuple[tuple[str, str, str, bool], ...]  # (code, rule, severity, fixed)
+    status: str = ""
+    detail: str = ""
+    job_script: bool = True
 
 
 def tally_of(record: dict[str, Any]) -> Tally | None:
+    status = record.get("status", "")
     if "findings" not in record:
+        if status in NOT_DONE and record.get("user"):
+            return Tally(record["path"], record["user"], False, (), status, record.get("detail", ""), False)
         return None
     return Tally(
         record["path"],
         record.get("user") or "?",
         bool(record["changed"]),
         tuple((f["code"], f["rule"], f["severity"], f["fixed"]) for f in record["findings"]),
+        status,
+        record.get("detail", "") if status in NOT_DONE else "",
     )
 
 
@@ -65,6 +79,7 @@ class Aggregate:
     rule_names: dict[str, str] = field(default_factory=dict)
     users: dict[str, UserStats] = field(default_factory=lambda: defaultdict(UserStats))
     job_scripts: int = 0
+    not_done: int = 0
 
     def add(self, record: dict[str, Any]) -> None:
         self.add_tally(record["status"], tally_of(record))
@@ -73,8 +88,16 @@ class Aggregate:
         self.statuses[status] += 1
         if tally is None:
             return
-        self.job_scripts += 1
         user = self.users[tally.user]
+        if status in NOT_DONE:
+            self.not_done += 1
+            user.not_done += 1
+            bisect.insort(user.unfinished, (tally.path, status, tally.detail))
+            if len(user.unfinished) > BLOCKING_PER_USER:
+                user.unfinished.pop()
+        if not tally.job_script:
+            return
+        self.job_scripts += 1
         user.files += 1
         user.changed += tally.changed
         codes = []
@@ -108,6 +131,8 @@ class Aggregate:
                 "blocked_files": u.blocked_files,
                 "ready": u.ready,
                 "blocking": [{"path": p, "codes": c} for p, c in u.blocking],
+                "not_done": u.not_done,
+                "unfinished": [{"path": p, "status": s, "detail": d} for p, s, d in u.unfinished],
             }
             for name, u in sorted(self.users.items())
         }
@@ -124,39 +149,44 @@ class Aggregate:
             },
             "users": users,
             "errors_remaining": sum(u.errors for u in self.users.values()),
+            "files_not_done": self.not_done,
             "users_ready": sum(1 for u in self.users.values() if u.ready),
             "users_total": len(self.users),
         }
 
 
-def read_records(paths: Iterable[Path]) -> Iterator[dict[str, Any]]:
-    for path in paths:
-        with open(path, encoding="utf-8") as fh:
+Records = list[tuple[OwnFolder, str]]  # journals: (folder, file name)
+
+
+def read_records(sources: Records) -> Iterator[dict[str, Any]]:
+    for folder, name in sources:
+        with folder.open_read(name) as fh:
             for line in fh:
                 if line.strip():
                     yield json.loads(line)
 
 
 def write_reports(
-    report_dir: Path, records_files: list[Path], agg: Aggregate | None = None, incomplete: list[str] | None = None
+    folder: OwnFolder, sources: Records, agg: Aggregate | None = None, incomplete: list[str] | None = None
 ) -> dict[str, Any]:
     """From streamed records: report.json (the report contract: the records of the job
-    scripts, then the summary), summary.json, report.md, report.html.  ``agg``: the
-    records already counted (a bulk run counts as it goes); else they are read here.
+    scripts, then the summary), summary.json, report.md, report.html, each written whole
+    (a temporary file renamed into place) in the report folder.  ``agg``: the records
+    already counted (a bulk run counts as it goes); else they are read here.
     ``incomplete``: what a partial merge lacks (shards missing or unfinished).  Returns the
     summary."""
     if agg is None:
         agg = Aggregate()
-        for record in read_records(records_files):
+        for record in read_records(sources):
             agg.add(record)
     summary = agg.summary()
     if incomplete:  # a partial merge: what it lacks, said first in every report
         summary = {"incomplete": incomplete, **summary}
-    with open(report_dir / "report.json", "wb") as out:  # records are copied as bytes: UTF-8 both
+    with folder.replacing("report.json") as out:  # records are copied as bytes: UTF-8 both
         out.write(b'{"version": %d, "files": [\n' % REPORT_VERSION)
         first = True
-        for path in records_files:
-            with open(path, "rb") as fh:
+        for source, name in sources:
+            with source.open_read(name) as fh:
                 for lines in iter(lambda: fh.readlines(1 << 20), []):  # a MiB at a time
                     # job scripts' records (the key cannot occur inside a JSON string)
                     kept = [line.rstrip(b"\n") for line in lines if b'"findings": ' in line]
@@ -164,9 +194,9 @@ def write_reports(
                         out.write((b"" if first else b",\n") + b",\n".join(kept))
                         first = False
         out.write(b'\n], "summary": ' + json_text(summary).encode("utf-8") + b"}\n")
-    (report_dir / "summary.json").write_text(json_outline(summary) + "\n", encoding="utf-8")
-    (report_dir / "report.md").write_text(markdown(summary), encoding="utf-8")
-    (report_dir / "report.html").write_text(html_page(summary), encoding="utf-8")
+    folder.write("summary.json", (json_outline(summary) + "\n").encode("utf-8"))
+    folder.write("report.md", markdown(summary).encode("utf-8"))
+    folder.write("report.html", html_page(summary).encode("utf-8"))
     return summary
 
 
@@ -184,6 +214,11 @@ def markdown(s: dict[str, Any]) -> str:
         f"- **{s['users_ready']} of {s['users_total']}** users ready (no error left to fix by hand)",
         f"- **{s['errors_remaining']}** errors to fix by hand; findings in all: {f['error']} errors "
         f"(the rest fixed), {f['warning']} warnings, {f['info']} info",
+        *(
+            [f"- **{s['files_not_done']}** files not migrated (write failed, changed meanwhile, or an error)"]
+            if s.get("files_not_done")
+            else []
+        ),
         "",
     ]
     skipped = {k: v for k, v in st.items() if k not in ("written", "would-change", "unchanged")}
@@ -194,13 +229,24 @@ def markdown(s: dict[str, Any]) -> str:
     if not blocked:
         lines += ["Nothing: every error was fixed automatically.", ""]
     for name, u in blocked:
-        lines.append(f"### {md_text(name)}: {u['blocked_files']} file(s) with errors")
+        parts = []
+        if u["blocked_files"]:
+            parts.append(f"{u['blocked_files']} file(s) with errors")
+        if u.get("not_done"):
+            parts.append(f"{u['not_done']} file(s) not migrated")
+        lines.append(f"### {md_text(name)}: {', '.join(parts)}")
         lines.append("")
         for item in u["blocking"]:
             lines.append(f"- {md_code(item['path'])}: {', '.join(item['codes'])}")
         more = u["blocked_files"] - len(u["blocking"])
         if more > 0:
             lines.append(f"- … and {more} more (see report.json)")
+        for item in u.get("unfinished", []):
+            detail = f": {md_text(item['detail'])}" if item["detail"] else ""
+            lines.append(f"- {md_code(item['path'])}: not migrated ({item['status']}){detail}")
+        more = u.get("not_done", 0) - len(u.get("unfinished", []))
+        if more > 0:
+            lines.append(f"- … and {more} more not migrated (see files.jsonl)")
         lines.append("")
     lines += ["## Findings by rule", "", "| code | rule | findings | fixed |", "|---|---|---:|---:|"]
     for code, r in s["rules"].items():

@@ -6,9 +6,9 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Iterator
-from pathlib import Path
 from typing import NamedTuple
 
+from .ownfolder import MARKER, is_marker
 from .writer import TEMP_SUFFIX
 
 # -- walking trees ----------------------------------------------------------------------
@@ -36,24 +36,6 @@ SKIP_DIRS = frozenset(
 )
 
 
-# A folder holding this file is the tool's own (backups, reports, migrated copies): a bulk
-# run never looks inside it.  Without it, a second --write run over a tree holding the
-# first run's backups would migrate the backups, and the originals could not be restored.
-MARKER = ".sbatch-migrate-folder"
-_MARKER_TEXT = (
-    "This folder holds {what} written by sbatch-migrate.\n"
-    "sbatch-migrate bulk does not look inside a folder holding this file.\n"
-)
-
-
-def mark_own_folder(folder: Path, what: str) -> None:
-    """Create ``folder`` if needed and mark it as the tool's own (see MARKER)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    marker = folder / MARKER
-    if not marker.exists():
-        marker.write_text(_MARKER_TEXT.format(what=what), encoding="utf-8")
-
-
 class Candidate(NamedTuple):
     path: str
     size: int
@@ -65,7 +47,9 @@ class Candidate(NamedTuple):
 
 class Skipped(NamedTuple):
     path: str
-    reason: str  # symlink, too-large, unreadable, vcs-or-cache, sbatch-migrate-folder, stale-temp, special-file
+    # symlink, too-large, unreadable, vcs-or-cache, sbatch-migrate-folder, foreign-marker, stale-temp,
+    # special-file
+    reason: str
 
 
 def distinct_roots(roots: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
@@ -119,9 +103,20 @@ def walk(roots: list[str], max_size: int) -> Iterator[Candidate | Skipped]:
             except OSError as exc:
                 yield Skipped(folder, f"unreadable: {exc.strerror or exc}")
                 continue
-            if any(e.name == MARKER for e in entries):
-                yield Skipped(folder, "sbatch-migrate-folder")  # backups, reports: ours
-                continue
+            marker = next((e for e in entries if e.name == MARKER), None)
+            if marker is not None:
+                # a folder holding the marker is the tool's own (backups, reports, copies): a
+                # second --write run would migrate the backups otherwise.  Only a marker this
+                # user made counts: a user's own `touch .sbatch-migrate-folder` would hide
+                # their home from the run
+                try:
+                    if is_marker(marker.stat(follow_symlinks=False), os.stat(folder, follow_symlinks=False)):
+                        yield Skipped(folder, "sbatch-migrate-folder")
+                        continue
+                    yield Skipped(marker.path, "foreign-marker: not made by this run's user; the folder is migrated")
+                except OSError as exc:
+                    yield Skipped(marker.path, f"unreadable: {exc.strerror or exc}")
+                entries = [e for e in entries if e is not marker]
             subdirs = []
             for entry in entries:
                 try:

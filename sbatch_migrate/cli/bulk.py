@@ -7,13 +7,12 @@ import os
 import re
 import shlex
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import click
 
-from ..bulk.walk import distinct_roots, mark_own_folder, walk
+from ..bulk.walk import distinct_roots, walk
 from ..config import ConfigError, Settings
 from ..profile import ProfileError
 from .common import fail, parse_size, rule_options
@@ -86,6 +85,11 @@ def tree_settings(
     help="[$XDG_CACHE_HOME/sbatch-migrate, else ~/.cache/sbatch-migrate]",
 )
 @click.option("--keep-mtime", is_flag=True, help="Keep the modification time of rewritten files.")
+@click.option(
+    "--report-group",
+    metavar="GROUP",
+    help="Let this group read the reports (folder 0750, files 0640; default: yours only, 0700/0600).",
+)
 @rule_options
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar or summary.")
 def bulk_cmd(
@@ -103,6 +107,7 @@ def bulk_cmd(
     cache: bool,
     cache_dir: str | None,
     keep_mtime: bool,
+    report_group: str | None,
     profile: str | None,
     partition_map: tuple[str, ...],
     select: tuple[str, ...],
@@ -131,36 +136,42 @@ def bulk_cmd(
         profile=settings.profile,
         rules=settings.rules_for("-"),
         write=write,
-        backup_dir=None if (no_backup or not write) else Path(backup_dir or "sbatch-migrate-backups").resolve(),
-        out_dir=Path(out_dir).resolve() if out_dir else None,
-        report_dir=Path(report_dir).resolve() if report_dir else None,
+        backup_dir=None if (no_backup or not write) else Path(backup_dir or "sbatch-migrate-backups").absolute(),
+        out_dir=Path(out_dir).absolute() if out_dir else None,
+        report_dir=Path(report_dir).absolute() if report_dir else None,
         jobs=jobs,
         resume=resume,
         shard=shard_kn,
         max_size=size,
-        cache_path=cache_path(cache, cache_dir),
+        cache_dir=cache_folder(cache, cache_dir),
         keep_mtime=keep_mtime,
+        report_group=group_id(report_group),
     )
     own = [("--report-dir", opts.report_dir), ("--backup-dir", opts.backup_dir), ("--out-dir", opts.out_dir)]
     for option, folder in own:
         _not_holding_a_root(option, folder, opts.roots)
-    own_folder(opts.report_dir, "--report-dir", "reports")
-    own_folder(opts.backup_dir, "--backup-dir", "backups of the files a migration rewrote")
-    own_folder(opts.out_dir, "--out-dir", "migrated copies")
     show = not quiet and sys.stderr.isatty() and not os.environ.get("CI")
-    with _report_lock(opts.report_dir):
+    with contextlib.ExitStack() as stack:
+        folders = open_session(stack, opts)
         if show:
             # a terminal: count first (a walk without reading) so the bar has a length
             total = sum(1 for item in walk(opts.roots, opts.max_size) if bulk.in_shard(item.path, opts.shard))
             with click.progressbar(length=total, label="migrating", file=sys.stderr, show_pos=True) as bar:
-                result = run_bulk(opts, progress=bar.update)
+                result = run_bulk(opts, folders, progress=bar.update)
         else:
-            result = run_bulk(opts)
-        if opts.report_dir is not None and result.records_file is not None:
-            summary = write_reports(opts.report_dir, [result.records_file], result.aggregate)
+            result = run_bulk(opts, folders)
+        if folders.report is not None and result.records_file is not None:
+            report = folders.report
+            summary = _reports(lambda: write_reports(report, [(report, result.records_file)], result.aggregate))
         else:
             summary = result.aggregate.summary()
             click.echo(markdown(summary), nl=False)  # no report folder: the Markdown report is the output
+    if result.worker_deaths:
+        click.echo(
+            f"warning: a worker process died {result.worker_deaths} time(s) (killed, or out of memory): "
+            "the files it had were migrated again",
+            err=True,
+        )
     if not quiet:
         parts = ", ".join(f"{n} {k}" for k, n in sorted(result.counts.items()))
         now = sum(result.counts.values())
@@ -177,8 +188,8 @@ def bulk_cmd(
                 f"{opts.backup_dir} --run {opts.run_id})",
                 err=True,
             )
-    if result.counts.get("write-failed"):
-        sys.exit(1)
+    if summary.get("files_not_done"):
+        sys.exit(1)  # a file could not be written, changed meanwhile, or met an internal error
 
 
 def _not_holding_a_root(option: str, folder: Path | None, roots: list[str]) -> None:
@@ -194,41 +205,56 @@ def _not_holding_a_root(option: str, folder: Path | None, roots: list[str]) -> N
             sys.exit(2)
 
 
-def own_folder(folder: Path | None, option: str, what: str) -> None:
-    """Create and mark one of the run's own folders up front: one that cannot be written
-    is a command-line error (exit 2), not a failure halfway through the run."""
-    if folder is None:
-        return
+def cache_folder(enabled: bool, folder: str | None) -> Path | None:
+    if not enabled:
+        return None
+    if folder:
+        return Path(folder).absolute()
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "sbatch-migrate"
+
+
+def group_id(name: str | None) -> int | None:
+    if name is None:
+        return None
+    import grp
+
     try:
-        mark_own_folder(folder, what)
-        if not os.access(folder, os.W_OK | os.X_OK):
-            raise PermissionError(13, "Permission denied")
-    except OSError as exc:
-        fail(f"{option} {folder}: cannot write there ({exc.strerror or exc})")
-        sys.exit(2)
+        return grp.getgrnam(name).gr_gid
+    except KeyError:
+        if name.isdigit():
+            return int(name)
+        raise click.BadParameter(f"no group {name!r}", param_hint="--report-group") from None
 
 
-@contextlib.contextmanager
-def _report_lock(report_dir: Path | None) -> Iterator[None]:
-    """bulk.report_lock, with a folder in use as a one-line error (exit 2)."""
+def open_session(stack: contextlib.ExitStack, opts: Any) -> Any:
+    """bulk.session (the run's own folders, checked, and the report lock), with a folder
+    that is not safe or cannot be made, or is in use, as a one-line error (exit 2)."""
     from ..bulk import campaign as bulk
 
     try:
-        with bulk.report_lock(report_dir):
-            yield
-    except bulk.ReportDirBusy as exc:  # raised only while taking the lock
+        return stack.enter_context(bulk.session(opts))
+    except (bulk.ReportDirBusy, bulk.FolderError) as exc:
         fail(str(exc))
+    sys.exit(2)
+
+
+def _reports(write: Any) -> Any:
+    try:
+        return write()
+    except OSError as exc:
+        fail(f"the reports could not be written: {exc}; the run's records are complete (merge-reports rewrites them)")
         sys.exit(2)
 
 
-def run_bulk(opts: Any, **kwargs: Any) -> Any:
+def run_bulk(opts: Any, folders: Any, **kwargs: Any) -> Any:
     """bulk.run, with an unusable cache file or a resume with other options as a one-line
     error (exit 2)."""
     from ..bulk import campaign as bulk
     from ..bulk.cache import CacheError
 
     try:
-        return bulk.run(opts, **kwargs)
+        return bulk.run(opts, folders, **kwargs)
     except (CacheError, bulk.ResumeError) as exc:
         fail(str(exc))
         sys.exit(2)
@@ -264,7 +290,14 @@ def array_job(n: int, argv: list[str]) -> str:
         args = args[1:]
     report = os.path.abspath(report_dir)
     # slurmd opens --output before the script runs: the folder must exist at submission
-    os.makedirs(os.path.join(report, "logs"), exist_ok=True)
+    from ..bulk.ownfolder import own_folder
+
+    try:
+        with own_folder(report, "reports") as folder:
+            folder.sub("logs").close()
+    except OSError as exc:
+        fail(f"--report-dir {report}: {exc.strerror if exc.filename else exc}")
+        sys.exit(2)
     quoted = " ".join(shlex.quote(a) for a in args)
     return (
         "#!/bin/bash\n"
@@ -294,37 +327,67 @@ def merge_reports_cmd(report_dir: str, out: str | None, partial: bool) -> None:
     still running would make users look ready who are not."""
     import json
 
-    from ..bulk.campaign import merge_problems
+    from ..bulk.campaign import RECORDS, STATE, FolderError, merge_problems
+    from ..bulk.ownfolder import OwnFolder, own_folder
     from ..bulk.reports import write_reports
 
-    root = Path(report_dir)
-    shards = sorted(p for p in root.rglob("files.jsonl") if p.parent != root)
-    if not shards:
-        fail(f"{report_dir}: no shard reports (*/files.jsonl) found")
-        sys.exit(2)
-    states: list[tuple[Path, dict[str, Any] | None]] = []
-    for s in shards:
+    with contextlib.ExitStack() as stack:
         try:
-            states.append((s.parent, json.loads((s.parent / "run.json").read_text())))
-        except (OSError, ValueError):
-            states.append((s.parent, None))
-    problems, gaps = merge_problems(states)
-    if problems or (gaps and not partial):
-        for line in problems + gaps:
-            fail(line)
-        if not problems:
-            click.echo("merge anyway with --partial (the report then lists what it lacks)", err=True)
-        sys.exit(2)
-    for line in gaps:
-        click.echo(f"warning: {line}", err=True)
-    target = Path(out) if out else root
-    own_folder(target, "--out", "reports")
-    summary = write_reports(target, shards, incomplete=gaps)
+            root = stack.enter_context(OwnFolder.open(report_dir, create=False))
+            shards = [stack.enter_context(s) for s in _shard_folders(root, RECORDS)]
+        except OSError as exc:
+            fail(str(exc) if exc.filename is None else f"{report_dir}: {exc.strerror or exc}")
+            sys.exit(2)
+        if not shards:
+            fail(f"{report_dir}: no shard reports (*/{RECORDS}) found")
+            sys.exit(2)
+        states: list[tuple[Path, dict[str, Any] | None]] = []
+        for s in shards:
+            try:
+                states.append((s.path, json.loads(s.read(STATE, 1 << 20))))
+            except (OSError, ValueError):
+                states.append((s.path, None))
+        problems, gaps = merge_problems(states)
+        if problems or (gaps and not partial):
+            for line in problems + gaps:
+                fail(line)
+            if not problems:
+                click.echo("merge anyway with --partial (the report then lists what it lacks)", err=True)
+            sys.exit(2)
+        for line in gaps:
+            click.echo(f"warning: {line}", err=True)
+        try:
+            target = stack.enter_context(own_folder(out, "reports")) if out else root
+        except OSError as exc:
+            fail(str(FolderError("--out", Path(out or report_dir), exc)))
+            sys.exit(2)
+        summary = _reports(lambda: write_reports(target, [(s, RECORDS) for s in shards], incomplete=gaps))
     click.echo(
         f"merged {len(shards)} shard reports: {summary['job_scripts']} job scripts, "
-        f"{summary['users_ready']} of {summary['users_total']} users ready; reports in {target}",
+        f"{summary['users_ready']} of {summary['users_total']} users ready; reports in {out or report_dir}",
         err=True,
     )
+
+
+def _shard_folders(root: Any, records: str) -> list[Any]:
+    """The folders below ``root`` (at any depth, never through a symlink) that hold a
+    journal, each an OwnFolder (checked: this user's, nobody else's to write)."""
+    import stat
+
+    found: list[Any] = []
+    stack = [root]
+    while stack:
+        folder = stack.pop()
+        for name in folder.names():
+            st = folder.lstat(name)
+            if st is not None and stat.S_ISDIR(st.st_mode):
+                inner = folder.sub(name, create=False)
+                stack.append(inner)
+                if inner.exists(records):
+                    found.append(inner)
+        if folder is not root and folder not in found:
+            folder.close()
+    return sorted(found, key=lambda f: str(f.path))
 
 
 @click.command("restore")
@@ -332,14 +395,18 @@ def merge_reports_cmd(report_dir: str, out: str | None, partial: bool) -> None:
 @click.option("--run", "run_id", help="Only this run (a folder of BACKUP_DIR).")
 @click.option("--force", is_flag=True, help="Also restore files changed after the migration.")
 def restore_cmd(backup_dir: str, run_id: str | None, force: bool) -> None:
-    """Put back the originals a bulk --write run saved."""
-    from ..bulk.backup import restore
+    """Put back the originals a bulk --write run saved (only what a run of this tool wrote)."""
+    from ..bulk.backup import restore, runs
 
-    runs = sorted(p.name for p in Path(backup_dir).iterdir() if (p / "meta").is_dir())
-    if run_id is not None and run_id not in runs:
-        fail(f"{backup_dir}: no run {run_id} there (runs: {', '.join(runs) or 'none'})")
+    try:
+        known = runs(Path(backup_dir))
+    except OSError as exc:
+        fail(str(exc) if exc.filename is None else f"{backup_dir}: {exc.strerror or exc}")
         sys.exit(2)
-    if not runs:
+    if run_id is not None and run_id not in known:
+        fail(f"{backup_dir}: no run {run_id} there (runs: {', '.join(known) or 'none'})")
+        sys.exit(2)
+    if not known:
         fail(f"{backup_dir}: no backups of a bulk --write run there")
         sys.exit(2)
     counts: dict[str, int] = {}
@@ -348,5 +415,5 @@ def restore_cmd(backup_dir: str, run_id: str | None, force: bool) -> None:
         if r.status not in ("restored", "already-original"):
             click.echo(f"{r.path}: {r.status}: {r.detail}", err=True)
     click.echo(", ".join(f"{n} {k}" for k, n in sorted(counts.items())) or "nothing to restore", err=True)
-    if counts.get("error") or counts.get("missing-backup"):
+    if counts.get("error") or counts.get("missing-backup") or counts.get("refused"):
         sys.exit(1)

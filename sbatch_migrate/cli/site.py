@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 
 import click
 
 from ..bulk.writer import atomic_write
-from .bulk import cache_path, check_roots, run_bulk, tree_settings
+from .bulk import cache_folder, check_roots, open_session, run_bulk, tree_settings
 from .common import fail, parse_size
 
 
@@ -51,10 +52,11 @@ def inventory_cmd(
         jobs=jobs,
         max_size=parse_size(max_size),
         inventory=True,
-        cache_path=cache_path(cache, cache_dir),
+        cache_dir=cache_folder(cache, cache_dir),
     )
     inv = Inventory(settings.profile)
-    result = run_bulk(opts, on_record=inv.add)
+    with contextlib.ExitStack() as stack:
+        result = run_bulk(opts, open_session(stack, opts), on_record=inv.add)
     summary = inv.summary()
     click.echo(to_json(summary) if fmt == "json" else to_markdown(summary), nl=False)
     if helm_values:
