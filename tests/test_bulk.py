@@ -1142,3 +1142,42 @@ def test_root_owned_files_in_a_home_count_for_that_home_user(tmp_path: Path) -> 
     assert p.returncode == 0, p.stderr
     users = {r["path"]: r["user"] for r in _records(tmp_path / "r").values()}
     assert users == {str(job): "u1234567", str(loose): "root"}
+
+
+def test_a_file_that_became_a_symlink_is_named_as_such(tmp_path: Path) -> None:
+    """Between the listing and the read: the file itself was swapped for a symlink (not a
+    folder on its path)."""
+    site, job = _one_job(tmp_path)
+    [candidate] = list(walk([str(site)], 1 << 20))
+    job.unlink()
+    job.symlink_to("/etc/passwd")
+    bulk._init_worker(bulk.Options(roots=[str(site)], profile=load(), rules=list(RULES)))
+    record = json.loads(bulk.process(candidate).line)
+    assert record["status"] == "symlink"
+    assert record["detail"].startswith("the file is a symlink now (it was a regular file")
+
+
+class _Broken:
+    """A rule with a bug."""
+
+    code, name, summary, fix = "SM999", "broken", "raises", "never"
+
+    def check(self, ctx: object) -> object:
+        raise RuntimeError("a bug")
+
+
+def test_an_internal_error_counts_against_its_user(tmp_path: Path) -> None:
+    """A bug costs the file, not the run; but the file is not done: its user is not ready
+    and the report lists it for a human."""
+    from sbatch_migrate.checks.rule import Severity
+
+    _Broken.severity = Severity.ERROR  # type: ignore[attr-defined]
+    site, _ = _one_job(tmp_path)
+    opts = bulk.Options(roots=[str(site)], profile=load(), rules=[_Broken], report_dir=tmp_path / "r")  # type: ignore[list-item]
+    result = bulk.run(opts)
+    assert result.counts == {"error": 1}
+    summary = result.aggregate.summary()
+    assert summary["files_not_done"] == 1 and summary["users_ready"] == 0
+    [stats] = summary["users"].values()
+    assert stats["ready"] is False and stats["unfinished"][0]["status"] == "error"
+    assert "internal error: RuntimeError: a bug" in stats["unfinished"][0]["detail"]

@@ -216,3 +216,48 @@ def test_library_entry_point_at_the_package_root() -> None:
     assert result.output == b"#!/bin/bash\n#SBATCH -p slinky\n"
     with pytest.raises(AttributeError):
         _ = sbatch_migrate.no_such_name  # type: ignore[attr-defined]
+
+
+def _run_cli(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [sys.executable, "-m", "sbatch_migrate", *args], input=stdin, capture_output=True, timeout=30, check=False
+    )
+
+
+def test_a_fifo_a_device_and_a_huge_file_are_refused_with_one_line(tmp_path: Path) -> None:
+    """As bulk judges them: a FIFO is never opened for reading (it would wait for a
+    writer), a device or a symlink to one is not read, a file over --max-size is not read
+    (a sparse multi-GiB file was read whole: MemoryError)."""
+    fifo = tmp_path / "job.fifo"
+    os.mkfifo(fifo)
+    zero = tmp_path / "zero.sh"
+    zero.symlink_to("/dev/zero")
+    sparse = tmp_path / "big.sh"
+    with open(sparse, "wb") as fh:
+        fh.truncate(3 << 30)
+    for path, why in ((fifo, "not a regular file (a FIFO)"), (zero, "not a regular file (a device)"),
+                      (sparse, "3 GiB, larger than --max-size 1 MiB")):  # fmt: skip
+        p = _run_cli(str(path))
+        assert p.returncode == 2
+        err = p.stderr.decode()
+        assert err.splitlines()[0] == f"sbatch-migrate: error: {path}: {why}: not read", err
+        assert "Traceback" not in err and p.stdout == b""
+    p = _run_cli("--max-size", "4GiB", str(zero))
+    assert p.returncode == 2 and "a device" in p.stderr.decode()
+
+
+def test_stdin_over_the_size_limit_is_refused(tmp_path: Path) -> None:
+    p = _run_cli("--max-size", "1K", "-", stdin=b"#!/bin/bash\n" + b"# x\n" * 1000)
+    assert p.returncode == 2 and "more than 1 KiB on stdin" in p.stderr.decode()
+    p = _run_cli("--max-size", "1K", "-", stdin=b"#!/bin/bash\n#SBATCH -p gtest\n")
+    assert p.returncode == 0 and p.stdout == b"#!/bin/bash\n#SBATCH -p slinky\n"
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the warning is for root")
+def test_in_place_as_root_on_a_users_file_points_to_bulk(tmp_path: Path) -> None:
+    job = tmp_path / "job.sh"
+    job.write_bytes(b"#!/bin/bash\n#SBATCH -p gtest\n")
+    os.chown(job, 65534, 65534)
+    p = _run_cli("-i", str(job))
+    assert p.returncode == 0
+    assert "as root, rewrite users' files with `sbatch-migrate bulk --write`" in p.stderr.decode()

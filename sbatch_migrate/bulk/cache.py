@@ -41,6 +41,19 @@ LAYOUT = 5  # the table layout (pragma user_version); a cache of another layout 
 FILE = "results.sqlite"
 
 
+def _create_private(folder: OwnFolder) -> None:
+    """Make the database file first, 0600 whatever the umask: SQLite gives its WAL and
+    shared-memory files the database's mode (an empty file is an empty database)."""
+    try:
+        fd = os.open(FILE, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600, dir_fd=folder.fd)
+    except FileExistsError:
+        return
+    try:
+        os.fchmod(fd, 0o600)
+    finally:
+        os.close(fd)
+
+
 class CacheError(Exception):
     """The cache file cannot be opened or used."""
 
@@ -116,6 +129,7 @@ class Cache:
         path = folder.path / FILE
         try:
             _check_files(folder)
+            _create_private(folder)
             # through the folder's descriptor: the folder checked is the folder used
             self.db = sqlite3.connect(folder.inner_path(FILE), timeout=60)
             self.db.execute("pragma journal_mode=wal")

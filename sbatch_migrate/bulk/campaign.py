@@ -731,7 +731,10 @@ class _Workers:
         self.started = True
         # prime the engine (parser, query, option tables, rule objects) before the workers
         # fork: they inherit it instead of each building their own
-        migrate(Source.from_bytes(_PRIMER, "primer.sh"), self.opts.profile, self.opts.rules)
+        try:
+            migrate(Source.from_bytes(_PRIMER, "primer.sh"), self.opts.profile, self.opts.rules)
+        except Exception:  # a warm-up only: a rule's bug is reported per file
+            pass
         if self.opts.jobs > 1:
             self.pool = self._new_pool(self.opts.jobs)
         else:

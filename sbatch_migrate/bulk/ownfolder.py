@@ -46,6 +46,9 @@ class UnsafeFolder(OSError):
     """A tool folder (or a file in it) that another user could control, or that is not
     what it should be; the message is one line naming it and why."""
 
+    def __str__(self) -> str:
+        return str(self.strerror)
+
 
 def _who(uid: int) -> str:
     try:
@@ -217,11 +220,16 @@ class OwnFolder:
         _plain(name)
         if fresh:
             self.unlink(name)
-        fd = os.open(
-            name, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, self.file_mode, dir_fd=self.fd
-        )
+        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+        try:
+            fd = os.open(name, flags, self.file_mode, dir_fd=self.fd)  # a FIFO there must not block
+        except OSError as exc:
+            if exc.errno == errno.ENXIO:
+                raise UnsafeFolder(errno.ENXIO, f"{self.path / name}: not a regular file") from None
+            raise
         try:
             self._check_file(os.fstat(fd), name)
+            os.set_blocking(fd, True)
             os.fchmod(fd, self.file_mode)
         except BaseException:
             os.close(fd)
@@ -249,9 +257,10 @@ class OwnFolder:
         """``name`` for reading and writing in place (a journal to cut a torn line off): a
         regular file of ours, never through a symlink; FileNotFoundError when missing."""
         _plain(name)
-        fd = os.open(name, os.O_RDWR | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=self.fd)
+        fd = os.open(name, os.O_RDWR | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, dir_fd=self.fd)
         try:
             self._check_file(os.fstat(fd), name)
+            os.set_blocking(fd, True)
         except BaseException:
             os.close(fd)
             raise
@@ -264,9 +273,11 @@ class OwnFolder:
     def open_lock(self, name: str) -> int:
         """A descriptor of the lock file ``name`` (made if missing), a regular file of ours."""
         _plain(name)
-        fd = os.open(name, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, self.file_mode, dir_fd=self.fd)
+        flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+        fd = os.open(name, flags, self.file_mode, dir_fd=self.fd)
         try:
             self._check_file(os.fstat(fd), name)
+            os.fchmod(fd, self.file_mode)
         except BaseException:
             os.close(fd)
             raise

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import sys
 from typing import Any
 
@@ -26,20 +27,62 @@ from ..profile import ProfileError
 from ..read.kind import is_job_script
 from ..read.source import InputError, Source
 from ..site.validate import test_only
-from .common import fail, rule_options
+from .common import fail, parse_size, rule_options
 
 
-def read_source(path: str) -> Source:
+def read_source(path: str, limit: int = 1 << 20) -> Source:
+    """The bytes of ``path`` (``-``: stdin) as a Source; InputError (one line) for what is
+    not a regular file (a FIFO would block, a device never ends) or is larger than
+    ``limit``, as bulk runs judge them."""
     if path == "-":
-        return Source.from_bytes(sys.stdin.buffer.read(), "<stdin>")
-    if os.path.isdir(path):
-        raise InputError("is a directory (use `sbatch-migrate bulk` for trees)")
+        data = sys.stdin.buffer.read(limit + 1)
+        if len(data) > limit:
+            raise InputError(f"more than {_size(limit)} on stdin (--max-size)")
+        return Source.from_bytes(data, "<stdin>")
     try:
-        with open(path, "rb") as fh:
-            data = fh.read()
+        # O_NONBLOCK: opening a FIFO must not wait for a writer; a symlink named on the
+        # command line is followed (the user named it), what it leads to is checked
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError as exc:
         raise InputError(exc.strerror or str(exc)) from None
+    try:
+        st = os.fstat(fd)
+        if stat.S_ISDIR(st.st_mode):
+            raise InputError("is a directory (use `sbatch-migrate bulk` for trees)")
+        if not stat.S_ISREG(st.st_mode):
+            raise InputError(f"not a regular file ({_kind(st.st_mode)}): not read")
+        if st.st_size > limit:
+            raise InputError(f"{_size(st.st_size)}, larger than --max-size {_size(limit)}: not read")
+        parts: list[bytes] = []
+        got = 0
+        while got <= limit and (chunk := os.read(fd, min(limit + 1 - got, 1 << 20))):
+            parts.append(chunk)
+            got += len(chunk)
+        data = b"".join(parts)
+    except OSError as exc:
+        raise InputError(exc.strerror or str(exc)) from None
+    finally:
+        os.close(fd)
+    if len(data) > limit:  # it grew while being read
+        raise InputError(f"larger than --max-size {_size(limit)}: not read")
     return Source.from_bytes(data, path)
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "a special file"
+
+
+def _size(n: int) -> str:
+    for unit, size in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if n >= size:
+            return f"{n / size:.4g} {unit}"
+    return f"{n} bytes"
 
 
 @click.command("migrate")
@@ -60,6 +103,7 @@ def read_source(path: str) -> Source:
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Use this configuration file.")
 @click.option("--isolated", is_flag=True, help="Ignore configuration files.")
 @click.option("--job-scripts-only", is_flag=True, help="Skip files that are not job scripts (by content).")
+@click.option("--max-size", default="1MiB", show_default=True, help="Refuse larger files (as bulk skips them).")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when --check finds work or errors remain.")
 @click.option("--exit-non-zero-on-fix", is_flag=True, help="With -i: exit 1 when a file was changed.")
 @click.option("--validate", is_flag=True, help="Ask the cluster: run `sbatch --test-only` on the migrated script.")
@@ -81,11 +125,13 @@ def migrate_cmd(
     exit_zero: bool,
     exit_non_zero_on_fix: bool,
     validate: bool,
+    max_size: str,
     quiet: bool,
 ) -> None:
     """Migrate job scripts (FILE may be - for stdin)."""
     if not files:
         raise click.UsageError("no file given (try: sbatch-migrate job.sh)")
+    limit = parse_size(max_size)
     if sum([show_diff, in_place, output is not None]) > 1:
         raise click.UsageError("choose one of --diff, -i/--in-place, -o/--output")
     if check and (in_place or output):
@@ -110,7 +156,7 @@ def migrate_cmd(
     written = not (check or show_diff)
     for path in files:
         try:
-            source = read_source(path)
+            source = read_source(path, limit)
         except InputError as exc:
             fail(f"{path}: {exc}")
             failures += 1
@@ -168,6 +214,7 @@ def _emit(result: Result, path: str, show_diff: bool, in_place: bool, output: st
         click.echo(diff(result, path), nl=False)
     elif in_place:
         if result.changed:
+            _warn_root_in_place(path)
             try:
                 # a symlink named on the command line is written through (the link stays a
                 # link); bulk runs never follow one
@@ -184,3 +231,20 @@ def _emit(result: Result, path: str, show_diff: bool, in_place: bool, output: st
     elif script_out:
         sys.stdout.buffer.write(result.output)
         sys.stdout.buffer.flush()
+
+
+def _warn_root_in_place(path: str) -> None:
+    """-i follows a symlink named on the command line and keeps no backup: right for your
+    own files, not for root over other users' (bulk --write is made for that)."""
+    if os.geteuid() != 0:
+        return
+    try:
+        owner = os.stat(path).st_uid
+    except OSError:
+        return
+    if owner != 0:
+        click.echo(
+            f"warning: {path} belongs to uid {owner}: as root, rewrite users' files with "
+            "`sbatch-migrate bulk --write` (never through a symlink, with backups, no save lost)",
+            err=True,
+        )
