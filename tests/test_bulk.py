@@ -1181,3 +1181,44 @@ def test_an_internal_error_counts_against_its_user(tmp_path: Path) -> None:
     [stats] = summary["users"].values()
     assert stats["ready"] is False and stats["unfinished"][0]["status"] == "error"
     assert "internal error: RuntimeError: a bug" in stats["unfinished"][0]["detail"]
+
+
+def test_a_folder_swapped_for_a_symlink_after_listing_is_not_walked(tmp_path: Path) -> None:
+    """The walk lists each folder through a descriptor opened from its parent's: a folder
+    a user swaps for a symlink (to /, to a root-only folder) once its parent was listed is
+    reported, and nothing behind the link is listed."""
+    site = tmp_path / "site"
+    (site / "a").mkdir(parents=True)
+    (site / "b").mkdir()
+    (site / "a" / "x.sh").write_bytes(b"#!/bin/bash\n")
+    (site / "b" / "y.sh").write_bytes(b"#!/bin/bash\n")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    for i in range(5):
+        (elsewhere / f"secret{i}.sh").write_bytes(b"#!/bin/bash\n")
+    seen = []
+    for item in walk([str(site)], 1 << 20):
+        seen.append(item)
+        if item.path == str(site / "a" / "x.sh"):  # site is listed; b is next
+            os.rename(site / "b", tmp_path / "b-moved")
+            (site / "b").symlink_to(elsewhere)
+    paths = [i.path for i in seen]
+    assert not [p for p in paths if "secret" in p]
+    assert any(i.path == str(site / "b") and i.reason.startswith("symlink") for i in seen if hasattr(i, "reason"))
+
+
+def test_the_walk_reaches_any_depth_with_few_descriptors(tmp_path: Path) -> None:
+    deep = tmp_path / "t"
+    for _ in range(300):
+        deep = deep / "d"
+    subprocess.run(["mkdir", "-p", str(deep)], check=True)
+    (deep / "job.sh").write_bytes(b"#!/bin/bash\n")
+    (tmp_path / "t" / "top.sh").write_bytes(b"#!/bin/bash\n")
+    before = len(os.listdir("/proc/self/fd"))
+    found = []
+    for item in walk([str(tmp_path / "t")], 1 << 20):
+        found.append(item.path)
+        assert len(os.listdir("/proc/self/fd")) - before <= 70
+    assert str(deep / "job.sh") in found and str(tmp_path / "t" / "top.sh") in found
+    assert len(os.listdir("/proc/self/fd")) == before
+    subprocess.run(["rm", "-rf", str(tmp_path / "t")], check=True)

@@ -3,6 +3,7 @@ lists, the size limit and the tool's own folders (marked) respected."""
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from collections.abc import Iterator
@@ -80,8 +81,49 @@ def distinct_roots(roots: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
     return kept, dropped
 
 
+_DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+
+
+class _Chain:
+    """Descriptors of the folders on the path being walked, each opened from the one above
+    it, never through a symlink: a folder a user swaps for a symlink after it was listed is
+    not listed through it (a link to ``/`` would have had the whole file system walked).
+    At most MAX are kept open; a deeper folder is reached again from the nearest one kept."""
+
+    MAX = 64
+
+    def __init__(self, root: str):
+        self.root = root
+        self.chain: list[tuple[str, int]] = []
+
+    def fd(self, folder: str) -> int:
+        chain = self.chain
+        while chain and not (folder == chain[-1][0] or folder.startswith(chain[-1][0].rstrip("/") + "/")):
+            os.close(chain.pop()[1])
+        if chain and chain[-1][0] == folder:
+            return chain[-1][1]
+        if not chain:
+            chain.append((self.root, os.open(self.root, _DIR)))
+            if folder == self.root:
+                return chain[0][1]
+        base, fd = chain[-1]
+        path = base
+        for part in folder[len(base) :].strip("/").split("/"):
+            fd = os.open(part, _DIR, dir_fd=fd)
+            path = f"{path.rstrip('/')}/{part}"
+            chain.append((path, fd))
+            if len(chain) > self.MAX:
+                os.close(chain.pop(1)[1])
+        return fd
+
+    def close(self) -> None:
+        while self.chain:
+            os.close(self.chain.pop()[1])
+
+
 def walk(roots: list[str], max_size: int) -> Iterator[Candidate | Skipped]:
-    """Regular files under ``roots`` in a stable order; never follows a symlink."""
+    """Regular files under ``roots`` in a stable order; never follows a symlink (each folder
+    is listed through a descriptor opened from its parent's, see :class:`_Chain`)."""
     for root in distinct_roots(roots)[0]:
         try:
             st = os.lstat(root)
@@ -94,51 +136,65 @@ def walk(roots: list[str], max_size: int) -> Iterator[Candidate | Skipped]:
         if stat.S_ISREG(st.st_mode):
             yield Candidate(os.path.abspath(root), st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_uid)
             continue
-        stack = [os.path.abspath(root)]
-        while stack:
-            folder = stack.pop()
-            try:
-                with os.scandir(folder) as it:
-                    entries = sorted(it, key=lambda e: e.name)
-            except OSError as exc:
+        top = os.path.abspath(root)
+        chain = _Chain(top)
+        try:
+            yield from _walk_tree(top, chain, max_size)
+        finally:
+            chain.close()
+
+
+def _walk_tree(top: str, chain: _Chain, max_size: int) -> Iterator[Candidate | Skipped]:
+    stack = [top]
+    while stack:
+        folder = stack.pop()
+        prefix = folder.rstrip("/") + "/"
+        try:
+            fd = chain.fd(folder)
+            with os.scandir(fd) as it:
+                entries = sorted(it, key=lambda e: e.name)
+            here = os.fstat(fd)
+        except OSError as exc:
+            if exc.errno in (errno.ELOOP, errno.ENOTDIR):
+                yield Skipped(folder, "symlink: it was a folder when its parent was listed: not followed")
+            else:
                 yield Skipped(folder, f"unreadable: {exc.strerror or exc}")
-                continue
-            marker = next((e for e in entries if e.name == MARKER), None)
-            if marker is not None:
-                # a folder holding the marker is the tool's own (backups, reports, copies): a
-                # second --write run would migrate the backups otherwise.  Only a marker this
-                # user made counts: a user's own `touch .sbatch-migrate-folder` would hide
-                # their home from the run
-                try:
-                    if is_marker(marker.stat(follow_symlinks=False), os.stat(folder, follow_symlinks=False)):
-                        yield Skipped(folder, "sbatch-migrate-folder")
-                        continue
-                    yield Skipped(marker.path, "foreign-marker: not made by this run's user; the folder is migrated")
-                except OSError as exc:
-                    yield Skipped(marker.path, f"unreadable: {exc.strerror or exc}")
-                entries = [e for e in entries if e is not marker]
-            subdirs = []
-            for entry in entries:
-                try:
-                    if entry.is_symlink():
-                        yield Skipped(entry.path, "symlink")
-                    elif entry.is_dir(follow_symlinks=False):
-                        if entry.name in SKIP_DIRS:
-                            yield Skipped(entry.path, "vcs-or-cache")
-                        else:
-                            subdirs.append(entry.path)
-                    elif entry.is_file(follow_symlinks=False):
-                        est = entry.stat(follow_symlinks=False)
-                        if entry.name.endswith(TEMP_SUFFIX) and entry.name.startswith("."):
-                            yield Skipped(entry.path, "stale-temp")
-                        elif est.st_size > max_size:
-                            yield Skipped(entry.path, "too-large")
-                        else:
-                            yield Candidate(
-                                entry.path, est.st_size, est.st_mtime_ns, est.st_ctime_ns, est.st_ino, est.st_uid
-                            )
+            continue
+        marker = next((e for e in entries if e.name == MARKER), None)
+        if marker is not None:
+            # a folder holding the marker is the tool's own (backups, reports, copies): a
+            # second --write run would migrate the backups otherwise.  Only a marker this
+            # user made counts: a user's own `touch .sbatch-migrate-folder` would hide
+            # their home from the run
+            try:
+                if is_marker(marker.stat(follow_symlinks=False), here):
+                    yield Skipped(folder, "sbatch-migrate-folder")
+                    continue
+                yield Skipped(prefix + MARKER, "foreign-marker: not made by this run's user; the folder is migrated")
+            except OSError as exc:
+                yield Skipped(prefix + MARKER, f"unreadable: {exc.strerror or exc}")
+            entries = [e for e in entries if e is not marker]
+        subdirs = []
+        for entry in entries:
+            path = prefix + entry.name
+            try:
+                if entry.is_symlink():
+                    yield Skipped(path, "symlink")
+                elif entry.is_dir(follow_symlinks=False):
+                    if entry.name in SKIP_DIRS:
+                        yield Skipped(path, "vcs-or-cache")
                     else:
-                        yield Skipped(entry.path, "special-file")  # FIFO, socket, device: never opened
-                except OSError as exc:
-                    yield Skipped(entry.path, f"unreadable: {exc.strerror or exc}")
-            stack.extend(reversed(subdirs))
+                        subdirs.append(path)
+                elif entry.is_file(follow_symlinks=False):
+                    est = entry.stat(follow_symlinks=False)
+                    if entry.name.endswith(TEMP_SUFFIX) and entry.name.startswith("."):
+                        yield Skipped(path, "stale-temp")
+                    elif est.st_size > max_size:
+                        yield Skipped(path, "too-large")
+                    else:
+                        yield Candidate(path, est.st_size, est.st_mtime_ns, est.st_ctime_ns, est.st_ino, est.st_uid)
+                else:
+                    yield Skipped(path, "special-file")  # FIFO, socket, device: never opened
+            except OSError as exc:
+                yield Skipped(path, f"unreadable: {exc.strerror or exc}")
+        stack.extend(reversed(subdirs))
