@@ -607,3 +607,47 @@ def _deep_and_long(site: Path, base: Path, tmp_path: Path) -> None:
     p = cli("restore", str(backups))
     assert p.returncode == 0, p.stderr
     assert (deep / "job.sh").read_bytes() == JOB and long_name.read_bytes() == JOB
+
+
+def test_a_full_report_disk_stops_the_run_and_resume_finishes_it(base: Path, tmp_path: Path) -> None:
+    """The report folder's disk fills up, during the journal or before run.json: a one-line
+    error naming --resume, run.json never left empty or torn; once there is room, the
+    --resume the error suggests finishes the run."""
+    mnt = base / f"tiny-{uuid.uuid4().hex[:6]}"
+    mnt.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mnt)], capture_output=True).returncode:
+        pytest.skip("cannot mount a tmpfs here")
+    try:
+        site = tmp_path / "site"
+        (site / "u1").mkdir(parents=True)
+        for i in range(600):
+            (site / "u1" / f"job{i}.sh").write_bytes(JOB)
+        reports = mnt / "r"
+        args = ["bulk", str(site), "--no-cache", "-q", "--report-dir", str(reports)]
+        p = cli(*args)  # the journal fills the disk
+        one_line_error(p)
+        assert "--resume" in p.stderr
+        assert json.loads((reports / "run.json").read_text())["finished"] is False
+        # the disk full to the last byte before a new run writes its run.json (the folder,
+        # its marker and its lock made by an earlier run)
+        (reports / "run.json").unlink()
+        filler = mnt / "filler"
+        try:
+            with open(filler, "wb") as fh:
+                while True:
+                    fh.write(b"x" * 512)
+                    fh.flush()
+        except OSError:
+            pass  # full (the journal may have taken the last byte already)
+        p = cli(*args)
+        one_line_error(p)
+        if (reports / "run.json").exists():
+            json.loads((reports / "run.json").read_text())  # whole, never empty or torn
+        filler.unlink(missing_ok=True)
+        subprocess.run(["mount", "-o", "remount,size=16m", str(mnt)], check=True)
+        p = cli(*args, "--resume")
+        assert p.returncode == 0, p.stderr
+        summary = json.loads((reports / "summary.json").read_text())
+        assert summary["job_scripts"] == 600 and json.loads((reports / "run.json").read_text())["finished"] is True
+    finally:
+        subprocess.run(["umount", str(mnt)], check=False)
