@@ -38,10 +38,36 @@ H = "#!/bin/bash\n#SBATCH -N 1\n\n"
         ("module unload singularity\n", ""),
         ("echo a\n\nmodule load singularity\n\n\necho b\n", "echo a\n\necho b\n"),
         ("echo a\nmodule load singularity", "echo a"),
+        # the package, whatever its folder or version (site module trees)
+        ("module load apps/singularity/3.5.0\nsrun x\n", "srun x\n"),
+        ("module load libs/singularity\nsrun x\n", "srun x\n"),
+        ("ml Singularity/default\nsrun x\n", "srun x\n"),
+        ("module load apps/singularity-3.2.0\nsrun x\n", "srun x\n"),
+        ("module load apptainer/1.2\nsrun x\n", "srun x\n"),
+        ("module load singularity-ce/4.1.0 cuda\n", "module load cuda\n"),
+        ("module load singularity/3.7.1-gcc-9.3.0\nsrun x\n", "srun x\n"),
     ],
 )
 def test_removal(before: str, after: str) -> None:
     assert out(H + before) == H + after
+
+
+@pytest.mark.parametrize(
+    ("name", "package"),
+    [
+        ("apps/singularity/madym/4.23.0", "madym"),  # an application in the runtime's folder
+        ("miniconda3/conda24.5.0_py3.9", "miniconda3"),
+        ("biology/cuda/12.0.0", "cuda"),
+        ("nvhpc-24.11_hpcx-2.20_cuda-12.6", "nvhpc-24.11_hpcx-2.20_cuda-12.6"),
+        ("pkg/Anaconda3", "anaconda3"),
+    ],
+)
+def test_package_of_a_module_name(name: str, package: str) -> None:
+    from sbatch_migrate.model.modules import package_of
+
+    assert package_of(name) == package
+    if package != "singularity":
+        assert "SM203" in codes(run(H + f"module load {name}\n"))
 
 
 @pytest.mark.parametrize(
@@ -81,7 +107,7 @@ def test_other_module_commands_are_warnings(text: str) -> None:
     [
         "source /etc/profile.d/modules.sh\n",
         ". /usr/share/lmod/lmod/init/bash\n",
-        ". /etc/profile\n",
+        ". /opt/ohpc/admin/lmod/lmod/init/bash\n",
         "eval $(/usr/bin/modulecmd bash load x)\n",
         "module() { eval $(/usr/bin/modulecmd bash $*); }\n",
     ],
@@ -113,3 +139,11 @@ def test_other_module_command_names_the_command_bash_cannot_find(line: str, name
     assert bash is not None
     p = subprocess.run([bash, "-c", line], capture_output=True, text=True, env={"PATH": "/nonexistent"}, check=False)
     assert f"{name}: command not found" in p.stderr
+
+
+@pytest.mark.parametrize("line", ["source /etc/profile", ". /etc/profile", "source /etc/bashrc"])
+def test_sourcing_files_every_image_has_is_not_reported(line: str) -> None:
+    """They exist in the pod; what they no longer provide (`module`) is reported where it
+    is used."""
+    result = run(H + line + "\nmodule load cuda\n")
+    assert "SM205" not in codes(result) and "SM203" in codes(result)

@@ -1,8 +1,9 @@
 """## What it does
 Reports lines that start the module system: `source /etc/profile.d/modules.sh`,
-`. /usr/share/lmod/lmod/init/bash`, `. /etc/profile`, `eval $(modulecmd bash ...)`, or a
-hand-written `module() { ... }` function.  The list of paths is in the profile
-(`[modules] init`).
+`. /usr/share/lmod/lmod/init/bash`, `eval $(modulecmd bash ...)`, or a hand-written
+`module() { ... }` function.  The list of paths is in the profile (`[modules] init`).
+`source /etc/profile` is not reported: every image has that file (it just no longer sets
+up `module`, and the `module` commands after it are reported by their own rules).
 
 ## Why is this bad?
 Those files do not exist in the NodeSet pod (`No such file or directory`), and what they
@@ -15,7 +16,7 @@ source /etc/profile.d/modules.sh
 Delete the line once the module loads are gone.
 
 ## Fix safety
-No fix: `. /etc/profile` may set up other things the job needs; a person decides.
+No fix: such a file may set up other things the job needs; a person decides.
 """
 
 from __future__ import annotations

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import NamedTuple
 
@@ -46,8 +47,31 @@ class ModuleCommand(NamedTuple):
     dynamic: bool  # some word is not known statically
 
 
+_VERSION = re.compile(r"(?:[vV]?\d[\w.+~-]*|default|latest|stable)")
+_DOTTED = re.compile(r"\d\.\d")  # conda24.5.0_py3.9: a version by another name
+_VERSION_SUFFIX = re.compile(r"^(?P<name>[A-Za-z][A-Za-z_+]*?)[-_@]v?\d[\d.]*(?:[-_.+~]?[A-Za-z]*\d*)?$")
+
+
+def package_of(name: str) -> str:
+    """The package a module name loads, lower case: the last component of a hierarchical
+    name that is not a version (``apps/singularity/3.5.0``, ``libs/singularity``,
+    ``Singularity/default`` and ``singularity-3.2.0`` are ``singularity``;
+    ``apps/singularity/madym/4.23.0`` is ``madym``, an application that merely sits under a
+    folder named after the runtime)."""
+    parts = [p for p in name.split("/") if p]
+    while len(parts) > 1 and (
+        _VERSION.fullmatch(parts[-1]) or (_DOTTED.search(parts[-1]) and not _VERSION_SUFFIX.match(parts[-1]))
+    ):
+        parts.pop()
+    if not parts:
+        return name.lower()
+    last = parts[-1]
+    m = _VERSION_SUFFIX.match(last)
+    return (m.group("name") if m else last).lower()
+
+
 def module_name(arg: Arg) -> str:
-    return arg.value.split("/", 1)[0].lower()
+    return package_of(arg.value)
 
 
 def module_commands(ctx: Context) -> list[ModuleCommand]:
