@@ -317,3 +317,51 @@ def test_escapes_of_a_quoted_heredoc_stay() -> None:
     driver = DRIVER_ESCAPES.replace("cat <<EOF", "cat <<'EOF'")
     messages = [f.message for f in run(driver).findings if f.code == "SM901"]
     assert messages and "bash: line" in messages[0]
+
+
+@pytest.mark.parametrize(
+    ("line", "code", "says"),
+    [
+        ("#SBTACH --exclusive", "SM008", "`#SBTACH` is not `#SBATCH`"),
+        ("#SABTCH --gres=gpu:1", "SM008", "runs without `--gres=gpu:1`"),
+        ("#SBACTH -N 2", "SM008", "`#SBACTH`"),
+        ("#SBATC --nodes=4", "SM008", "`#SBATC`"),
+        ("#sbatch --nodes=4", "SM008", "only upper case"),
+        ("#Sbatch -p gtest", "SM008", "only upper case"),
+        ("  #SBATCH --time=1:00:00", "SM008", "at column 0"),
+        ("\t#SBATCH --time=1:00:00", "SM008", "at column 0"),
+        ("#SBTACH --nodes=4   # four nodes", "SM008", "runs without `--nodes=4`;"),
+        ("# SBATCH --gres=gpu:1", "SM009", "does not read it"),
+        ("#  SBATCH -N 1", "SM009", "does not read it"),
+    ],
+)
+def test_directives_sbatch_ignores_are_reported(line: str, code: str, says: str) -> None:
+    result = run(f"#!/bin/bash\n#SBATCH -J x\n{line}\nhostname\n".encode())
+    [f] = [f for f in result.findings if f.code in ("SM008", "SM009")]
+    assert f.code == code and says in f.message and not result.changed
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "##SBATCH --gres=gpu:1",  # switched off on purpose
+        "# SBATCH options for the job",  # prose, no option
+        "# BATCH --n",  # a comment that merely resembles one
+        "#SBATCH --nodes=1",
+        "# sbatch --test-only job.sh",  # how to submit, in a comment
+        "#SEARCH -x",  # two letters away
+        "#SCRATCH -d",
+    ],
+)
+def test_what_is_not_a_near_miss(line: str) -> None:
+    assert not {"SM008", "SM009"} & set(codes(run(f"#!/bin/bash\n{line}\nhostname\n".encode())))
+
+
+def test_a_near_miss_after_the_first_command_is_a_late_line_not_a_near_miss() -> None:
+    assert "SM008" not in codes(run(b"#!/bin/bash\nhostname\n#SBTACH -N 1\n"))
+
+
+def test_a_near_miss_in_a_heredoc_job_script_says_so() -> None:
+    driver = b"#!/bin/bash\ncat <<'EOF' > j.sh\n#!/bin/bash\n#SBTACH --gres=gpu:1\nhostname\nEOF\nsbatch j.sh\n"
+    [f] = [f for f in run(driver).findings if f.code == "SM008"]
+    assert "heredoc" in f.message

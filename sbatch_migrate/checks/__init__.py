@@ -14,6 +14,7 @@ from .image_build_in_job import ImageBuildInJob
 from .late_directive import LateDirective
 from .memory_over_capacity import MemoryOverCapacity
 from .missing_shebang import MissingShebang
+from .misspelt_directive import MisspeltDirective
 from .module_command import ModuleCommandRule
 from .module_init import ModuleInit
 from .module_load_other import ModuleLoadOther
@@ -36,6 +37,7 @@ from .sbatch_rejects import SbatchRejects
 from .shell_parse_error import ShellParseError
 from .singularity_env import SingularityEnv
 from .slurm_magic import SlurmMagic
+from .spaced_directive import SpacedDirective
 from .ucx_fabric import UcxFabric
 from .unknown_option import UnknownOption
 from .unknown_partition import UnknownPartition
@@ -55,6 +57,7 @@ RULES: tuple[type[Rule], ...] = tuple(
             LateDirective,
             MemoryOverCapacity,
             MissingShebang,
+            MisspeltDirective,
             ModuleCommandRule,
             ModuleInit,
             ModuleLoadOther,
@@ -76,6 +79,7 @@ RULES: tuple[type[Rule], ...] = tuple(
             ShellParseError,
             SingularityEnv,
             SlurmMagic,
+            SpacedDirective,
             UcxFabric,
             UnknownOption,
             UnknownPartition,

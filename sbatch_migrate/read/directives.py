@@ -63,6 +63,19 @@ class OptionUse(NamedTuple):
         return self.kind in ("SBATCH", "SLURM") and self.name == "time"
 
 
+class NearMiss(NamedTuple):
+    """A comment line in the directive block that looks like a directive sbatch will not
+    read: ``#SBTACH --exclusive`` (misspelt), ``#sbatch`` (case), ``  #SBATCH`` (not at
+    column 0), ``# SBATCH`` (a space: switched off on purpose, or a slip)."""
+
+    kind: Literal["misspelt", "case", "indented", "spaced"]
+    written: str  # the prefix as written, "#SBTACH"
+    options: str  # the option text after it, "--exclusive"
+    start: int  # span of the line
+    end: int
+    line: int
+
+
 class Problem(NamedTuple):
     """Something sbatch itself would reject or ignore."""
 
@@ -90,6 +103,7 @@ class Directives:
     problems: list[Problem]
     block_end_line: int  # index of the first command line (or the line count)
     pbs_ignored: bool = False
+    near_misses: list[NearMiss] = field(default_factory=list)
 
     def last(self, name: str, component: int = 0) -> OptionUse | None:
         """The option that wins (the last one in the block), as sbatch reads it."""
@@ -199,6 +213,50 @@ def tokenize(data: bytes, start: int, end: int, line: int) -> tuple[list[Token],
             return tokens, None
 
 
+_NEAR = re.compile(rb"([ \t]*)#([ \t]*)([A-Za-z]{5,7})[ \t]+(-[^\r\n]*?)[ \t\r]*$")
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """``a`` is ``b`` with one letter changed, added, dropped, or two neighbours swapped."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        if len(diff) == 1:
+            return True
+        return len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
+
+
+def _near_miss(data: bytes, ls: int, le: int, lineno: int) -> NearMiss | None:
+    """A comment line of the block that sbatch ignores though it reads like a directive
+    (only when an option follows: prose such as ``# SBATCH options`` is not one)."""
+    m = _NEAR.match(data, ls, le)
+    if m is None:
+        return None
+    lead, gap, word = m.group(1), m.group(2), m.group(3).decode()
+    options = m.group(4).decode("utf-8", "replace")
+    written = data[m.start(1) : m.end(3)].decode("utf-8", "replace").strip()
+    kind: Literal["misspelt", "case", "indented", "spaced"]
+    if word.upper() == "SBATCH":
+        if gap and word != "SBATCH":
+            return None  # `# sbatch --test-only job.sh`: how to submit it, in a comment
+        if gap:
+            kind = "spaced"
+        elif word != "SBATCH":
+            kind = "case"
+        elif lead:
+            kind = "indented"
+        else:
+            return None  # a directive (read by the scanner, never here)
+    elif _one_edit(word.upper(), "SBATCH") and not gap:
+        kind = "misspelt"
+    else:
+        return None
+    return NearMiss(kind, written, options, ls, le, lineno)
+
+
 def _magic(data: bytes, at: int) -> tuple[Kind, int] | None:
     if data.startswith(b"#SBATCH", at):
         return "SBATCH", 7
@@ -238,6 +296,7 @@ def scan(
     problems: list[Problem] = []
     block_end = None
     argv: list[tuple[Token, int]] = []
+    near_misses: list[NearMiss] = []
     component = 0
     # 1. the block: line by line up to the first command line
     pos, lineno = start, first_line
@@ -250,6 +309,8 @@ def scan(
             if _is_command_line(data[ls + 3 if ls == 0 and data.startswith(BOM) else ls : le]):
                 block_end = lineno
                 break
+            if le - ls > 8 and (near := _near_miss(data, ls, le, lineno)) is not None:
+                near_misses.append(near)
         else:
             kind, width = magic
             tokens, problem = tokenize(data, ls + width, le, lineno)
@@ -311,7 +372,7 @@ def scan(
         block_end_line = block_end
     else:  # no command: the line count
         block_end_line = first_line + region.count(b"\n") + (0 if not region or region.endswith(b"\n") else 1)
-    return Directives(lines, uses, problems, block_end_line, pbs_ignored=bool(foreign) and ignore_pbs)
+    return Directives(lines, uses, problems, block_end_line, bool(foreign) and ignore_pbs, near_misses)
 
 
 def _scan_foreign(
