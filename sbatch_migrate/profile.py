@@ -72,6 +72,7 @@ class Profile:
     storage_roots: tuple[str, ...] = ()  # host paths under these must be mounted in the pod
     slurmd_image: str = "your-registry/slurmd-apptainer:25.11-ubuntu24.04"
     login_image: str = "your-registry/login-apptainer:25.11-ubuntu24.04"
+    slurm_version: str = "25.11"  # the target's Slurm release: its option tables apply
     path: str = "<builtin>"
     digest: str = field(default="", compare=False)
 
@@ -162,6 +163,8 @@ def parse(raw: bytes, label: str) -> Profile:
         mem = memory_mb(r.string(ns, "nodeset.memory_per_node"))
     except ValueError:
         raise ProfileError(f'{label}: nodeset.memory_per_node: expected a size such as "720G"') from None
+    target = r.table("target", default={})
+    slurm_version = _release(r, target)
     return Profile(
         name=r.string(doc, "name"),
         description=r.string(doc, "description", default=""),
@@ -182,9 +185,22 @@ def parse(raw: bytes, label: str) -> Profile:
         storage_roots=tuple(r.str_list(storage, "storage.roots", default=[])),
         slurmd_image=r.string(ns, "nodeset.slurmd_image", default="your-registry/slurmd-apptainer:25.11-ubuntu24.04"),
         login_image=r.string(ns, "nodeset.login_image", default="your-registry/login-apptainer:25.11-ubuntu24.04"),
+        slurm_version=slurm_version,
         path=label,
         digest=hashlib.sha256(raw).hexdigest(),
     )
+
+
+def _release(r: _Reader, target: dict[str, Any]) -> str:
+    """``[target] slurm_version``: a release there are option tables for."""
+    from .read.options import DEFAULT_RELEASE, release_of, releases
+
+    given = r.string(target, "target.slurm_version", default=DEFAULT_RELEASE)
+    found = release_of(given)
+    if found is None:
+        known = ", ".join(releases())
+        raise ProfileError(f"{r.label}: target.slurm_version: no option tables for {given!r} (known: {known})")
+    return found
 
 
 def _variable_rules(r: _Reader, fabric: dict[str, Any]) -> tuple[VariableRule, ...]:

@@ -31,6 +31,18 @@ def missing_requirements() -> str | None:
     return None
 
 
+def lab_release() -> str:
+    """The local lab's Slurm release as the option tables name it (Debian 12: 22.05): the
+    tests that compare the tool with the lab's sbatch read options with its tables."""
+    from sbatch_migrate.read.options import release_of
+
+    out = subprocess.run(["slurmctld", "-V"], capture_output=True, text=True, check=False).stdout
+    found = release_of(out.strip())
+    if found is None:
+        raise RuntimeError(f"no option tables for the lab's Slurm ({out.strip()!r})")
+    return found
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -21,11 +21,12 @@ from hypothesis import strategies as st
 from sbatch_migrate.fix.engine import migrate
 from sbatch_migrate.profile import load
 from sbatch_migrate.read.directives import scan
+from sbatch_migrate.read.options import release
 from sbatch_migrate.read.source import Source
 
 from .conftest import ROOT
 from .corpus import cases, expected_of, input_of
-from .slurm_cluster import LocalCluster, missing_requirements
+from .slurm_cluster import LocalCluster, lab_release, missing_requirements
 
 STANDIN = ROOT / "tests" / "standin"
 SEED = ROOT / "examples" / "hello_twcc.sh"
@@ -239,7 +240,8 @@ def test_directive_scanner_agrees_with_sbatch(cluster: LocalCluster, tmp_path: P
     job = tmp_path / "job.sh"
     job.write_text(script)
     p = cluster.sbatch("--test-only", "-vv", str(job), cwd=tmp_path)
-    ours = scan(script.encode())
+    with release(lab_release()):
+        ours = scan(script.encode())
     problems = {pr.code for pr in ours.problems if pr.code != "late"}
     err = p.stderr
     if "Unmatched" in err or "Unexpected" in err:

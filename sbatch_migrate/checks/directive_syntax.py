@@ -1,10 +1,11 @@
 r"""## What it does
 Reports `#SBATCH` lines that sbatch itself rejects: an unmatched quote (`-J "x`), a
-word that is not an option (`#SBATCH --nodes=1 ; echo hi`, `#SBATCH -J a\ b`), an
-option missing its argument, an argument given to a flag, a word starting with `:`.
-The rules are Slurm 22.05's (`src/sbatch/opt.c`): arguments split on blanks, quotes
-group and are removed, a backslash makes the next character literal, an unquoted `#`
-ends the line.
+word that is not an option (`#SBATCH --nodes=1 ; echo hi`), an option missing its
+argument, an argument given to a flag, a word starting with `:`.  The rules are those of
+the target's release (`src/sbatch/opt.c`): arguments split on blanks, quotes group and
+are removed, a backslash makes the next character literal (since 24.05 `\ ` is a space
+inside the word; before, `#SBATCH -J a\ b` ended the word and `b` was rejected), an
+unquoted `#` ends the line.
 
 ## Why is this bad?
 sbatch refuses the whole script: `Invalid directive found in batch script: ;`.

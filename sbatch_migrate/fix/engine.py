@@ -19,7 +19,7 @@ from ..checks.rule import Finding, Rule, Severity
 from ..model.context import Context
 from ..model.facts import ScriptFacts, collect
 from ..profile import Profile
-from ..read import shell
+from ..read import options, shell
 from ..read.bashsyntax import bash_syntax
 from ..read.source import Source
 from . import removal
@@ -58,6 +58,13 @@ def select_rules(select: Iterable[str] = (), ignore: Iterable[str] = ()) -> list
 
 
 def migrate(source: Source, profile: Profile, rules: list[type[Rule]] | None = None) -> Result:
+    """Migrate one script: read it, run the rules, apply their fixes, check the result.
+    Options are read with the target's Slurm release (the profile's ``slurm_version``)."""
+    with options.release(profile.slurm_version):
+        return _migrate(source, profile, rules)
+
+
+def _migrate(source: Source, profile: Profile, rules: list[type[Rule]] | None) -> Result:
     facts = collect(source)
     ctx = Context(facts, profile)
     findings: list[Finding] = []

@@ -1,4 +1,5 @@
-"""The ``#SBATCH`` scanner, following sbatch's own rules (Slurm 22.05, src/sbatch/opt.c).
+"""The ``#SBATCH`` scanner, following sbatch's own rules (src/sbatch/opt.c of the target's
+release: 22.05 to 25.11; since 24.05 a backslash-escaped space is part of the word).
 
 - ``#SBATCH`` (and the deprecated ``#SLURM``) must start at column 0, upper case.
 - Scanning stops at the first line that is neither blank nor a comment; a directive after
@@ -161,6 +162,7 @@ def tokenize(data: bytes, start: int, end: int, line: int) -> tuple[list[Token],
         ], None
     tokens: list[Token] = []
     pos = start
+    escaped_space = opts.at_least("24.05")
     while True:
         while pos < end and data[pos] in b" \t\r\f\v":
             pos += 1
@@ -179,6 +181,11 @@ def tokenize(data: bytes, start: int, end: int, line: int) -> tuple[list[Token],
             if escape:
                 escape = False
             elif c == 0x5C:  # backslash
+                if pos + 1 < end and data[pos + 1] == 0x20 and escaped_space:
+                    chars.append(0x20)  # since 24.05 `\ ` is a space inside the word
+                    where.append(pos + 1)
+                    pos += 2
+                    continue
                 escape = True
                 pos += 1
                 continue
@@ -489,7 +496,7 @@ def _getopt(
                 else:
                     close = table.close_matches(name)
                     hint = f"; did you mean {', '.join('--' + c for c in close)}?" if close else ""
-                    msg = f"unrecognized option --{name}: sbatch (Slurm 22.05) refuses the script{hint}"
+                    msg = f"unrecognized option --{name}: sbatch (Slurm {opts.current()}) refuses the script{hint}"
                 fail("unknown-option", msg, tok)
             elif eq:
                 if found.arg == "none":

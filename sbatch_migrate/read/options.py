@@ -1,17 +1,63 @@
 """Slurm option tables and getopt_long-style option resolution.
 
-The tables in ``data/`` were read off Slurm 22.05's ``src/common/slurm_opt.c`` (the
-authority the facts point to; ``--help`` hides some options).  Resolution follows GNU
-getopt_long as Slurm calls it: exact long names win, otherwise an unambiguous prefix is
-accepted; short options may be grouped and may carry their argument attached.
+The tables in ``data/`` (``<program>-options-<release>.tsv``) were read off each
+release's ``src/common/slurm_opt.c`` by ``scripts/option_tables.py`` (the authority;
+``--help`` hides some options).  Which release applies is the target cluster's
+(``[target] slurm_version`` of the profile): the engine sets it for the run
+(:func:`release`), and every reading of options in that run uses its tables.
+Resolution follows GNU getopt_long as Slurm calls it: exact long names win, otherwise an
+unambiguous prefix is accepted; short options may be grouped and may carry their
+argument attached.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
 from typing import Literal
+
+DEFAULT_RELEASE = "25.11"  # the Slinky images' Slurm
+_RELEASE: ContextVar[str] = ContextVar("slurm_release", default=DEFAULT_RELEASE)
+
+
+@cache
+def releases() -> tuple[str, ...]:
+    """The Slurm releases there are tables for, oldest first."""
+    names = [f.name for f in resources.files("sbatch_migrate.read.data").iterdir()]
+    found = {n.removeprefix("sbatch-options-").removesuffix(".tsv") for n in names if n.startswith("sbatch-options-")}
+    return tuple(sorted(found, key=lambda v: tuple(int(x) for x in v.split("."))))
+
+
+def release_of(version: str) -> str | None:
+    """The table release for a version as a site names it (``25.11``, ``25.11.4``,
+    ``slurm 25.11.4``); None when there is no table for it."""
+    parts = version.strip().split()[-1].split(".") if version.strip() else []
+    key = ".".join(parts[:2])
+    return key if key in releases() else None
+
+
+def current() -> str:
+    """The release whose rules apply now."""
+    return _RELEASE.get()
+
+
+def at_least(version: str) -> bool:
+    """Does the release in use have what ``version`` introduced?"""
+    return tuple(int(x) for x in current().split(".")) >= tuple(int(x) for x in version.split("."))
+
+
+@contextmanager
+def release(version: str) -> Iterator[None]:
+    """Read options with ``version``'s tables (and directive rules) inside the block."""
+    token = _RELEASE.set(version)
+    try:
+        yield
+    finally:
+        _RELEASE.reset(token)
 
 ArgKind = Literal["required", "optional", "none"]
 
@@ -51,10 +97,14 @@ def _close_matches(names: tuple[str, ...], name: str) -> tuple[str, ...]:
     return tuple(difflib.get_close_matches(name, names, n=3, cutoff=0.7))
 
 
-@cache
 def table(program: str) -> OptionTable:
-    """The option table of ``sbatch``, ``srun`` or ``salloc``."""
-    text = resources.files("sbatch_migrate.read.data").joinpath(f"{program}-options.tsv").read_text()
+    """The option table of ``sbatch``, ``srun`` or ``salloc`` in the release in use."""
+    return _table(program, _RELEASE.get())
+
+
+@cache
+def _table(program: str, version: str) -> OptionTable:
+    text = resources.files("sbatch_migrate.read.data").joinpath(f"{program}-options-{version}.tsv").read_text()
     by_long: dict[str, OptionSpec] = {}
     by_short: dict[str, OptionSpec] = {}
     for line in text.splitlines():
