@@ -365,3 +365,32 @@ def test_a_near_miss_in_a_heredoc_job_script_says_so() -> None:
     driver = b"#!/bin/bash\ncat <<'EOF' > j.sh\n#!/bin/bash\n#SBTACH --gres=gpu:1\nhostname\nEOF\nsbatch j.sh\n"
     [f] = [f for f in run(driver).findings if f.code == "SM008"]
     assert "heredoc" in f.message
+
+
+@pytest.mark.parametrize(
+    "option", ["--segment=2", "--tres-per-task=gres/gpu:1", "--oom-kill-step", "--spread-segments"]
+)
+def test_options_of_the_targets_release_are_known(option: str) -> None:
+    """The profile names the target's Slurm (25.11 for Slinky): its options are known;
+    with a 22.05 target the same line is an unknown option."""
+    from dataclasses import replace
+
+    from sbatch_migrate.profile import load
+
+    script = f"#!/bin/bash\n#SBATCH {option}\nhostname\n".encode()
+    assert "SM002" not in codes(run(script))
+    old = run(script, replace(load(), slurm_version="22.05"))
+    [f] = [f for f in old.findings if f.code == "SM002"]
+    assert "Slurm 22.05" in f.message
+
+
+def test_a_release_without_tables_is_a_profile_error(tmp_path: Path) -> None:
+    from sbatch_migrate.profile import ProfileError, load
+
+    text = (Path(__file__).resolve().parent.parent / "rules" / "twcc-to-slinky.toml").read_text()
+    bad = tmp_path / "p.toml"
+    bad.write_text(text.replace('slurm_version = "25.11"', 'slurm_version = "19.05"'))
+    with pytest.raises(ProfileError, match=r"target.slurm_version: no option tables for '19.05' \(known: 22.05,"):
+        load(str(bad))
+    bad.write_text(text.replace('slurm_version = "25.11"', 'slurm_version = "24.11.3"'))
+    assert load(str(bad)).slurm_version == "24.11"
