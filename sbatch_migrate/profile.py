@@ -73,6 +73,7 @@ class Profile:
     slurmd_image: str = "your-registry/slurmd-apptainer:25.11-ubuntu24.04"
     login_image: str = "your-registry/login-apptainer:25.11-ubuntu24.04"
     slurm_version: str = "25.11"  # the target's Slurm release: its option tables apply
+    gres_types: frozenset[str] = frozenset({"gpu"})  # GRES names the target has (GresTypes)
     path: str = "<builtin>"
     digest: str = field(default="", compare=False)
 
@@ -186,6 +187,7 @@ def parse(raw: bytes, label: str) -> Profile:
         slurmd_image=r.string(ns, "nodeset.slurmd_image", default="your-registry/slurmd-apptainer:25.11-ubuntu24.04"),
         login_image=r.string(ns, "nodeset.login_image", default="your-registry/login-apptainer:25.11-ubuntu24.04"),
         slurm_version=slurm_version,
+        gres_types=frozenset(r.str_list(target, "target.gres_types", default=["gpu"])),
         path=label,
         digest=hashlib.sha256(raw).hexdigest(),
     )

@@ -394,3 +394,80 @@ def test_a_release_without_tables_is_a_profile_error(tmp_path: Path) -> None:
         load(str(bad))
     bad.write_text(text.replace('slurm_version = "25.11"', 'slurm_version = "24.11.3"'))
     assert load(str(bad)).slurm_version == "24.11"
+
+
+@pytest.mark.parametrize(
+    ("line", "says"),
+    [
+        ("#SBATCH --ntasks-per-node=", 'Invalid numeric value "" for --ntasks-per-node'),
+        # the `#` ends the line: sbatch reads `<`
+        ("#SBATCH --ntasks-per-node=<# of processes>", 'Invalid numeric value "<" for --ntasks-per-node'),
+        ("#SBATCH --ntasks-per-node=<NTASKS>", 'Invalid numeric value "<NTASKS>"'),
+        ("#SBATCH -c 0", 'Invalid numeric value "0" for --cpus-per-task'),
+        ("#SBATCH --ntasks=1.5", 'Invalid numeric value "1.5"'),
+        ("#SBATCH --nodes=2-1", "Maximum node count 1 is less than minimum node count 2"),
+        ("#SBATCH --nodes=x", '"x" is not a valid node count'),
+        ("#SBATCH -t 1:2:3:4", "Invalid --time specification"),
+        ("#SBATCH --time=abc", "Invalid --time specification"),
+        ("#SBATCH --mem=1.5G", "Invalid --mem specification"),
+        ("#SBATCH --mem=90GiB", "Invalid --mem specification"),
+        ("#SBATCH --mem-per-cpu=x", "Invalid --mem-per-cpu specification"),
+        ("#SBATCH --exclusive=node", "Invalid --exclusive specification"),
+        ("#SBATCH --gres=gpu:1:x", "Invalid generic resource (gres) specification"),
+        ("#SBATCH --gres=mps:10", "no GRES named 'mps' (GresTypes: gpu)"),
+        ("#SBATCH --gpus-per-node=abc", "Invalid GPU specification"),
+    ],
+)
+def test_values_sbatch_refuses(line: str, says: str) -> None:
+    [f] = [f for f in run(f"#!/bin/bash\n{line}\nhostname\n".encode()).findings if f.code == "SM010"]
+    assert says in f.message and f.severity == "error"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "#SBATCH --ntasks-per-node=+2",
+        "#SBATCH --nodes=1-2",
+        "#SBATCH --nodes=-2",
+        "#SBATCH --time=1-",
+        "#SBATCH --time=UNLIMITED",
+        "#SBATCH --time=00:5:00",
+        "#SBATCH --mem=90GB",
+        "#SBATCH --mem=0",
+        "#SBATCH --gres=gpu:v100:2",  # syntax is fine: whether the type exists is the target's
+        "#SBATCH --gres=none",
+        "#SBATCH --exclusive",
+        "#SBATCH --exclusive=user",
+        "#SBATCH --account=",  # sbatch takes an empty account
+        "#SBATCH --ntasks=$N",  # directive-variable says what is wrong
+    ],
+)
+def test_values_sbatch_takes(line: str) -> None:
+    assert "SM010" not in codes(run(f"#!/bin/bash\n{line}\nhostname\n".encode()))
+
+
+def test_values_of_launch_commands_are_checked_too() -> None:
+    [f] = [f for f in run(b"#!/bin/bash\n#SBATCH -N 1\nsrun --mem=5GiB -n 2 true\n").findings if f.code == "SM010"]
+    assert f.message.startswith("`srun --mem=5GiB`: srun refuses it")
+    assert "SM010" not in codes(run(b'#!/bin/bash\n#SBATCH -N 1\nsrun -n "$N" true\n'))
+
+
+@pytest.mark.parametrize(
+    ("line", "held"),
+    [
+        ('#SBATCH --account="PROJECT_ID"', "PROJECT_ID"),
+        ("#SBATCH -A MST108XXX", "XXX"),
+        ("#SBATCH --account=XXX", "XXX"),
+        ("#SBATCH --mail-user=<your_email>", "<your_email>"),
+        ("#SBATCH -o <PATH/TO/LOG>/out.txt", "<PATH/TO/LOG>"),
+        ("#SBATCH --account=YOUR_ACCOUNT", "YOUR_ACCOUNT"),
+    ],
+)
+def test_placeholders_sbatch_takes_as_written(line: str, held: str) -> None:
+    [f] = [f for f in run(f"#!/bin/bash\n{line}\nhostname\n".encode()).findings if f.code == "SM011"]
+    assert f"placeholder `{held}`" in f.message
+
+
+@pytest.mark.parametrize("line", ["#SBATCH --account=MST112345", "#SBATCH -o logs/%x_%j.out", "#SBATCH -J xtx"])
+def test_real_values_are_not_placeholders(line: str) -> None:
+    assert "SM011" not in codes(run(f"#!/bin/bash\n{line}\nhostname\n".encode()))

@@ -339,3 +339,92 @@ def test_emitted_array_job_runs_the_shards_and_merges(cluster: LocalCluster, tmp
     p = _cli(cluster, "bulk", str(root), "--no-cache", "-q", "--report-dir", str(tmp_path / "whole"))
     whole = json.loads((tmp_path / "whole" / "summary.json").read_text())
     assert merged["files_seen"] == whole["files_seen"] and merged["rules"] == whole["rules"]
+
+
+# -- option values: the real sbatch is the oracle ----------------------------------------
+VALUES = {
+    "ntasks": ["", "1", "+2", "04", "x", "1.5", "0", "-1", "2k", "<n>", "XXX", " 2"],
+    "ntasks-per-node": ["", "4", "<# of processes>", "4x", "0", "+2"],
+    "cpus-per-task": ["", "4", "abc", "0", "04"],
+    "cpus-per-gpu": ["1", "0", "x"],
+    "threads-per-core": ["1", "0"],
+    "nodes": ["", "1", "2", "1-2", "-2", "1-", "2-1", "x", "+1", "1,2", "0", " 1", "1 "],
+    "time": [
+        "",
+        "10",
+        "1:00",
+        "00:10:00",
+        "1-0",
+        "1-",
+        "1-2:",
+        "123:",
+        ":5",
+        "5:",
+        "1:2:3:4",
+        "abc",
+        "-1",
+        "0",
+        "UNLIMITED",
+        "infinite",
+        "1-2-3",
+        "1:70:00",
+        "00:5:00",
+        "2-12",
+    ],
+    "time-min": ["10", "x", "1:00"],
+    "mem": ["", "100", "90G", "90GB", "90g", "5kb", "5MB", "1.5G", "5GiB", "+5G", "abc", "0", "5P", "5Gb", " 5G"],
+    "mem-per-cpu": ["4G", "x", "0", "4096"],
+    "exclusive": ["user", "USER", "mcs", "x", "oversubscribe", "exclusive"],
+    "gres": ["gpu", "gpu:1", "gpu:01", "gpu:+1", "none", "GPU:1", "gpu:1:x", "foo:1", "gpu:", "", "gpu:2,gpu:1"],
+    "gpus": ["1", "0", "x", "2k", "1,2"],
+    "gpus-per-node": ["8", "abc", "2"],
+}
+
+
+def _accepted(cluster: LocalCluster, tmp_path: Path, line: str) -> tuple[bool, str]:
+    job = tmp_path / "job.sh"
+    job.write_text(f"#!/bin/bash\n{line}\nhostname\n")
+    p = cluster.sbatch("--test-only", str(job), cwd=tmp_path)
+    return p.returncode == 0, p.stderr.strip()
+
+
+@pytest.mark.parametrize(("option", "value"), [(o, v) for o, vs in VALUES.items() for v in vs])
+def test_value_checks_agree_with_sbatch(cluster: LocalCluster, tmp_path: Path, option: str, value: str) -> None:
+    """Every value invalid-value (SM010) passes, the lab's sbatch accepts; every value it
+    refuses, sbatch refuses (the values fit the lab's nodes: a refusal is the value's)."""
+    from sbatch_migrate.read.optvalues import problem
+
+    quoted = f'"{value}"' if " " in value else value
+    ok, err = _accepted(cluster, tmp_path, f"#SBATCH --{option}={quoted}")
+    with release(lab_release()):
+        ours = problem(option, value)
+    assert ok == (ours is None), (option, value, ours, err)
+
+
+_PIECES = {
+    "time": ["", "1", "2", "0", "10", "-", ":", "x", "+1", ".5", "-1"],
+    "mem": ["", "1", "2", "0", "G", "M", "K", "B", "b", "x", ".5", "+", "-", "i"],
+    "nodes": ["", "1", "2", "0", "-", ",", "x", "+", " "],
+    "ntasks": ["", "1", "2", "0", "-", "x", "+", ".", "k"],
+}
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    option=st.sampled_from(sorted(_PIECES)),
+    pieces=st.lists(st.integers(0, 13), min_size=1, max_size=5),
+)
+def test_generated_values_agree_with_sbatch(
+    cluster: LocalCluster, tmp_path: Path, option: str, pieces: list[int]
+) -> None:
+    from sbatch_migrate.read.optvalues import problem
+
+    parts = _PIECES[option]
+    value = "".join(parts[i % len(parts)] for i in pieces)
+    if option == "nodes" and any(n.isdigit() and int(n) > 2 for n in re.split(r"[^0-9]+", value) if n):
+        return  # more nodes than the lab has: a refusal for capacity, not syntax
+    quoted = f'"{value}"' if " " in value else value
+    ok, err = _accepted(cluster, tmp_path, f"#SBATCH --{option}={quoted}")
+    with release(lab_release()):
+        ours = problem(option, value)
+    assert ok == (ours is None), (option, value, ours, err)

@@ -11,6 +11,7 @@ from .dos_line_endings import DosLineEndings
 from .fix_withheld import FixWithheld
 from .gpus_over_capacity import GpusOverCapacity
 from .image_build_in_job import ImageBuildInJob
+from .invalid_value import InvalidValue
 from .late_directive import LateDirective
 from .memory_over_capacity import MemoryOverCapacity
 from .missing_shebang import MissingShebang
@@ -30,6 +31,7 @@ from .partition_rename import PartitionRename
 from .partition_time_limit import PartitionTimeLimit
 from .partition_unresolved import PartitionUnresolved
 from .path_not_mounted import PathNotMounted
+from .placeholder_value import PlaceholderValue
 from .python_escaped_script import PythonEscapedScript
 from .python_parse_error import PythonParseError
 from .rule import Rule
@@ -54,6 +56,7 @@ RULES: tuple[type[Rule], ...] = tuple(
             FixWithheld,
             GpusOverCapacity,
             ImageBuildInJob,
+            InvalidValue,
             LateDirective,
             MemoryOverCapacity,
             MissingShebang,
@@ -71,6 +74,7 @@ RULES: tuple[type[Rule], ...] = tuple(
             ParserLimit,
             PartitionRename,
             PathNotMounted,
+            PlaceholderValue,
             PartitionTimeLimit,
             PartitionUnresolved,
             PythonEscapedScript,

@@ -59,6 +59,7 @@ def release(version: str) -> Iterator[None]:
     finally:
         _RELEASE.reset(token)
 
+
 ArgKind = Literal["required", "optional", "none"]
 
 
