@@ -47,6 +47,28 @@ def run_py(text: str):  # type: ignore[no-untyped-def]
             'ex.update_parameters(slurm_setup=["export A=1", "module load singularity"])',
             'ex.update_parameters(slurm_setup=["export A=1"])',
         ),
+        # neighbours that both go: one deletion per run (two overlapping ones crashed)
+        (
+            'ex.update_parameters(slurm_setup=["module load singularity", "module purge"])',
+            "ex.update_parameters(slurm_setup=[])",
+        ),
+        (
+            'ex.update_parameters(slurm_setup=["module purge", "export A=1", "module load singularity"])',
+            'ex.update_parameters(slurm_setup=["export A=1"])',
+        ),
+        (
+            'ex.update_parameters(slurm_setup=["export A=1", "module purge", "module load singularity"])',
+            'ex.update_parameters(slurm_setup=["export A=1"])',
+        ),
+        # escapes: read as the value the shell runs; an element that empties goes whole
+        (
+            'ex.update_parameters(slurm_setup=["module load singularity\\r\\r\\n", "export X=1\\r\\r\\n"])',
+            'ex.update_parameters(slurm_setup=["export X=1\\r\\r\\n"])',
+        ),
+        (
+            'ex.update_parameters(slurm_setup=["module purge\\nmodule load singularity\\n"])',
+            "ex.update_parameters(slurm_setup=[])",
+        ),
         ('os.environ["SINGULARITY_CACHEDIR"] = "/tmp/c"', 'os.environ["APPTAINER_CACHEDIR"] = "/tmp/c"'),
         (
             'S = """#!/bin/bash\n#SBATCH -p gtest\nmodule load singularity\nsrun x\n"""',
@@ -96,6 +118,16 @@ def test_reported_not_guessed(text: str, code: str) -> None:
     assert code in [f.code for f in result.findings]
 
 
+def test_a_string_with_escapes_is_read_as_its_value() -> None:
+    """`module load singularity\\n` loads singularity (it was read as `singularityn`), and
+    a command sharing such a string with others is reported, not edited."""
+    result = run_py('import os\nos.system("module load cuda singularity\\nsrun -p gtest x\\n")\n')
+    found = {f.code: f for f in result.findings}
+    assert "singularityn" not in found["SM203"].message and "cuda" in found["SM203"].message
+    assert "inside a Python string with escapes" in found["SM201"].message and not found["SM201"].fixed
+    assert not result.changed
+
+
 def test_template_interpolation_is_left_alone() -> None:
     text = 'S = f"""#!/bin/bash\n#SBATCH -p {part}\n#SBATCH -J {name}\nmodule load singularity\n"""\n'
     out = run_py(text).output.decode()
@@ -123,6 +155,8 @@ FRAGMENTS = [
     "os.system('module purge; module load singularity')",
     'subprocess.run("module load cuda singularity; sbatch -pgp2d run.sh", shell=True)',
     'ex.update_parameters(slurm_partition="gtest", slurm_setup=["module load singularity", "export X=1"])',
+    'ex.update_parameters(slurm_setup=["module purge\\r\\r\\n", "module load singularity\\n", "export X=1\\n"])',
+    'ex.update_parameters(slurm_setup=["module load singularity", "module purge"])',
     'os.environ["NCCL_IB_HCA"] = "mlx5_0"',
     'os.environ["SINGULARITY_BINDPATH"] = "/work/users"',
     'T = """#!/bin/bash\n#SBATCH -p gp4d\nmodule purge\nmodule load singularity\nsrun x\n"""',

@@ -124,7 +124,9 @@ def _touches(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
 def _apply(source: Source, facts: ScriptFacts, findings: list[Finding]) -> list[Edit]:
     """Decide which fixes apply; returns their edits (findings are marked fixed)."""
     errors = _error_spans(facts)
-    # 0. nothing inside a Python string whose escapes make its spans differ from its value
+    # 0. nothing inside a Python string whose escapes make its spans differ from its value,
+    # but a submitit slurm_setup line whose every command goes is dropped whole
+    elements = _drop_readonly_elements(facts, findings)
     frozen = [(u.start, u.end) for u in facts.units if u.readonly]
     for f in findings:
         spans = [(e.start, e.end) for e in f.edits] + [(n.start_byte, n.end_byte) for n in f.removals]
@@ -149,7 +151,11 @@ def _apply(source: Source, facts: ScriptFacts, findings: list[Finding]) -> list[
             if reasons:
                 f.message += f"; left in place: {reasons[0]}, where removing it is not safe"
                 f.removals = ()
-    accepted.extend(_drop_emptied_elements(facts, plan.edits))
+    kept, emptied = _drop_emptied_elements(facts, plan.edits)
+    accepted.extend(kept)
+    if (elements or emptied) and facts.python is not None:
+        # several elements of one list may go: each run of them is deleted as one edit
+        accepted.extend(removal.list_deletions(facts.python.lists, elements | emptied))
     # 3. plain edits, first come first served
     for f in findings:
         if not f.fixable:
@@ -163,6 +169,25 @@ def _apply(source: Source, facts: ScriptFacts, findings: list[Finding]) -> list[
     return accepted
 
 
+def _drop_readonly_elements(facts: ScriptFacts, findings: list[Finding]) -> set[tuple[int, int]]:
+    """A slurm_setup element with escapes (``"module load singularity\\n"``) cannot be
+    edited inside; when the fixes remove every command it holds, the element goes whole
+    (its text is not touched, so the escapes do not matter).  Returns those elements; their
+    findings are fixed by the deletion."""
+    chosen: set[tuple[int, int]] = set()
+    for unit in facts.units:
+        if not (unit.readonly and unit.element and unit.shell is not None and unit.shell.commands):
+            continue
+        inside = [f for f in findings if f.removals and all(unit.start <= n.start_byte < unit.end for n in f.removals)]
+        gone = {n.start_byte for f in inside for n in f.removals}
+        if not inside or gone != {c.node.start_byte for c in unit.shell.commands}:
+            continue
+        chosen.add(unit.element)
+        for f in inside:
+            f.removals, f.edits, f.fixed = (), (), True
+    return chosen
+
+
 def _in_shell_region(f: Finding, facts: ScriptFacts) -> bool:
     """Directive fixes stay allowed in a script whose bash does not parse."""
     if f.removals:
@@ -174,13 +199,18 @@ def _in_shell_region(f: Finding, facts: ScriptFacts) -> bool:
     return True
 
 
-def _drop_emptied_elements(facts: ScriptFacts, edits: list[Edit]) -> list[Edit]:
-    """A submitit slurm_setup line emptied by a removal goes from the list entirely."""
-    out = []
+def _drop_emptied_elements(facts: ScriptFacts, edits: list[Edit]) -> tuple[list[Edit], set[tuple[int, int]]]:
+    """Removals that empty a submitit slurm_setup element: the element goes from the list
+    instead (returned apart from the other edits)."""
+    out: list[Edit] = []
+    chosen: set[tuple[int, int]] = set()
     for e in edits:
-        unit = next((u for u in facts.units if u.drop and e.start <= u.start and u.end <= e.end), None)
-        out.append(Edit(*unit.drop, "") if unit is not None and unit.drop and not e.replacement else e)
-    return out
+        unit = next((u for u in facts.units if u.element and e.start <= u.start and u.end <= e.end), None)
+        if unit is not None and unit.element is not None and not e.replacement:
+            chosen.add(unit.element)
+        else:
+            out.append(e)
+    return out, chosen
 
 
 def _compiles(data: bytes) -> bool:

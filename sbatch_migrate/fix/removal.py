@@ -260,3 +260,28 @@ def _line_edits(source: Source, lines: list[int]) -> list[Edit]:
                     start -= 1
         edits.append(Edit(start, end, ""))
     return edits
+
+
+def list_deletions(lists: list[tuple[tuple[int, int], ...]], gone: set[tuple[int, int]]) -> list[Edit]:
+    """Edits deleting the elements ``gone`` ((list, index) pairs) of Python lists whose
+    element spans are ``lists``: each run of consecutive elements goes with the separator
+    after it, or, at the end of the list, with the one before it; a list that empties keeps
+    its brackets.  One edit per run, so deletions of neighbours never overlap."""
+    edits: list[Edit] = []
+    for key, spans in enumerate(lists):
+        indexes = sorted(i for k, i in gone if k == key)
+        runs: list[list[int]] = []
+        for i in indexes:
+            if runs and runs[-1][-1] == i - 1:
+                runs[-1].append(i)
+            else:
+                runs.append([i])
+        for run in runs:
+            first, last = run[0], run[-1]
+            if last + 1 < len(spans):
+                edits.append(Edit(spans[first][0], spans[last + 1][0], ""))
+            elif first > 0 and first - 1 not in indexes:
+                edits.append(Edit(spans[first - 1][1], spans[last][1], ""))
+            else:
+                edits.append(Edit(spans[first][0], spans[last][1], ""))
+    return edits

@@ -61,15 +61,18 @@ class Unit:
     template: bool = False  # a Python f-string/.format template: {...} is filled in later
     readonly: bool = False  # a Python string with escapes: analysed, never edited
     origin: str = ""  # where a Python string unit comes from (os.system, script ...)
-    drop: tuple[int, int] | None = None  # a slurm_setup list element: what goes when it empties
+    element: tuple[int, int] | None = None  # a slurm_setup list element (list, index): it goes when it empties
     interpreter: str = ""  # an embedded script's #! names another one than bash (python3, ruby ...)
     # an unquoted heredoc's escapes (`\$`, `\\`, backslash-newline): the driver's bash removes
     # them while writing the job script, so the parse leaves them out
     gaps: tuple[tuple[int, int], ...] = ()
+    masked: bytes | None = None  # a Python string with escapes: its content as read (see pyfront)
 
     def bash_text(self, data: bytes) -> bytes:
         """The text bash runs as this unit (the body as the driver writes it out, its
         expansions aside)."""
+        if self.masked is not None:
+            return self.masked
         return without(data, self.start, self.end, self.gaps)
 
     @property
@@ -157,16 +160,20 @@ def collect(source: Source) -> ScriptFacts:
             if s.where == "script" and not s.editable:
                 continue  # reported by python-string-not-migrated
             first = source.line_of(s.start)
+            # a string with escapes is read as the value it holds (each escape as many bytes
+            # as it takes in the file: the spans stay the file's)
+            text = data if s.masked is None else data[: s.start] + s.masked + data[s.end :]
             units.append(
                 Unit(
                     s.start,
                     s.end,
-                    dirs.scan(data, s.start, s.end, first),
-                    analyse(data, span=(s.start, s.end)),
+                    dirs.scan(text, s.start, s.end, first),
+                    analyse(text, span=(s.start, s.end)),
                     template=s.template,
                     readonly=not s.editable,
                     origin=s.where,
-                    drop=s.drop,
+                    element=s.element,
+                    masked=s.masked,
                 )
             )
     return ScriptFacts(source, language, units, _suppressions(source), py)

@@ -39,7 +39,51 @@ class PyString:
     editable: bool  # the content is the value byte for byte (no escapes): spans map 1:1
     template: bool  # f-string or .format template: {...} are filled in at run time
     where: str  # what it is: "os.system", "subprocess.run(shell=True)", "slurm_setup", "script"
-    drop: tuple[int, int] | None = None  # list element + separator to delete if it empties
+    element: tuple[int, int] | None = None  # (list, index) of a slurm_setup element: it goes when it empties
+    masked: bytes | None = None  # not editable: the content with each escape turned into what it
+    # means for the shell, in as many bytes (``\n`` -> space + newline), for the parse only
+
+
+_SIMPLE = {ord("n"): b" \n", ord("\n"): b"  "}  # a newline; a line continuation: nothing
+
+
+def mask_escapes(raw: bytes) -> bytes:
+    """A string literal's content with each escape replaced by what it means to the shell
+    that runs the value, in exactly as many bytes (so spans stay those of the file):
+    ``\n`` is a space and a newline, ``\t``/``\r`` and the like are blanks, ``\"`` a
+    blank and the quote, a numeric escape blanks; ``\\`` and unknown escapes stay."""
+    out = bytearray()
+    i = 0
+    while i < len(raw):
+        c = raw[i]
+        if c != 0x5C or i + 1 >= len(raw):
+            out.append(c)
+            i += 1
+            continue
+        n = raw[i + 1]
+        width = 2
+        if n in _SIMPLE:
+            out += _SIMPLE[n]
+        elif n in b"rtfvab":
+            out += b"  "
+        elif n in b"\"'":
+            out += bytes((0x20, n))
+        elif n in b"xuU":
+            width = {ord("x"): 4, ord("u"): 6, ord("U"): 10}[n]
+            out += b" " * min(width, len(raw) - i)
+        elif n == ord("N") and raw[i + 2 : i + 3] == b"{":
+            close = raw.find(b"}", i)
+            width = (close - i + 1) if close != -1 else 2
+            out += b" " * width
+        elif 0x30 <= n <= 0x37:
+            width = 2
+            while width < 4 and i + width < len(raw) and 0x30 <= raw[i + width] <= 0x37:
+                width += 1
+            out += b" " * width
+        else:
+            out += raw[i : i + 2]  # `\\` and escapes Python keeps as written
+        i += width
+    return bytes(out[: len(raw)])
 
 
 @dataclass(frozen=True)
@@ -61,6 +105,7 @@ class PyFacts:
     scripts: list[PyString] = field(default_factory=list)
     partitions: list[PySite] = field(default_factory=list)
     assignments: list[Assignment] = field(default_factory=list)
+    lists: list[tuple[tuple[int, int], ...]] = field(default_factory=list)  # slurm_setup lists: element spans
     error: tuple[int, str] | None = None  # (byte offset, message) when Python does not parse
 
 
@@ -132,15 +177,23 @@ def _make_visitor(cst: Any, provider: Any) -> Any:
                 raw = self.data[cstart:cend].decode("utf-8", "replace")
                 value = node.evaluated_value
                 editable = isinstance(value, str) and raw == value
+                masked = None if editable or "r" in prefix else mask_escapes(self.data[cstart:cend])
                 return PyString(
-                    cstart, cend, value if isinstance(value, str) else None, editable, id(node) in self.templates, where
+                    cstart,
+                    cend,
+                    value if isinstance(value, str) else None,
+                    editable,
+                    id(node) in self.templates,
+                    where,
+                    masked=masked,
                 )
             if isinstance(node, m.FormattedString):
                 cstart = start + len(node.start)
                 cend = end - len(node.end)
-                return PyString(
-                    cstart, cend, None, "\\" not in self.data[cstart:cend].decode("utf-8", "replace"), True, where
-                )
+                content = self.data[cstart:cend]
+                editable = b"\\" not in content
+                masked = None if editable or "r" in node.start.lower() else mask_escapes(content)
+                return PyString(cstart, cend, None, editable, True, where, masked=masked)
             return None
 
         def argv(self, node: Any) -> list[Arg] | None:
@@ -237,22 +290,17 @@ def _make_visitor(cst: Any, provider: Any) -> Any:
                         self.partition_kw(kwargs[key], f"{short}({key}=...)")
                 setup = kwargs.get("slurm_setup")
                 if isinstance(setup, (m.List, m.Tuple)):
-                    spans = [self.span(el.value) for el in setup.elements]
+                    index = len(self.facts.lists)
+                    self.facts.lists.append(tuple(self.span(el.value) for el in setup.elements))
                     for i, el in enumerate(setup.elements):
-                        if i + 1 < len(spans):
-                            drop = (spans[i][0], spans[i + 1][0])  # the line and its comma
-                        elif i > 0:
-                            drop = (spans[i - 1][1], spans[i][1])  # ", line"
-                        else:
-                            drop = spans[i]
-                        self.shell(el.value, "slurm_setup", drop)
+                        self.shell(el.value, "slurm_setup", (index, i))
 
-        def shell(self, node: Any, where: str, drop: tuple[int, int] | None = None) -> None:
+        def shell(self, node: Any, where: str, element: tuple[int, int] | None = None) -> None:
             s = self.string(node, where)
             if s is None:
                 return
             self.used.add(id(node))
-            self.facts.shell_strings.append(replace(s, drop=drop) if drop else s)
+            self.facts.shell_strings.append(replace(s, element=element) if element else s)
 
         def slurm_argv(self, node: Any, where: str) -> None:
             from ..model.launch import partition_options, value_text
