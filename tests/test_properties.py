@@ -136,6 +136,10 @@ def statement(draw: st.DrawFn, depth: int = 0) -> str:
 def script(draw: st.DrawFn) -> bytes:
     lines = ["#!/bin/bash", *draw(st.lists(directive(), max_size=8))]
     body = draw(st.lists(statement(), max_size=10))
+    # directives after the first command: sbatch ignores them (and a migration must not
+    # bring them to life by removing the commands before them)
+    for late in draw(st.lists(directive(), max_size=3)):
+        body.insert(draw(st.integers(0, len(body))), late)
     blanks = draw(st.lists(st.sampled_from(["", "  ", "# note"]), max_size=len(body) + 1))
     for i, stmt in enumerate(body):
         if i < len(blanks):
@@ -190,6 +194,23 @@ def test_a_migrated_script_is_a_fixed_point_without_new_errors(data: bytes) -> N
     second = _migrate(first.output)
     assert second.output == first.output
     assert {f.code for f in second.errors} <= {f.code for f in first.errors}
+
+
+@SETTINGS
+@given(script())
+def test_a_migration_never_changes_which_directives_sbatch_reads(data: bytes) -> None:
+    """The options sbatch reads from the block are the same before and after (their values
+    may change: a renamed partition); late lines stay late."""
+    from sbatch_migrate.read.directives import scan
+
+    result = _migrate(data)
+    before = Source.from_bytes(data, "job.sh").parse_bytes
+    after = Source.from_bytes(result.output, "job.sh").parse_bytes
+
+    def read(text: bytes) -> list[tuple[str, int]]:
+        return [(u.name, u.component) for u in scan(text).options if u.in_block]
+
+    assert read(after) == read(before) or any(f.code == "SM007" and f.fixed for f in result.findings)
 
 
 BASH = shutil.which("bash")

@@ -147,3 +147,35 @@ def test_sourcing_files_every_image_has_is_not_reported(line: str) -> None:
     is used."""
     result = run(H + line + "\nmodule load cuda\n")
     assert "SM205" not in codes(result) and "SM203" in codes(result)
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        (
+            "#!/bin/bash\nmodule purge\n#SBATCH -p gtest\nsrun x\n",
+            "#!/bin/bash\n:\n#SBATCH -p gtest\nsrun x\n",
+        ),
+        (
+            "#!/bin/bash\nmodule purge\nmodule load singularity\n#SBATCH -p gtest\nsrun x\n",
+            "#!/bin/bash\n:\n#SBATCH -p gtest\nsrun x\n",
+        ),
+        (
+            "#!/bin/bash\nmodule purge && module load singularity\n#SBATCH -p gtest\nsrun x\n",
+            "#!/bin/bash\n:\n#SBATCH -p gtest\nsrun x\n",
+        ),
+        # another command stays before the late lines: the removal is plain
+        (
+            "#!/bin/bash\nmodule purge\ncd /work\n#SBATCH -p gtest\nsrun x\n",
+            "#!/bin/bash\ncd /work\n#SBATCH -p gtest\nsrun x\n",
+        ),
+        # no late lines: nothing to keep
+        ("#!/bin/bash\n#SBATCH -p gtest\nmodule purge\nsrun x\n", "#!/bin/bash\n#SBATCH -p slinky\nsrun x\n"),
+    ],
+)
+def test_directives_sbatch_ignores_stay_ignored(before: str, after: str) -> None:
+    """Removing every command before late #SBATCH lines would make sbatch read them (with
+    their TWCC partition unrenamed): the last one becomes `:`, and a second pass changes
+    nothing."""
+    assert out(before) == after
+    assert out(after) == after

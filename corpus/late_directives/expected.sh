@@ -1,6 +1,7 @@
 #!/bin/bash
 #SBATCH --job-name=late
 #SBATCH --partition=slinky
+:
 #SBATCH --gres=gpu:8
 #SBATCH --time=00:10:00
 

@@ -141,7 +141,9 @@ def _apply(source: Source, facts: ScriptFacts, findings: list[Finding]) -> list[
         if any(_touches(s, e, errors) for s, e in spans) and _in_shell_region(f, facts):
             f.edits, f.removals = (), ()
             f.message += "; not fixed: it is inside or next to a region the bash parser could not read"
-    # 2. removals are planned together
+    # 2. removals are planned together (a script's first commands never all go when
+    # #SBATCH lines sbatch ignores follow them)
+    _keep_late_directives_late(facts, findings)
     requests = [n for f in findings for n in f.removals]
     plan = removal.plan(source, requests) if requests else removal.Plan()
     accepted: list[Edit] = []
@@ -167,6 +169,49 @@ def _apply(source: Source, facts: ScriptFacts, findings: list[Finding]) -> list[
         accepted.extend(f.edits)
         f.fixed = True
     return accepted
+
+
+def _keep_late_directives_late(facts: ScriptFacts, findings: list[Finding]) -> None:
+    """sbatch reads directives only up to the first command, so `#SBATCH` lines after a
+    `module purge` are ignored.  Removing every command before them would bring them to
+    life (with a TWCC partition left unrenamed, as late lines are not migrated): the
+    migration must not change which directives sbatch reads.  The last of those commands
+    is replaced by `:` instead, and its finding says why."""
+    for unit in facts.units:
+        if unit.shell is None:
+            continue
+        lates = [p.start for p in unit.directives.problems if p.code == "late"]
+        if not lates:
+            continue
+        first_late = min(lates)
+        root = unit.shell.tree.root_node
+        stmts = [
+            c for c in root.children if c.is_named and c.type != "comment" and unit.start <= c.start_byte < first_late
+        ]
+        if not stmts:
+            continue
+        requested: dict[int, Finding] = {}
+        for f in findings:
+            for n in f.removals:
+                requested[removal.statement_of(n).id] = f
+        inside = {s.id: [c for c in unit.shell.commands if s.start_byte <= c.start < s.end_byte] for s in stmts}
+        if not all(
+            inside[s.id] and all(removal.statement_of(c.node).id in requested for c in inside[s.id]) for s in stmts
+        ):
+            continue
+        last = stmts[-1]
+        owners = [requested[removal.statement_of(c.node).id] for c in inside[last.id]]
+        for f in owners:
+            f.removals = tuple(n for n in f.removals if not last.start_byte <= n.start_byte < last.end_byte)
+        first, *rest = owners
+        first.edits = (*first.edits, Edit(last.start_byte, last.end_byte, ":"))
+        first.message += (
+            "; replaced by `:`: removing it would turn the #SBATCH lines after it into directives sbatch "
+            "reads (it ignores them now, see SM003)"
+        )
+        for f in rest:
+            if f is not first and not f.removals and not f.edits:
+                f.fixed = True
 
 
 def _drop_readonly_elements(facts: ScriptFacts, findings: list[Finding]) -> set[tuple[int, int]]:
