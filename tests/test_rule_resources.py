@@ -78,6 +78,36 @@ def test_nv_without_gpu() -> None:
         # mounted, or where nothing says which folder
         ("srun singularity exec /work/TWCC_cntr/a.sif x /work/users/u1/in_$i\n", []),
         ("python t.py /work/$USER/x $OUT/y\n", []),
+        # the part before the first variable is a folder the job uses
+        ("cd /work/u1/$X\n", ["/work/u1 (cd)"]),
+        ("srun singularity exec -B /work/u1/$X:/data /work/TWCC_cntr/a.sif x\n", ["/work/u1 (bind)"]),
+        # a bind whose source holds a variable is split at the right `:` (the image is read)
+        (
+            "srun singularity exec -B /work/u1/$SLURM_JOB_ID:/tmp /work/u2/a.sif x\n",
+            ["/work/u2/a.sif (image)", "/work/u1 (bind)"],
+        ),
+        (
+            "singularity exec -B ${SCRATCH:-/work/u3/s}:/scratch /work/TWCC_cntr/a.sif x\n",
+            ["/work/u3/s (bind, when its variable is not set)"],
+        ),
+        # a default is a path the job uses when the variable is not set
+        ('ROOT="${ROOT:-/work/u1/run}"\ncd "$ROOT"\n', ["/work/u1/run (cd, when its variables are not set)"]),
+        # redirections
+        ("python a.py > /work/u4/out.log\n", ["/work/u4 (redirect >)"]),
+        (
+            "W=/home/u5\npython a.py 2>> $W/err.txt < /home/u6/in.txt\n",
+            ["/home/u5 (redirect >>)", "/home/u6/in.txt (redirect <)"],
+        ),
+        # a program run from a host path, written or through a variable
+        ("/home/u1/bin/tool arg\n", ["/home/u1/bin/tool (command)"]),
+        ("cd build && /work/u2/local/bin/cmake ..\n", ["/work/u2/local/bin/cmake (command)"]),
+        (
+            "PYTHON=/home/u3/.conda/envs/x/bin/python\n$PYTHON train.py\n",
+            ["/home/u3/.conda/envs/x/bin/python (command)"],
+        ),
+        # the folder the mounts sit in exists in the pod
+        ("srun singularity exec -B /work:/work /work/TWCC_cntr/a.sif x\n", []),
+        ("cd /work\ncd /home\n", []),
     ],
 )
 def test_paths_the_pod_does_not_mount(text: str, paths: list[str]) -> None:

@@ -2,9 +2,14 @@
 Finds the absolute host paths a job uses under the site's storage roots (`[storage]
 roots` in the profile: `/work`, `/home` …): the `.sif` image (also through variables),
 `-B/--bind` sources and `APPTAINER_BINDPATH`, `cd`, `#SBATCH --chdir/--output/--error`,
-and absolute paths passed to commands (for one that ends in a variable,
-`/work/u1234567/out_${i}.log`, the folder it is in whatever the variable holds); and
-reports each one that no PVC mount of the profile (`[[storage.mounts]]`) covers.
+redirections (`> /work/u1/out.log`), programs run from a host path
+(`/work/u2/local/bin/cmake`, `$PYTHON` set to `/home/u3/.conda/envs/x/bin/python`), and
+absolute paths passed to commands.  Where a word holds a variable, the folder before it
+is what the job surely uses (`cd /work/u1/$RUN` is below `/work/u1`; `-B
+/work/u1/$SLURM_JOB_ID:/tmp` too), and a default is a path the job uses when the variable
+is not set (`ROOT="${ROOT:-/work/u1/run}"` then `cd "$ROOT"`).  It reports each one that
+no PVC mount of the profile (`[[storage.mounts]]`) covers; a folder the mounts sit in
+(`/work`, when `/work/users` is mounted) exists in the pod, so `-B /work:/work` is fine.
 
 ## Why is this bad?
 In a NodeSet pod only what is mounted exists.  The job fails with `No such file or
@@ -29,7 +34,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..model.context import Context
-from ..model.needs import covered, path_uses
+from ..model.needs import exists_in_pod, path_uses
 from .rule import Finding, Rule, Severity
 
 
@@ -43,7 +48,7 @@ class PathNotMounted(Rule):
         mounts = ", ".join(m.path for m in ctx.profile.mounts) or "none"
         seen: set[tuple[int, str]] = set()
         for use in path_uses(ctx):
-            if covered(use.path, ctx.profile) or (use.start, use.path) in seen:
+            if exists_in_pod(use.path, ctx.profile) or (use.start, use.path) in seen:
                 continue
             seen.add((use.start, use.path))
             yield self.finding(

@@ -298,12 +298,46 @@ def container_call(cmd: Command) -> ContainerCall | None:
         if name in _RUNTIME_OPTS_WITH_ARG:
             value = inline if eq else (argv[i + 1].value if i + 1 < len(argv) else "")
             if name in ("-B", "--bind"):
-                binds.extend(v for v in value.split(",") if v)
+                binds.extend(split_list(value))
             i += 1 if eq else 2
             continue
         i += 1
     image = argv[i] if i < len(argv) else None
     return ContainerCall(runtime, sub, nv, tuple(binds), image, argv[i + 1 :], launcher, mpi)
+
+
+def split_list(text: str) -> list[str]:
+    """A comma-separated list (bind specs), not split inside ``${...}`` or ``$(...)``."""
+    return [p for p in _split_outside(text, ",") if p]
+
+
+def split_bind(spec: str) -> list[str]:
+    """A bind spec's ``src[:dst[:opts]]`` parts, not split at a ``:`` inside ``${...}``
+    or ``$(...)`` (``${SCRATCH:-/tmp}:/scratch`` is two parts)."""
+    return _split_outside(spec.strip(), ":")
+
+
+def _split_outside(text: str, sep: str) -> list[str]:
+    parts: list[str] = []
+    cur: list[str] = []
+    depth, i = 0, 0
+    while i < len(text):
+        c = text[i]
+        if c == "$" and text[i + 1 : i + 2] in ("{", "("):
+            depth += 1
+            cur.append(text[i : i + 2])
+            i += 2
+            continue
+        if c in "})" and depth:
+            depth -= 1
+        if c == sep and not depth:
+            parts.append("".join(cur))
+            cur = []
+        else:
+            cur.append(c)
+        i += 1
+    parts.append("".join(cur))
+    return parts
 
 
 # how a launcher passes environment to what it runs (Assignment.keyword of those)

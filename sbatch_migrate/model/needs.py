@@ -6,10 +6,13 @@ $SIF`` names the image).  Used by the ``path-not-mounted`` rule and by ``invento
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal, NamedTuple
 
 from ..profile import Profile
+from ..read.shell import Word
 from .context import Context
+from .launch import split_bind, split_list
 from .modules import module_commands, module_name
 from .variables import assignments
 
@@ -54,10 +57,13 @@ def _path_uses(ctx: Context):  # type: ignore[no-untyped-def]
         if unit.shell is None:
             continue
         for a in unit.shell.assignments:
-            if a.name in BIND_VARIABLES and a.value is not None and a.value.value:
-                for spec in a.value.value.split(","):
+            if a.name in BIND_VARIABLES and a.value is not None:
+                text = a.value.value if a.value.value is not None else a.value.fallback
+                for spec in split_list(text if text is not None else a.value.text.strip("\"'")):
                     yield from _bind(spec, a.name, a.start, a.end, profile)
         for cmd in unit.shell.commands:
+            for op, target in cmd.redirects:
+                yield from _word_use(target, f"redirect {op}", profile, op)
             call = ctx.container(cmd)
             if call is not None:
                 img = call.image
@@ -68,23 +74,47 @@ def _path_uses(ctx: Context):  # type: ignore[no-untyped-def]
                 continue
             if not cmd.argv:
                 continue
-            if cmd.argv[0].value == "cd" and len(cmd.argv) > 1:
-                arg = cmd.argv[1]
-                if arg.known and arg.value.startswith("/") and under_roots(arg.value, profile):
-                    yield PathUse(arg.value, "cd", "read", arg.word.start, arg.word.end)
+            head = cmd.argv[0]
+            if head.value == "cd" and len(cmd.argv) > 1:
+                yield from _word_use(cmd.argv[1].word, "cd", profile, "dir")
                 continue
+            if head.known and head.value.startswith("/") and under_roots(head.value, profile):
+                # a program run from a host path: `/work/u2/local/bin/cmake`, `$PYTHON` set to one
+                yield PathUse(head.value, "command", "read", head.word.start, head.word.end)
+            elif not head.known and head.word.fallback and under_roots(head.word.fallback, profile):
+                yield PathUse(head.word.fallback, "command", "read", head.word.start, head.word.end)
             for arg in cmd.argv[1:]:
                 value = arg.value
                 if arg.known and value.startswith("/") and "$" not in value and under_roots(value, profile):
                     yield PathUse(value, "argument", "write", arg.word.start, arg.word.end)
-                elif not arg.known and (folder := _static_folder(arg.word.text, profile)) is not None:
-                    yield PathUse(folder, "argument", "write", arg.word.start, arg.word.end)
+                elif not arg.known:
+                    yield from _word_use(arg.word, "argument", profile, "file")
 
 
-def _static_folder(raw: str, profile: Profile) -> str | None:
+def _word_use(word: Word, kind: str, profile: Profile, role: str):  # type: ignore[no-untyped-def]
+    """The path a word names for the job: its value; else its value once unset variables
+    take their defaults (``${ROOT:-/work/u1/run}``); else the folder before its first
+    variable (``/work/u1/$RUN/x`` is in ``/work/u1``).  ``role``: ``dir`` (cd), ``file``
+    (an argument), or a redirection operator (the file's folder must exist)."""
+    access: Access = "read" if role in ("dir", "<") else "write"
+    whole = role in ("dir", "<", "file")
+    for value, said in ((word.value, kind), (word.fallback, f"{kind}, when its variables are not set")):
+        if value is None:
+            continue
+        if value.startswith("/") and "$" not in value and under_roots(value, profile):
+            yield PathUse(value if whole else value.rsplit("/", 1)[0] or "/", said, access, word.start, word.end)
+        return
+    folder = _static_folder(word.text, profile, whole=role == "dir")
+    if folder is not None:
+        yield PathUse(folder, kind, access, word.start, word.end)
+
+
+def _static_folder(raw: str, profile: Profile, whole: bool = False) -> str | None:
     """The folder a word names whatever its variables hold: `/work/u1/out_${i}.log` is in
-    `/work/u1` for every value of `i`.  Only a folder strictly below a storage root (not
-    `/work` itself, which `/work/$USER/x` is in without saying where)."""
+    `/work/u1` for every value of `i` (and `cd /work/u1/$X` goes below `/work/u1`: with
+    ``whole``, the static part of a folder's own name counts too).  Only a folder strictly
+    below a storage root (not `/work` itself, which `/work/$USER/x` is in without saying
+    where)."""
     quoted = raw.startswith('"')  # "/work/u1/$x": the same folder, no globbing inside
     text = raw[1:] if quoted else raw
     stops = '$`"\\' if quoted else "$`\"'\\*?[{~"
@@ -97,17 +127,35 @@ def _static_folder(raw: str, profile: Profile) -> str | None:
     return folder
 
 
+_DEFAULTED = re.compile(r"\$\{\w+:?[-=]([^}$]*)\}(.*)")
+
+
 def _bind(spec: str, kind: str, start: int, end: int, profile: Profile):  # type: ignore[no-untyped-def]
-    parts = spec.strip().split(":")
+    parts = split_bind(spec)
     src = parts[0]
-    if not src.startswith("/") or "$" in src or not under_roots(src, profile):
-        return
     access = "read" if len(parts) > 2 and "ro" in parts[2].split(",") else "write"
-    yield PathUse(src, kind, access, start, end)  # type: ignore[arg-type]
+    default = _DEFAULTED.fullmatch(src)
+    if default is not None:  # ${SCRATCH:-/work/u7/s}: that folder when SCRATCH is not set
+        src = default.group(1) + default.group(2)
+        kind = f"{kind}, when its variable is not set"
+    if src.startswith("/") and "$" not in src:
+        if under_roots(src, profile):
+            yield PathUse(src, kind, access, start, end)  # type: ignore[arg-type]
+        return
+    folder = _static_folder(src, profile, whole=True)
+    if folder is not None:  # /work/u1/$SLURM_JOB_ID: somewhere below /work/u1
+        yield PathUse(folder, kind, access, start, end)  # type: ignore[arg-type]
 
 
 def covered(path: str, profile: Profile) -> bool:
     return any(m.covers(path) for m in profile.mounts)
+
+
+def exists_in_pod(path: str, profile: Profile) -> bool:
+    """Mounted, or a folder the mounts sit in (`/work` when `/work/users` is mounted:
+    `-B /work:/work` and `cd /work` work; what the job then reads there is checked on its
+    own)."""
+    return covered(path, profile) or any(m.path.startswith(path.rstrip("/") + "/") for m in profile.mounts)
 
 
 def script_needs(ctx: Context) -> dict[str, Any]:

@@ -157,6 +157,10 @@ class Word(NamedTuple):
     node_type: str
     splits: bool  # an unquoted expansion: bash splits its value into words
     variables: tuple[str, ...] = ()  # variables the word refers to
+    # not static, but static once unset variables take their defaults
+    # (``${ROOT:-/work/u1/run}``, and variables assigned from such a word): a path the job
+    # uses when the variable is not set
+    fallback: str | None = None
 
     @property
     def is_literal(self) -> bool:
@@ -202,6 +206,7 @@ class Command(NamedTuple):
     argv: tuple[Arg, ...]  # effective argv after propagation (name included)
     resolved: bool  # every word of argv is known
     node: Node
+    redirects: tuple[tuple[str, Word], ...] = ()  # file redirections: (operator, target)
 
     @property
     def context(self) -> tuple[str, ...]:
@@ -271,10 +276,63 @@ def _unescape(raw: str, escapable: str | None = None) -> str:
 _DQUOTE_ESCAPABLE = '$`"\\\n'
 
 
+_DEFAULT_OPS = (":-", "-", ":=", "=")
+
+
 class _Evaluator:
     def __init__(self, data: bytes, env: dict[str, object]):
         self.data = data
         self.env = env
+        self.defaults: dict[str, str] = {}  # variables' values when unset ones take their defaults
+
+    def fallback(self, node: Node) -> str | None:
+        """The word's value when every variable that is not known takes its default
+        (``${V:-d}``, ``${V-d}``, ``${V:=d}``) or its own fallback; None when one has none."""
+        t = node.type
+        if t in ("word", "number", "raw_string", "ansi_c_string"):
+            return self.value(node, [])
+        if t in ("string", "concatenation"):
+            parts = []
+            for child in node.named_children if t == "string" else node.children:
+                if child.type == "string_content":
+                    parts.append(_unescape(_text(self.data, child), _DQUOTE_ESCAPABLE))
+                    continue
+                v = self.fallback(child)
+                if v is None:
+                    return None
+                parts.append(v)
+            return "".join(parts)
+        if t == "simple_expansion":
+            var = node.named_children[0] if node.named_children else None
+            if var is None or var.type != "variable_name":
+                return None
+            name = _text(self.data, var)
+            known = self.env.get(name, UNKNOWN)
+            return known if isinstance(known, str) else self.defaults.get(name)
+        if t == "expansion":
+            kids = node.children
+            names = [k for k in kids if k.type == "variable_name"]
+            if len(names) != 1:
+                return None
+            name = _text(self.data, names[0])
+            known = self.env.get(name, UNKNOWN)
+            if isinstance(known, str):
+                return known if node.child_count == 3 else None
+            ops = [k for k in kids if k.type in _DEFAULT_OPS]
+            if node.child_count == 3:
+                return self.defaults.get(name)
+            if len(ops) != 1:
+                return None
+            at = kids.index(ops[0])
+            rest = [k for k in kids[at + 1 :] if k.type != "}"]
+            parts = []
+            for k in rest:
+                v = self.fallback(k)
+                if v is None:
+                    return None
+                parts.append(v)
+            return "".join(parts)
+        return None
 
     def lookup(self, name: str, refs: list[str]) -> str | None:
         refs.append(name)
@@ -345,6 +403,7 @@ class _Evaluator:
             node.type,
             splits,
             tuple(refs),
+            self.fallback(node) if value is None else None,
         )
 
 
@@ -438,6 +497,7 @@ def analyse(
                 argv,
                 resolved,
                 node,
+                _redirects(ev, node),
             )
             commands.append(cmd)
             by_node[node.id] = cmd
@@ -450,7 +510,7 @@ def analyse(
                     a = _assignment(ev, child, keyword, prefix=False)
                     assignments.append(a)
                     declared.add(child.id)
-                    _bind(state, a)
+                    _bind(ev, a)
                 elif child.type == "variable_name" and keyword == "export":
                     assignments.append(
                         Assignment(
@@ -471,7 +531,7 @@ def analyse(
                 continue
             a = _assignment(ev, node, None, prefix=False)
             assignments.append(a)
-            _bind(state, a)
+            _bind(ev, a)
         elif kind == "heredoc":
             heredocs.append(_heredoc(data, node, by_node, dict(state)))
     limit = span[1] if span else len(data)
@@ -479,6 +539,24 @@ def analyse(
     if overruns:  # bash reads on to the end: nothing after such a line is code to it
         errors = sorted(set(errors) | {(_region(node)[0], limit) for node, _ in overruns})
     return ShellFacts(commands, assignments, heredocs, errors, tree, functions, [line for _, line in overruns])
+
+
+def _redirects(ev: _Evaluator, node: Node) -> tuple[tuple[str, Word], ...]:
+    """The file redirections of a command (``> /work/u1/out.log``, ``2>> err``, ``< in``):
+    operator and target word."""
+    parent = node.parent
+    if parent is None or parent.type != "redirected_statement":
+        return ()
+    out = []
+    for child in parent.children:
+        if child.type != "file_redirect":
+            continue
+        dest = child.child_by_field_name("destination")
+        if dest is None:
+            continue
+        op = next((c.type for c in child.children if not c.is_named), ">")
+        out.append((op, ev.word(dest)))
+    return tuple(out)
 
 
 def _overruns(data: bytes, heredocs: list[Node], end: int) -> list[tuple[Node, tuple[int, int]]]:
@@ -540,11 +618,17 @@ def _assignment(ev: _Evaluator, node: Node, keyword: str | None, prefix: bool) -
     )
 
 
-def _bind(state: dict[str, object], a: Assignment) -> None:
+def _bind(ev: _Evaluator, a: Assignment) -> None:
+    state = ev.env
     if a.straight_line and a.keyword != "local" and a.value is not None and a.value.value is not None:
         state[a.name] = a.value.value
+        ev.defaults.pop(a.name, None)
     else:
         state[a.name] = UNKNOWN
+        if a.straight_line and a.keyword != "local" and a.value is not None and a.value.fallback is not None:
+            ev.defaults[a.name] = a.value.fallback
+        else:
+            ev.defaults.pop(a.name, None)
 
 
 def _heredoc(data: bytes, node: Node, by_node: dict[int, Command], env: dict[str, object]) -> Heredoc:
