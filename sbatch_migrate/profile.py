@@ -74,6 +74,9 @@ class Profile:
     login_image: str = "your-registry/login-apptainer:25.11-ubuntu24.04"
     slurm_version: str = "25.11"  # the target's Slurm release: its option tables apply
     gres_types: frozenset[str] = frozenset({"gpu"})  # GRES names the target has (GresTypes)
+    pyxis: bool = False  # the target's NodeSets run Pyxis/enroot (srun --container-image ...)
+    host_software: tuple[str, ...] = ()  # the old hosts' software trees (glob patterns)
+    host_software_present: tuple[str, ...] = ()  # of those, what the pod has
     path: str = "<builtin>"
     digest: str = field(default="", compare=False)
 
@@ -166,6 +169,7 @@ def parse(raw: bytes, label: str) -> Profile:
         raise ProfileError(f'{label}: nodeset.memory_per_node: expected a size such as "720G"') from None
     target = r.table("target", default={})
     slurm_version = _release(r, target)
+    host = r.table("host", default={})
     return Profile(
         name=r.string(doc, "name"),
         description=r.string(doc, "description", default=""),
@@ -188,6 +192,9 @@ def parse(raw: bytes, label: str) -> Profile:
         login_image=r.string(ns, "nodeset.login_image", default="your-registry/login-apptainer:25.11-ubuntu24.04"),
         slurm_version=slurm_version,
         gres_types=frozenset(r.str_list(target, "target.gres_types", default=["gpu"])),
+        pyxis=r.boolean(target, "target.pyxis", default=False),
+        host_software=tuple(r.str_list(host, "host.software", default=[])),
+        host_software_present=tuple(r.str_list(host, "host.present", default=[])),
         path=label,
         digest=hashlib.sha256(raw).hexdigest(),
     )

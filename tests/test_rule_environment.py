@@ -175,3 +175,70 @@ def test_container_launch_behind_mpi_options_with_two_values_is_seen(option: str
         "#!/bin/bash\n#SBATCH --gres=gpu:1\n" + f"mpirun {option} -np 2 singularity exec --nv /work/u1234567/a.sif x\n"
     )
     assert "SM403" in codes(result) and "SM601" in codes(result)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "srun --container-image=nvcr.io#nvidia/pytorch:24.01-py3 python train.py\n",
+        "srun --container-image=/work/u1/x.sqsh --container-mounts=/work/u1:/data python t.py\n",
+        "srun -N 1 --container-name=pt --container-workdir=/w ./run.sh\n",
+    ],
+)
+def test_pyxis_options_on_a_cluster_without_pyxis(text: str) -> None:
+    [f] = [f for f in run("#!/bin/bash\n#SBATCH -N 1\n" + text).findings if f.code == "SM404"]
+    assert "Pyxis (enroot) options" in f.message and "singularity exec" in f.message
+
+
+def test_pyxis_directive_is_a_pyxis_finding_not_an_unknown_option() -> None:
+    result = run("#!/bin/bash\n#SBATCH --container-image=x.sqsh\nhostname\n")
+    assert "SM404" in codes(result) and "SM002" not in codes(result)
+
+
+def test_pyxis_options_are_fine_where_the_nodesets_run_pyxis() -> None:
+    from dataclasses import replace
+
+    from sbatch_migrate.profile import load
+
+    script = "#!/bin/bash\n#SBATCH --container-image=x.sqsh\nsrun --container-image=y.sqsh true\n"
+    assert "SM404" not in codes(run(script, replace(load(), pyxis=True)))
+
+
+@pytest.mark.parametrize(
+    ("text", "tree"),
+    [
+        ("source /opt/intel/oneapi/setvars.sh\n", "/opt/intel"),
+        (". /opt/intel/oneapi/setvars.sh --force\n", "/opt/intel"),
+        ("/usr/local/cuda/bin/nvcc -o a a.cu\n", "/usr/local/cuda"),
+        ("/opt/nvidia/hpc_sdk/Linux_x86_64/21.7/compilers/bin/nvc a.c\n", "/opt/nvidia"),
+        ("export PATH=/usr/local/cuda-11.3/bin:$PATH\n", "/usr/local/cuda-*"),
+        ("export LD_LIBRARY_PATH=/opt/ohpc/pub/lib:$LD_LIBRARY_PATH\n", "/opt/ohpc"),
+        ("CUDA=/usr/local/cuda\n$CUDA/bin/nvcc a.cu\n", "/usr/local/cuda"),
+    ],
+)
+def test_host_software_trees_are_not_in_the_pod(text: str, tree: str) -> None:
+    [f] = [f for f in run("#!/bin/bash\n#SBATCH -N 1\n" + text).findings if f.code == "SM602"]
+    assert f"the old hosts' {tree} tree" in f.message
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "singularity exec --nv x.sif /usr/local/cuda/bin/nvcc a.cu\n",  # the image's own CUDA
+        "srun singularity exec x.sif bash -c 'source /opt/intel/oneapi/setvars.sh && ./a'\n",
+        "source /etc/profile\n",
+        "export PATH=/work/users/u1/bin:$PATH\n",
+        ". /opt/ohpc/admin/lmod/lmod/init/bash\n",  # module-init says it
+    ],
+)
+def test_what_is_not_host_software(text: str) -> None:
+    assert "SM602" not in codes(run("#!/bin/bash\n#SBATCH -N 1\n" + text))
+
+
+def test_host_software_the_pod_has_is_not_reported() -> None:
+    from dataclasses import replace
+
+    from sbatch_migrate.profile import load
+
+    profile = replace(load(), host_software_present=("/opt/intel",))
+    assert "SM602" not in codes(run("#!/bin/bash\nsource /opt/intel/oneapi/setvars.sh\n", profile))

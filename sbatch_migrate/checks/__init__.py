@@ -10,6 +10,7 @@ from .directive_variable import DirectiveVariable
 from .dos_line_endings import DosLineEndings
 from .fix_withheld import FixWithheld
 from .gpus_over_capacity import GpusOverCapacity
+from .host_software import HostSoftware
 from .image_build_in_job import ImageBuildInJob
 from .invalid_value import InvalidValue
 from .late_directive import LateDirective
@@ -34,6 +35,7 @@ from .path_not_mounted import PathNotMounted
 from .placeholder_value import PlaceholderValue
 from .python_escaped_script import PythonEscapedScript
 from .python_parse_error import PythonParseError
+from .pyxis_options import PyxisOptions
 from .rule import Rule
 from .sbatch_rejects import SbatchRejects
 from .shell_parse_error import ShellParseError
@@ -55,6 +57,7 @@ RULES: tuple[type[Rule], ...] = tuple(
             DosLineEndings,
             FixWithheld,
             GpusOverCapacity,
+            HostSoftware,
             ImageBuildInJob,
             InvalidValue,
             LateDirective,
@@ -75,6 +78,7 @@ RULES: tuple[type[Rule], ...] = tuple(
             PartitionRename,
             PathNotMounted,
             PlaceholderValue,
+            PyxisOptions,
             PartitionTimeLimit,
             PartitionUnresolved,
             PythonEscapedScript,

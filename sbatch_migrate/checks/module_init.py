@@ -24,15 +24,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..model.context import Context
+from ..model.modules import starts_module_system
 from .rule import Finding, Rule, Severity
-
-
-def _matches(path: str, pattern: str) -> bool:
-    if pattern.endswith("/"):
-        return path.startswith(pattern)
-    if pattern.startswith("/"):
-        return path == pattern
-    return pattern in path
 
 
 class ModuleInit(Rule):
@@ -53,7 +46,7 @@ class ModuleInit(Rule):
                 text = ctx.source.span_text(cmd.start, cmd.end)
                 hit = False
                 if name in ("source", ".") and len(cmd.argv) > 1:
-                    hit = any(_matches(cmd.argv[1].value, p) for p in patterns)
+                    hit = starts_module_system(cmd.argv[1].value, patterns)
                 elif name == "eval":
                     hit = "modulecmd" in text or "lmod" in text.lower()
                 if hit:

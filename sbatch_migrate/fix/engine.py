@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 from ..checks import RULES
 from ..checks.fix_withheld import FixWithheld
@@ -194,13 +195,12 @@ def _keep_late_directives_late(facts: ScriptFacts, findings: list[Finding]) -> N
         for f in findings:
             for n in f.removals:
                 requested[removal.statement_of(n).id] = f
-        inside = {s.id: [c for c in unit.shell.commands if s.start_byte <= c.start < s.end_byte] for s in stmts}
-        if not all(
-            inside[s.id] and all(removal.statement_of(c.node).id in requested for c in inside[s.id]) for s in stmts
-        ):
+
+        gone = [_goes(s, requested) for s in stmts]
+        if not all(gone):
             continue
         last = stmts[-1]
-        owners = [requested[removal.statement_of(c.node).id] for c in inside[last.id]]
+        owners = [requested.get(p.id) or requested[removal.statement_of(p).id] for p in gone[-1] or []]
         for f in owners:
             f.removals = tuple(n for n in f.removals if not last.start_byte <= n.start_byte < last.end_byte)
         first, *rest = owners
@@ -212,6 +212,23 @@ def _keep_late_directives_late(facts: ScriptFacts, findings: list[Finding]) -> N
         for f in rest:
             if f is not first and not f.removals and not f.edits:
                 f.fixed = True
+
+
+def _goes(s: Any, requested: dict[int, Finding]) -> list[Any] | None:
+    """The requested statements whose removal takes statement ``s`` away whole: ``s``
+    itself, or every part of an ``A && B`` list (a block keeps `:` and stays)."""
+    if s.id in requested or removal.statement_of(s).id in requested:
+        return [s]
+    if s.type == "list":
+        parts = [c for c in s.named_children if c.type != "comment"]
+        found: list[Any] = []
+        for c in parts:
+            inner = _goes(c, requested)
+            if inner is None:
+                return None
+            found.extend(inner)
+        return found or None
+    return None
 
 
 def _drop_readonly_elements(facts: ScriptFacts, findings: list[Finding]) -> set[tuple[int, int]]:

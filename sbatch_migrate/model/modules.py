@@ -133,3 +133,18 @@ def removable(mc: ModuleCommand, remove: frozenset[str]) -> tuple[list[Arg], lis
     gone = [a for a in mc.names if a.direct and module_name(a) in remove]
     kept = [a for a in mc.names if a not in gone]
     return gone, kept
+
+
+def starts_module_system(path: str, patterns: tuple[str, ...] | list[str]) -> bool:
+    """Is ``path`` (a sourced file) one of the profile's module-system init files
+    (``[modules] init``: a folder ending in ``/``, an absolute file, or a fragment)?"""
+    for pattern in patterns:
+        if pattern.endswith("/"):
+            if path.startswith(pattern):
+                return True
+        elif pattern.startswith("/"):
+            if path == pattern:
+                return True
+        elif pattern in path:
+            return True
+    return False

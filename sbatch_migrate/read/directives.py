@@ -80,7 +80,7 @@ class NearMiss(NamedTuple):
 class Problem(NamedTuple):
     """Something sbatch itself would reject or ignore."""
 
-    code: str  # "unknown-option", "syntax", "late", "non-option"
+    code: str  # "unknown-option", "pyxis-option", "syntax", "late", "non-option"
     message: str
     start: int
     end: int
@@ -489,7 +489,9 @@ def _getopt(
         if arg.startswith("--") and table.by_long:
             name, eq, inline = arg[2:].partition("=")
             found = table.lookup_long(name)
-            if found is None or isinstance(found, list):
+            if found is None and name in opts.PYXIS_OPTIONS:
+                fail("pyxis-option", f"--{name} is a Pyxis (enroot) option, not Slurm's own", tok)
+            elif found is None or isinstance(found, list):
                 if isinstance(found, list):
                     names = ", ".join("--" + s.long for s in found[:4])
                     msg = f"option --{name} is ambiguous (could be {names}); sbatch refuses the script"

@@ -125,3 +125,26 @@ PBS_SHORT_WITH_ARG = frozenset("aAcCejJklmMNopqrStuvW")
 PBS_SHORT_FLAGS = frozenset("hIVz")
 BSUB_SHORT_WITH_ARG = frozenset("ceJmMnoqW")
 BSUB_SHORT_FLAGS = frozenset("x")
+
+
+# Pyxis (NVIDIA's enroot SPANK plugin) adds these to srun, sbatch and salloc where a site
+# runs it: they are not Slurm's own, and without the plugin they are unrecognized.
+PYXIS_OPTIONS = frozenset(
+    {
+        "container-image",
+        "container-mounts",
+        "container-workdir",
+        "container-name",
+        "container-save",
+        "container-mount-home",
+        "no-container-mount-home",
+        "container-remap-root",
+        "no-container-remap-root",
+        "container-entrypoint",
+        "no-container-entrypoint",
+        "container-entrypoint-log",
+        "container-writable",
+        "container-readonly",
+        "container-env",
+    }
+)
