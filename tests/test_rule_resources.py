@@ -114,3 +114,66 @@ def test_paths_the_pod_does_not_mount(text: str, paths: list[str]) -> None:
     script = "#!/bin/bash\n#SBATCH -N 1\n" + text
     found = [f.message.split(" is not on a volume")[0] for f in run(script).findings if f.code == "SM601"]
     assert found == paths
+
+
+@pytest.mark.parametrize(
+    "directives",
+    [
+        "--ntasks=2 --gpus-per-task=1",  # no --ntasks-per-node: still GPUs
+        "--ntasks=4 --tres-per-task=gres/gpu:1",
+        "--gpus=2",
+        "--nodes=1 --gpus-per-socket=1 --sockets-per-node=2",
+        "--gres=gpu:v100:1",
+    ],
+)
+def test_every_way_of_asking_for_gpus_counts(directives: str) -> None:
+    script = f"#!/bin/bash\n#SBATCH {directives}\nsrun singularity exec --nv a.sif nvidia-smi\n"
+    assert "SM504" not in codes(run(script))
+
+
+@pytest.mark.parametrize(
+    ("directives", "gpus", "cpus", "exact"),
+    [
+        ("--nodes=2 --ntasks-per-node=8 --cpus-per-task=4 --gres=gpu:8", 8, 32, True),
+        ("--ntasks=4 --gpus-per-task=3", 3, 1, False),  # Slurm packs: at least one task per node
+        ("--nodes=1 --ntasks=4 --gpus-per-task=2", 8, 4, False),
+        ("--nodes=2 --ntasks=2 --gpus-per-task=1", 1, 1, True),
+        ("--gpus=2 --cpus-per-gpu=4", 1, 4, False),
+        ("--nodes=1 --gpus-per-node=8 --cpus-per-gpu=4", 8, 32, True),
+        ("--nodes=1-2 --ntasks=40", None, 20, False),
+    ],
+)
+def test_per_node_figures(directives: str, gpus: int | None, cpus: int, exact: bool) -> None:
+    job = shape(scan(f"#!/bin/bash\n#SBATCH {directives}\nhostname\n".encode()))
+    assert (job.gpus_per_node, job.cpus_per_node, job.cpus_exact) == (gpus, cpus, exact)
+
+
+def test_a_cpu_finding_points_at_the_option_that_weighs() -> None:
+    script = "#!/bin/bash\n#SBATCH --nodes=1\n#SBATCH --ntasks-per-node=56\n#SBATCH -c 1\nhostname\n"
+    [f] = [f for f in run(script).findings if f.code == "SM502"]
+    assert run(script).source.line_of(f.start) == 2 and "56 tasks per node x 1 CPUs per task" in f.message
+
+
+@pytest.mark.parametrize(
+    ("directives", "says"),
+    [
+        ("--nodes=2 --gpus=1", "--gpus < -N"),
+        ("--gpus-per-task=1", "used without either --gpus or -n/--ntasks"),
+        ("--gpus=3 --gpus-per-node=2", "--gpus is not multiple of --gres=gpu/--gpus-per-node"),
+        ("--gpus=1 --cpus-per-gpu=2 --cpus-per-task=2", "mutually exclusive with --cpus-per-task"),
+        ("--ntasks=2 --gpus=3 --gpus-per-task=1", "number of requested tasks differ from -n/--ntasks"),
+        ("--gres=gpu:3 --gpus-per-task=2", "used without either --gpus or -n/--ntasks"),  # the first it says
+        ("--ntasks=2 --gres=gpu:3 --gpus-per-task=2", "not multiple of --gpus-per-task"),
+        ("--gpus-per-socket=1", "requires --sockets-per-node"),
+    ],
+)
+def test_gpu_options_sbatch_refuses_together(directives: str, says: str) -> None:
+    [f] = [f for f in run(f"#!/bin/bash\n#SBATCH {directives}\nhostname\n").findings if f.code == "SM010"]
+    assert says in f.message and "together" in f.message
+
+
+@pytest.mark.parametrize(
+    "directives", ["--ntasks-per-node=1 --gpus-per-task=1", "--nodes=2 --gpus=2", "--gpus=4 --gpus-per-node=2"]
+)
+def test_gpu_options_sbatch_takes_together(directives: str) -> None:
+    assert "SM010" not in codes(run(f"#!/bin/bash\n#SBATCH {directives}\nhostname\n"))

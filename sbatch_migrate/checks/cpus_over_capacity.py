@@ -1,7 +1,10 @@
 """## What it does
-Compares the CPUs per node a job requests (`--ntasks-per-node` x `--cpus-per-task`,
-`--ntasks` over `--nodes`) with the NodeSet's CPUs per node (`[nodeset] cpus_per_node`,
-default 32: 4 per V100 GPU).
+Compares the CPUs a job needs on each node it uses with the NodeSet's CPUs per node
+(`[nodeset] cpus_per_node`, default 32: 4 per V100 GPU): `--ntasks-per-node` times
+`--cpus-per-task`, `--ntasks` over `--nodes`, `--cpus-per-gpu` times the node's GPUs,
+`--mincpus` (see `model/jobshape.py`; checked against a real Slurm controller).  Without
+`--nodes` Slurm spreads `--ntasks` over as many nodes as it takes, so only one task has to
+fit.  The finding points at the option that weighs more.
 
 ## Why is this bad?
 No pod can satisfy it: the job never starts.
@@ -37,8 +40,20 @@ class CpusOverCapacity(Rule):
             job = unit.job
             if job.cpus_per_node is not None and job.cpus_per_node > cap and job.cpu_source is not None:
                 src = job.cpu_source
+                how = "" if job.cpus_exact else "at least "
                 yield self.finding(
                     src.start,
                     src.end,
-                    f"{job.cpus_per_node} CPUs per node requested but a {ctx.profile.nodeset} pod has {cap}",
+                    f"{how}{job.cpus_per_node} CPUs per node requested ({_factors(job)}) but a "
+                    f"{ctx.profile.nodeset} pod has {cap}",
                 )
+
+
+def _factors(job) -> str:  # type: ignore[no-untyped-def]
+    src = job.cpu_source
+    if src is not None and src.name == "cpus-per-gpu":
+        return f"{src.value} CPUs per GPU x {job.gpus_per_node} GPUs"
+    if src is not None and src.name == "mincpus":
+        return f"--mincpus {src.value}"
+    per_task = job.cpus_per_node // max(job.tasks_per_node or 1, 1)
+    return f"{job.tasks_per_node} tasks per node x {per_task} CPUs per task"

@@ -36,6 +36,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..model.context import Context
+from ..model.gpurequest import refusals
 from ..model.launch import may_launch, slurm_call, strip_wrappers
 from ..read.optvalues import problem
 from .rule import Finding, Rule, Severity
@@ -51,6 +52,9 @@ class InvalidValue(Rule):
         types = ctx.profile.gres_types
         for unit in ctx.units():
             where = " (in the job script written by this heredoc)" if unit.embedded else ""
+            if not any(problem(u.name, u.value, types) for u in unit.directives.options if u.in_block):
+                for said, use in refusals(unit.directives):
+                    yield self.finding(use.start, use.end, f"sbatch refuses these GPU options together: {said}{where}")
             for use in unit.directives.options:
                 if use.kind not in ("SBATCH", "SLURM") or not use.in_block or use.value is None:
                     continue
