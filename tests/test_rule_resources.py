@@ -177,3 +177,36 @@ def test_gpu_options_sbatch_refuses_together(directives: str, says: str) -> None
 )
 def test_gpu_options_sbatch_takes_together(directives: str) -> None:
     assert "SM010" not in codes(run(f"#!/bin/bash\n#SBATCH {directives}\nhostname\n"))
+
+
+@pytest.mark.parametrize(
+    ("step", "code", "points_at"),
+    [
+        ("srun --gres=gpu:16 python train.py", "SM501", "--gres=gpu:16"),
+        ("srun --ntasks-per-node=64 -c 2 ./solver", "SM502", "--ntasks-per-node=64"),
+        ("srun -n 4 --mem=900G ./big", "SM503", "--mem=900G"),
+        ("salloc -N 1 --gpus-per-node=9 bash", "SM501", "--gpus-per-node=9"),
+        ("env OMP_NUM_THREADS=4 srun -c 48 ./omp", "SM502", "-c 48"),
+    ],
+)
+def test_a_step_asking_more_than_a_node_has(step: str, code: str, points_at: str) -> None:
+    text = f"#!/bin/bash\n#SBATCH --gres=gpu:8\n{step}\n"
+    found = [f for f in run(text).findings if f.code == code]
+    assert len(found) == 1
+    assert text.encode()[found[0].start : found[0].end].decode() == points_at
+    assert found[0].message.startswith(f"`{step.split()[0] if step[0] != 'e' else 'srun'}` in the script")
+
+
+@pytest.mark.parametrize(
+    "step",
+    [
+        "srun --gres=gpu:8 python train.py",  # what the node has
+        "srun -c $CPUS ./solver",  # computed: not known
+        "srun --ntasks=64 ./mpi",  # spread over the allocation's nodes
+        "srun --mem=0 ./all",  # the whole node
+        "srun hostname",
+    ],
+)
+def test_a_step_within_a_node_is_fine(step: str) -> None:
+    found = codes(run(f"#!/bin/bash\n#SBATCH --gres=gpu:8\n{step}\n"))
+    assert not {"SM501", "SM502", "SM503"} & set(found)

@@ -2,6 +2,8 @@
 Compares the GPUs per node a job requests (`--gres=gpu:N`, `--gpus-per-node`,
 `--gpus` over `--nodes`, `--gpus-per-task` x `--ntasks-per-node`) with the NodeSet's
 GPUs per node from the profile (`[nodeset] gpus_per_node`, default 8: TWCC's V100 node).
+An `srun`, `salloc` or `sbatch` command of the script that names resources is checked
+the same way, from its own options (a job step cannot be larger than a node either).
 
 ## Why is this bad?
 No NodeSet pod can satisfy the request; the job stays pending forever or sbatch refuses
@@ -22,7 +24,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..model.context import Context
-from .rule import Finding, Rule, Severity
+from ..model.jobshape import JobShape
+from .rule import Finding, Rule, Severity, step_said
 
 
 class GpusOverCapacity(Rule):
@@ -34,12 +37,20 @@ class GpusOverCapacity(Rule):
     def check(self, ctx: Context) -> Iterator[Finding]:
         cap = ctx.profile.gpus_per_node
         for unit in ctx.units():
-            job = unit.job
-            if job.gpus_per_node is not None and job.gpus_per_node > cap and job.gpu_source is not None:
-                src = job.gpu_source
-                yield self.finding(
-                    src.start,
-                    src.end,
-                    f"{job.gpus_per_node} GPUs per node requested ({src.written} {src.value}) but a "
-                    f"{ctx.profile.nodeset} pod has {cap}: use more nodes with at most {cap} each",
-                )
+            for job, step in ctx.shapes(unit):
+                if job.gpus_per_node is not None and job.gpus_per_node > cap and job.gpu_source is not None:
+                    src = job.gpu_source
+                    yield self.finding(
+                        src.start,
+                        src.end,
+                        f"{step_said(step)}{job.gpus_per_node} GPUs per node requested ({_factors(job)}) but a "
+                        f"{ctx.profile.nodeset} pod has {cap}: use more nodes with at most {cap} each",
+                    )
+
+
+def _factors(job: JobShape) -> str:
+    src = job.gpu_source
+    assert src is not None
+    if src.name in ("gpus-per-task", "tres-per-task") and (job.tasks_per_node or 1) > 1:
+        return f"{job.tasks_per_node} tasks per node x {src.written} {src.value}"
+    return f"{src.written} {src.value}"

@@ -1,7 +1,9 @@
 """## What it does
 Compares the memory per node a job requests (`--mem`, `--mem-per-cpu` x CPUs,
 `--mem-per-gpu` x GPUs) with the NodeSet's memory (`[nodeset] memory_per_node`,
-default 720G: 90 GB per V100 GPU).
+default 720G: 90 GB per V100 GPU).  An `srun`, `salloc` or `sbatch` command of the script
+that names resources is checked the same way, from its own options (a job step cannot
+be larger than a node either).
 
 ## Why is this bad?
 No pod can satisfy it: the job never starts.
@@ -20,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..model.context import Context
-from .rule import Finding, Rule, Severity
+from .rule import Finding, Rule, Severity, step_said
 
 
 class MemoryOverCapacity(Rule):
@@ -32,12 +34,12 @@ class MemoryOverCapacity(Rule):
     def check(self, ctx: Context) -> Iterator[Finding]:
         cap = ctx.profile.memory_per_node_mb
         for unit in ctx.units():
-            job = unit.job
-            if job.mem_per_node_mb is not None and job.mem_per_node_mb > cap and job.mem_source is not None:
-                src = job.mem_source
-                yield self.finding(
-                    src.start,
-                    src.end,
-                    f"{job.mem_per_node_mb // 1024} GB per node requested ({src.written} {src.value}) "
-                    f"but a {ctx.profile.nodeset} pod has {cap // 1024} GB",
-                )
+            for job, step in ctx.shapes(unit):
+                if job.mem_per_node_mb is not None and job.mem_per_node_mb > cap and job.mem_source is not None:
+                    src = job.mem_source
+                    yield self.finding(
+                        src.start,
+                        src.end,
+                        f"{step_said(step)}{job.mem_per_node_mb // 1024} GB per node requested "
+                        f"({src.written} {src.value}) but a {ctx.profile.nodeset} pod has {cap // 1024} GB",
+                    )

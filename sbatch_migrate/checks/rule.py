@@ -70,3 +70,8 @@ class Rule:
         """The rule's documentation: its module docstring."""
         module = sys.modules[cls.__module__]
         return inspect.cleandoc(module.__doc__ or cls.summary)
+
+
+def step_said(program: str) -> str:
+    """How a resource finding names where the request is: the job (``""``) or a command."""
+    return f"`{program}` in the script: " if program else ""

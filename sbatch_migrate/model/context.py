@@ -13,7 +13,8 @@ from ..profile import Profile
 from ..read.bashsyntax import BashSyntax, bash_syntax
 from ..read.shell import Command
 from .facts import ScriptFacts, Unit
-from .launch import ContainerCall, container_call
+from .jobshape import JobShape, call_shape
+from .launch import ContainerCall, container_call, may_launch, slurm_call, strip_wrappers
 
 
 @dataclass
@@ -41,6 +42,22 @@ class Context:
         if cmd.start not in calls:
             calls[cmd.start] = container_call(cmd)
         return calls[cmd.start]
+
+    def shapes(self, unit: Unit) -> list[tuple[JobShape, str]]:
+        """What ``unit`` asks of one node: the job from its directives (named ``""``), then
+        each ``srun``/``salloc``/``sbatch`` of its body that names resources, from its own
+        options (named by its program).  Derived once per unit."""
+        per_unit: dict[int, list[tuple[JobShape, str]]] = self.memo.setdefault("shapes", {})
+        if unit.start not in per_unit:
+            found: list[tuple[JobShape, str]] = [(unit.job, "")]
+            for cmd in unit.shell.commands if unit.shell is not None else ():
+                if not may_launch(cmd):
+                    continue
+                call = slurm_call(strip_wrappers(cmd.argv)[0])
+                if call is not None and (step := call_shape(call, self.facts.source.line_of)) is not None:
+                    found.append((step, call.program))
+            per_unit[unit.start] = found
+        return per_unit[unit.start]
 
     def bash_syntax(self, unit: Unit) -> BashSyntax | None:
         """What bash itself says of ``unit``'s text (``bash -n``; None: it could not be

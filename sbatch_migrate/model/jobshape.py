@@ -26,10 +26,12 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from typing import NamedTuple
 
 from ..profile import memory_mb
 from ..read.directives import Directives, OptionUse
+from .launch import SlurmCall
 
 
 class JobShape(NamedTuple):
@@ -116,9 +118,46 @@ def node_max(value: str | None) -> int | None:
 
 
 def shape(d: Directives) -> JobShape:
-    def get(name: str) -> OptionUse | None:
-        return d.last(name)
+    """The job's shape from its directives (the last use of each option wins)."""
+    return shape_of(d.last)
 
+
+def call_shape(call: SlurmCall, line_of: Callable[[int], int]) -> JobShape | None:
+    """The shape an ``srun``/``salloc``/``sbatch`` command of the script asks for, from its
+    own options (None: it names no resource option, or one whose value is not known)."""
+    uses: dict[str, OptionUse] = {}
+    for opt in call.options:
+        if opt.name not in RESOURCE_OPTIONS:
+            continue
+        arg = opt.value_arg
+        if arg is None or not arg.known or opt.value is None or "$" in opt.value:
+            return None  # a value the script computes: the figure is not known
+        start, end = opt.name_arg.word.start, arg.word.end
+        uses[opt.name] = OptionUse(
+            "SBATCH",
+            opt.name,
+            opt.written,
+            opt.form,  # type: ignore[arg-type]
+            opt.value,
+            arg.word.start,
+            arg.word.end,
+            start,
+            end,
+            line_of(start),
+            False,
+        )
+    if not uses:
+        return None
+    return shape_of(uses.get)
+
+
+RESOURCE_OPTIONS = frozenset(
+    "nodes ntasks ntasks-per-node cpus-per-task cpus-per-gpu mincpus gres gpus gpus-per-node "
+    "gpus-per-task gpus-per-socket sockets-per-node tres-per-task mem mem-per-cpu mem-per-gpu".split()
+)
+
+
+def shape_of(get: Callable[[str], OptionUse | None]) -> JobShape:
     nodes_opt = get("nodes")
     nodes = node_min(nodes_opt.value) if nodes_opt else None
     most = node_max(nodes_opt.value) if nodes_opt else None  # what the tasks may spread over
