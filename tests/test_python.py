@@ -187,3 +187,27 @@ def test_python_launchers_compile_and_are_idempotent(parts: list[str], newline: 
 def test_python_noise_never_crashes(text: str) -> None:
     result = migrate(Source.from_bytes(text.encode(), "l.py"), PROFILE)
     assert isinstance(result.output, bytes)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "(pars): bool = True\n",  # valid Python (a parenthesised annotated name) libcst does not read
+        "x = " + " + ".join(["1"] * 800) + "\n",  # deeper than libcst's recursion goes
+    ],
+)
+def test_valid_python_libcst_cannot_read_is_said_not_called_an_error(body: str) -> None:
+    text = "#!/usr/bin/env python3\n#SBATCH -p gtest\nimport subprocess\n" + body
+    text += "subprocess.run(['sbatch', 'j.sh'])\n"
+    compile(text, "launch.py", "exec")  # CPython reads it
+    result = run_py(text)
+    found = [f.code for f in result.findings]
+    assert "SM904" in found and "SM902" not in found
+    assert b"#SBATCH -p slinky" in result.output  # the directives are still migrated
+
+
+def test_python_nested_deeper_than_cpython_compiles_is_an_error() -> None:
+    text = "#!/usr/bin/env python3\n#SBATCH -p gtest\nimport os\nos.system('srun x')\n"
+    text += "x = " + " + ".join(["1"] * 5000) + "\n"
+    found = {f.code: f.message for f in run_py(text).findings}
+    assert "SM902" in found and "SM904" not in found

@@ -34,6 +34,7 @@ from .partition_unresolved import PartitionUnresolved
 from .path_not_mounted import PathNotMounted
 from .placeholder_value import PlaceholderValue
 from .python_escaped_script import PythonEscapedScript
+from .python_not_read import PythonNotRead
 from .python_parse_error import PythonParseError
 from .pyxis_options import PyxisOptions
 from .rule import Rule
@@ -83,6 +84,7 @@ RULES: tuple[type[Rule], ...] = tuple(
             PartitionUnresolved,
             PythonEscapedScript,
             PythonParseError,
+            PythonNotRead,
             SbatchRejects,
             ShellParseError,
             SingularityEnv,

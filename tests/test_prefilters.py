@@ -1,0 +1,147 @@
+"""The cheap decisions in front of the exact ones give the same verdicts: the literal
+prefilters of ``is_job_script`` against the patterns alone (its specification, written
+out here), and the CPython-parser gate in front of libcst against libcst itself."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sbatch_migrate.read import pyfront
+from sbatch_migrate.read.kind import JOB_SUFFIXES, is_job_script, suffix_of
+
+# the verdict as the patterns alone give it (what is_job_script was before its prefilters)
+_DIRECTIVE = re.compile(rb"^#(SBATCH|PBS|SLURM)", re.M)
+_COMMAND = re.compile(rb"(^|[\s;&|(`$])(srun|sbatch|salloc|singularity|apptainer)\s", re.M)
+_SHELL = re.compile(rb"^#![ \t]*\S*/(env[ \t]+(-\S+[ \t]+)*)?(ba|da|k|z|mk)?sh\b")
+_PY_LAUNCH = re.compile(rb"""["'](?:sbatch|srun|salloc|singularity|apptainer)\b|\bsubmitit\b""")
+_PYTHON = re.compile(rb"^#![ \t]*\S*/(env[ \t]+(-\S+[ \t]+)*)?python")
+
+
+def by_patterns(path: str, data: bytes) -> bool:
+    suffix = suffix_of(path)
+    directive = _DIRECTIVE.search(data) is not None
+    if suffix == ".py" or _PYTHON.match(data):
+        return directive or _PY_LAUNCH.search(data) is not None
+    if suffix in JOB_SUFFIXES or _SHELL.match(data) or directive:
+        return True
+    return _COMMAND.search(data) is not None and data.startswith(b"#!")
+
+
+PIECES = [
+    b"#!/bin/bash\n",
+    b"#!/usr/bin/env python3\n",
+    b"#!/bin/tcsh\n",
+    b"#!",
+    b"#SBATCH -p gtest\n",
+    b"#PBS -q x\n",
+    b"#SLURM\n",
+    b" #SBATCH\n",
+    b"\r\n",
+    b"\n",
+    b"srun ",
+    b"srun\n",
+    b"(sbatch\t",
+    b"$salloc ",
+    b"'singularity'",
+    b'"apptainer"',
+    b"submitit",
+    b"xsubmitit",
+    b"sruns ",
+    b"echo hi",
+    b"import os\n",
+    b"`srun`",
+    b";apptainer ",
+    b"#SBATCH",
+    b"\n#PBS",
+    b"singularity exec",
+    b"\xff\xfe",
+    b"#!/bin/sh\n",
+]
+NAMES = ["job", "job.sh", "run.py", "x.SLURM", "notes.txt", "a.b/c", ".bashrc", "Makefile", "t.pbs"]
+
+
+@settings(max_examples=3000)
+@given(st.sampled_from(NAMES), st.lists(st.sampled_from(PIECES), max_size=8), st.binary(max_size=20))
+def test_is_job_script_gives_the_patterns_verdict(name: str, pieces: list[bytes], noise: bytes) -> None:
+    for data in (b"".join(pieces), b"".join(pieces) + noise, noise + b"".join(pieces)):
+        assert is_job_script(f"/home/u/{name}", data) == by_patterns(f"/home/u/{name}", data)
+
+
+def full_analysis(data: bytes) -> pyfront.PyFacts:
+    """libcst on every file, as before the gate."""
+    gate = pyfront.nothing_to_read
+    pyfront.nothing_to_read = lambda data: False  # type: ignore[assignment]
+    try:
+        return pyfront.analyse(data)
+    finally:
+        pyfront.nothing_to_read = gate  # type: ignore[assignment]
+
+
+@pytest.mark.parametrize(
+    ("text", "nothing"),
+    [
+        ("LEXERS = {'singularity': ('SingularityLexer', ('singularity',))}\n", True),
+        ("def f():\n    return 'srun' if x else 'sbatch'\n", True),
+        ("import os\nos.system('srun x')\n", False),
+        ("from os import system as go\ngo('srun -p gtest x')\n", False),
+        ("import subprocess as sp\nsp.run(['sbatch', 'j.sh'])\n", False),
+        ("from subprocess import check_output as co\nco(['srun', 'x'])\n", False),
+        ("import os\nos.environ['NCCL_IB_HCA'] = 'mlx5_0'\n", False),
+        ("from os import environ as E\nE['UCX_TLS'] = 'rc'\n", False),
+        ("ex.update_parameters(slurm_partition='gtest')\n", False),
+        ("S = '''#!/bin/bash\n#SBATCH -p gtest\n'''\n", False),
+        ("print('unclosed\n", False),  # libcst says where
+        ("name = 'system'\n", True),  # the word, but no call
+    ],
+)
+def test_the_gate(text: str, nothing: bool) -> None:
+    data = text.encode()
+    assert pyfront.nothing_to_read(data) is nothing
+    if nothing:
+        assert full_analysis(data) == pyfront.PyFacts()
+
+
+STATEMENTS = [
+    "import os",
+    "import subprocess",
+    "import subprocess as sp",
+    "from os import system",
+    "from os import environ",
+    "from os import system as s",
+    "from subprocess import run",
+    "from subprocess import Popen as P",
+    "os.system('srun x')",
+    "s('srun -p gtest x')",
+    "system('ls')",
+    "run(['sbatch', 'a.sh'])",
+    "sp.run('srun x', shell=True)",
+    "P(['srun', 'x'])",
+    "environ['NCCL_DEBUG'] = 'INFO'",
+    "os.environ['UCX_TLS'] = 'rc'",
+    "os.putenv('A', 'b')",
+    "os.environ.update({'NCCL_IB_HCA': 'mlx5'})",
+    "x = 'singularity'",
+    "y = ('srun', 'sbatch')",
+    "def f(): return 'srun'",
+    "ex.update_parameters(slurm_partition='gtest')",
+    "SlurmExecutor(folder='x')",
+    "d = {}",
+    "d['k'] = 1",
+    "print('salloc')",
+    "q = f'{a} srun'",
+    "class C: pass",
+    "z = system",
+    "w = [environ]",
+]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(STATEMENTS), max_size=6))
+def test_the_gate_never_hides_a_fact(lines: list[str]) -> None:
+    data = ("\n".join(lines) + "\n").encode()
+    if pyfront.nothing_to_read(data):
+        assert full_analysis(data) == pyfront.PyFacts()
