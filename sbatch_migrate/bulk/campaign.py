@@ -45,7 +45,7 @@ from .cache import FILE as CACHE_FILE
 from .cache import Cache, ContentCache, Stat, digest
 from .ownfolder import OwnFolder, UnsafeFolder, own_folder
 from .reports import Aggregate, Tally, tally_of
-from .walk import Candidate, Skipped, walk
+from .walk import Candidate, Chain, Skipped, walk
 from .writer import Changed, ChangedAfter, open_folder, replace_unchanged, root_of, write_at
 
 NO_WRITE_NEEDED = frozenset({"unchanged", "not-a-job-script", "binary"})
@@ -250,25 +250,23 @@ SNIFF = 8192  # a NUL byte among a file's first SNIFF bytes makes it binary (as 
 
 
 def _release_folder() -> None:
-    """Close the folder kept open (a run in this process is over, or a new one starts)."""
-    last: tuple[str, int] | None = _W.get("folder")
-    _W["folder"] = None  # (path, descriptor) of the folder last read from
-    if last is not None:
-        os.close(last[1])
+    """Close the folders kept open (a run in this process is over, or a new one starts)."""
+    chains: dict[str, Chain] = _W.get("chains") or {}
+    _W["chains"] = {}  # tree root -> the folders open on the path last read from
+    for chain in chains.values():
+        chain.close()
 
 
 def _folder(file: str) -> int:
-    """A descriptor of the folder holding ``file``, reached from its tree root without
-    following a symlink (:func:`~sbatch_migrate.bulk.writer.open_folder`); the last one is kept
-    open, as the files of a folder come one after another."""
-    path = os.path.dirname(file)
-    last: tuple[str, int] | None = _W["folder"]
-    if last is not None and last[0] == path:
-        return last[1]
-    _release_folder()
-    fd = open_folder(path, root_of(file, _W["roots"]))
-    _W["folder"] = (path, fd)
-    return fd
+    """A descriptor of the folder holding ``file``, reached from its tree root one name at
+    a time without following a symlink (as the walk reaches it, :class:`~.walk.Chain`);
+    the folders on the path stay open, as the files of a folder, and then of its
+    neighbours, come one after another."""
+    root = root_of(file, _W["roots"])
+    chains: dict[str, Chain] = _W["chains"]
+    if root not in chains:
+        chains[root] = Chain(root)
+    return chains[root].fd(os.path.dirname(file))
 
 
 _SWAPPED = "a folder on its path is a symlink now (it was a folder when the tree was listed): not followed"

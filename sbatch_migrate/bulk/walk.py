@@ -84,7 +84,7 @@ def distinct_roots(roots: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
 _DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 
 
-class _Chain:
+class Chain:
     """Descriptors of the folders on the path being walked, each opened from the one above
     it, never through a symlink: a folder a user swaps for a symlink after it was listed is
     not listed through it (a link to ``/`` would have had the whole file system walked).
@@ -123,7 +123,7 @@ class _Chain:
 
 def walk(roots: list[str], max_size: int) -> Iterator[Candidate | Skipped]:
     """Regular files under ``roots`` in a stable order; never follows a symlink (each folder
-    is listed through a descriptor opened from its parent's, see :class:`_Chain`)."""
+    is listed through a descriptor opened from its parent's, see :class:`Chain`)."""
     for root in distinct_roots(roots)[0]:
         try:
             st = os.lstat(root)
@@ -137,14 +137,14 @@ def walk(roots: list[str], max_size: int) -> Iterator[Candidate | Skipped]:
             yield Candidate(os.path.abspath(root), st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_uid)
             continue
         top = os.path.abspath(root)
-        chain = _Chain(top)
+        chain = Chain(top)
         try:
             yield from _walk_tree(top, chain, max_size)
         finally:
             chain.close()
 
 
-def _walk_tree(top: str, chain: _Chain, max_size: int) -> Iterator[Candidate | Skipped]:
+def _walk_tree(top: str, chain: Chain, max_size: int) -> Iterator[Candidate | Skipped]:
     stack = [top]
     while stack:
         folder = stack.pop()

@@ -13,17 +13,41 @@ or unreadable input.
 
 from __future__ import annotations
 
+import importlib
+
 import click
 
 from .. import __version__
-from . import bulk, migrate, rules, site
+
+# each command's module is imported when the command runs (or --help lists it): a
+# one-file run, as pre-commit and editors make it, does not pay for bulk's or the site's
+COMMANDS = {
+    "migrate": ("migrate", "migrate_cmd"),
+    "rules": ("rules", "rules_cmd"),
+    "explain": ("rules", "explain_cmd"),
+    "bulk": ("bulk", "bulk_cmd"),
+    "merge-reports": ("bulk", "merge_reports_cmd"),
+    "restore": ("bulk", "restore_cmd"),
+    "inventory": ("site", "inventory_cmd"),
+}
 
 
 class _DefaultGroup(click.Group):
-    """``sbatch-migrate job.sh`` means ``sbatch-migrate migrate job.sh``."""
+    """``sbatch-migrate job.sh`` means ``sbatch-migrate migrate job.sh``; commands load
+    lazily (:data:`COMMANDS`)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        module, attr = COMMANDS[cmd_name]
+        command: click.Command = getattr(importlib.import_module(f"{__name__}.{module}"), attr)
+        return command
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        if args and args[0] not in self.commands and args[0] not in ("--help", "-h", "--version"):
+        if args and args[0] not in COMMANDS and args[0] not in ("--help", "-h", "--version"):
             args = ["migrate", *args]
         elif not args:
             args = ["migrate"]
@@ -43,15 +67,3 @@ def main() -> None:
       sbatch-migrate rules              list the rules
       sbatch-migrate explain SM201      a rule's documentation
     """
-
-
-for _command in (
-    migrate.migrate_cmd,
-    rules.rules_cmd,
-    rules.explain_cmd,
-    bulk.bulk_cmd,
-    bulk.merge_reports_cmd,
-    bulk.restore_cmd,
-    site.inventory_cmd,
-):
-    main.add_command(_command)

@@ -9,8 +9,6 @@ from typing import Any
 
 import click
 
-from ..bulk.writer import atomic_write
-from ..checks.sbatch_rejects import SbatchRejects
 from ..config import ConfigError, Settings
 from ..fix.engine import Result, migrate
 from ..output.report import (
@@ -26,7 +24,6 @@ from ..output.report import (
 from ..profile import ProfileError
 from ..read.kind import is_job_script
 from ..read.source import InputError, Source
-from ..site.validate import test_only
 from .common import fail, parse_size, rule_options
 
 
@@ -166,6 +163,9 @@ def migrate_cmd(
         result = migrate(source, settings.profile, settings.rules_for(path))
         report = file_dict(result, "<stdin>" if path == "-" else path)
         if validate:
+            from ..checks.sbatch_rejects import SbatchRejects
+            from ..site.validate import test_only
+
             verdict = test_only(result.output)
             report["validation"] = {"ok": verdict.ok, "message": verdict.message}
             if verdict.ok is False:
@@ -218,12 +218,16 @@ def _emit(result: Result, path: str, show_diff: bool, in_place: bool, output: st
             try:
                 # a symlink named on the command line is written through (the link stays a
                 # link); bulk runs never follow one
+                from ..bulk.writer import atomic_write
+
                 atomic_write(os.path.realpath(path), result.output)
             except OSError as exc:
                 fail(f"{path}: cannot write: {exc.strerror or exc}")
                 sys.exit(2)
     elif output:
         try:
+            from ..bulk.writer import atomic_write
+
             atomic_write(output, result.output)
         except OSError as exc:
             fail(f"{output}: cannot write: {exc.strerror or exc}")

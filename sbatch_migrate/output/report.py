@@ -20,13 +20,18 @@ def json_text(obj: Any, **kwargs: Any) -> str:
     """JSON text that can always be written as UTF-8: non-ASCII text as it is, unless a
     file name that is not UTF-8 (Big5 names on an old system; Python holds their bytes as
     lone surrogates) is in it: then ``\\u`` escapes, which read back to the same name."""
-    text = json.dumps(obj, ensure_ascii=False, **kwargs)
+    text = json.dumps(obj, ensure_ascii=False, **kwargs) if kwargs else _ENCODER.encode(obj)
     if not text.isascii():
         try:
             text.encode("utf-8")
         except UnicodeEncodeError:
             return json.dumps(obj, **kwargs)
     return text
+
+
+# made once: json.dumps builds a new encoder on every call that passes an option (bulk
+# encodes a record per file)
+_ENCODER = json.JSONEncoder(ensure_ascii=False)
 
 
 def json_outline(obj: dict[str, Any]) -> str:

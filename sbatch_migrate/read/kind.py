@@ -12,11 +12,14 @@ import re
 
 JOB_SUFFIXES = frozenset({".sh", ".bash", ".slurm", ".sbatch", ".job", ".pbs", ".batch"})
 _DIRECTIVES = (b"#SBATCH", b"#PBS", b"#SLURM")
-_LINE_DIRECTIVES = tuple(b"\n" + d for d in _DIRECTIVES)
-# the words the patterns below need: a file without any of them cannot match, and
-# ``bytes.__contains__`` finds (or rules out) a word far faster than a pattern that has to
-# be tried at every byte (most files of a home are neither job scripts nor Python)
-_LAUNCH_WORDS = (b"srun", b"sbatch", b"salloc", b"singularity", b"apptainer")
+# Prefilters: the words the exact patterns below need.  A file without any of them cannot
+# match, and these find (or rule out) a word many times faster than the exact patterns,
+# which are tried at every byte (most files of a home are neither job scripts nor Python).
+# Measured on 750 MB of real text: a pattern that starts with a literal ("\n#") is searched
+# for that literal (0.7 s, where three `in` tests took 1.5 s); one `s(?:...)` pattern
+# replaces four `in` tests (0.6 s against 1.0 s).  See bench/bench_tree.py.
+_LINE_DIRECTIVE = re.compile(rb"\n#(?:SBATCH|PBS|SLURM)")
+_S_WORD = re.compile(rb"s(?:run|batch|alloc|ingularity|ubmitit)")
 _COMMAND = re.compile(rb"(^|[\s;&|(`$])(srun|sbatch|salloc|singularity|apptainer)\s", re.M)
 _SHELL = re.compile(rb"^#![ \t]*\S*/(env[ \t]+(-\S+[ \t]+)*)?(ba|da|k|z|mk)?sh\b")
 _PY_LAUNCH = re.compile(rb"""["'](?:sbatch|srun|salloc|singularity|apptainer)\b|\bsubmitit\b""")
@@ -30,7 +33,12 @@ def suffix_of(path: str) -> str:
 
 def has_directive(data: bytes) -> bool:
     """A line starting with ``#SBATCH``, ``#PBS`` or ``#SLURM``."""
-    return data.startswith(_DIRECTIVES) or any(d in data for d in _LINE_DIRECTIVES)
+    return data.startswith(_DIRECTIVES) or _LINE_DIRECTIVE.search(data) is not None
+
+
+def _launch_word(data: bytes) -> bool:
+    """srun, sbatch, salloc, singularity, apptainer or submitit somewhere in ``data``."""
+    return _S_WORD.search(data) is not None or b"apptainer" in data
 
 
 def is_job_script(path: str, data: bytes) -> bool:
@@ -39,8 +47,7 @@ def is_job_script(path: str, data: bytes) -> bool:
     if suffix == ".py" or (shebang and _PYTHON.match(data)):
         if has_directive(data):
             return True
-        words = any(w in data for w in _LAUNCH_WORDS) or b"submitit" in data
-        return words and _PY_LAUNCH.search(data) is not None
+        return _launch_word(data) and _PY_LAUNCH.search(data) is not None
     if suffix in JOB_SUFFIXES or (shebang and _SHELL.match(data)) or has_directive(data):
         return True
-    return shebang and any(w in data for w in _LAUNCH_WORDS) and _COMMAND.search(data) is not None
+    return shebang and _launch_word(data) and _COMMAND.search(data) is not None

@@ -154,16 +154,17 @@ def _python_parses(data: bytes) -> bool:
 # calls, or an embedded ``#SBATCH`` line; a file holding none of these words has no facts
 _WORDS: tuple[bytes, ...] = (b"subprocess", b"system", b"popen", b"environ", b"putenv", b"update_parameters")
 _WORDS += tuple(name.encode() for name in SUBMITIT_CLASSES)
-_CALLED = SUBPROCESS | {"system", "popen", "update", "putenv", "update_parameters"} | SUBMITIT_CLASSES
 
 
 def nothing_to_read(data: bytes) -> bool:
     """True when the file certainly gives no facts (libcst would parse it, find nothing
     and report no error): decided with CPython's own parser, about 45 times faster than
     libcst's, so that a large library module that only mentions ``'singularity'`` in a
-    string (pygments' lexers) never reaches libcst.  False sends the file to libcst: any
-    call, import or assignment the visitor might act on, an ``#SBATCH`` in the file, text
-    that is not UTF-8 or does not parse (libcst then says where and why)."""
+    string (pygments' lexers) never reaches libcst.  The calls and assignments are named
+    the way the visitor names them (imports and their aliases resolved, see
+    :func:`_wanted`); False sends the file to libcst: a call or assignment the visitor
+    acts on, an ``#SBATCH`` in the file, text that is not UTF-8 or does not parse (libcst
+    then says where and why)."""
     import ast
 
     if b"#SBATCH" in data:
@@ -174,32 +175,47 @@ def nothing_to_read(data: bytes) -> bool:
         return False
     if not any(word in data for word in _WORDS):
         return True
-    called, environ = set(_CALLED), {"environ"}
-    for node in ast.walk(tree):  # aliases: `from os import system as run_it`
-        if isinstance(node, ast.ImportFrom):
-            for a in node.names:
-                if a.asname and a.name in _CALLED:
-                    called.add(a.asname)
-                elif a.asname and a.name == "environ":
-                    environ.add(a.asname)
-    for node in ast.walk(tree):
+    aliases: dict[str, str] = {}
+    nodes = list(ast.walk(tree))
+    for node in nodes:  # all of them first: the visitor's aliases are a superset of these
+        if isinstance(node, ast.Import):
+            aliases.update((a.asname, a.name) for a in node.names if a.asname)
+        elif isinstance(node, ast.ImportFrom) and node.module:  # relative ones too, as the visitor
+            root, dot, rest = node.module.partition(".")
+            module = aliases.get(root, root) + dot + rest
+            aliases.update((a.asname or a.name, f"{module}.{a.name}") for a in node.names)
+    for node in nodes:
         if isinstance(node, ast.Call):
-            if _last_name(node.func) in called:
+            if _wanted(_dotted(node.func, aliases)):
                 return False
         elif isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            for t in targets:
-                if isinstance(t, ast.Subscript) and _last_name(t.value) in environ:
-                    return False
+            if any(isinstance(t, ast.Subscript) and _dotted(t.value, aliases) == "os.environ" for t in targets):
+                return False
     return True
 
 
-def _last_name(node: Any) -> str | None:
+def _dotted(node: Any, aliases: dict[str, str]) -> str:
     import ast
 
+    if isinstance(node, ast.Name):
+        return aliases.get(node.id, node.id)
     if isinstance(node, ast.Attribute):
-        return node.attr
-    return node.id if isinstance(node, ast.Name) else None
+        base = _dotted(node.value, aliases)
+        return f"{base}.{node.attr}" if base else ""
+    return ""
+
+
+def _wanted(name: str) -> bool:
+    """A call the visitor acts on (see ``visit_Call``), by its dotted name."""
+    short = name.rsplit(".", 1)[-1]
+    return (
+        name in SHELL_FUNCS
+        or (name.startswith("subprocess.") and short in SUBPROCESS)
+        or name in ("os.environ.update", "os.putenv")
+        or short == "update_parameters"
+        or short in SUBMITIT_CLASSES
+    )
 
 
 class _Visitor:
