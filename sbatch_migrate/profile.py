@@ -145,7 +145,7 @@ def parse(raw: bytes, label: str) -> Profile:
         raise ProfileError(f"{label}: not valid TOML: {exc}") from None
     r = _Reader(doc, label)
     parts = r.table("partitions")
-    mapping = r.str_map(parts, "partitions.map")
+    mapping = _checked_map(r.str_map(parts, "partitions.map"), f"{label}: [partitions] map")
     targets = frozenset(r.str_list(parts, "partitions.targets", default=[])) | frozenset(mapping.values())
     implicit = r.str_map(parts, "partitions.implicit_time", default={})
     mods = r.table("modules")
@@ -291,6 +291,22 @@ class _Reader:
 _MISSING = object()
 
 
+# what a partition name may hold here: Slurm itself splits names at whitespace (slurm.conf)
+# and commas (a list in -p); the rename writes the name into a directive or a command line,
+# where a quote, `#`, `;`, `$` or a backslash would change what the line means
+_PARTITION_NAME = re.compile(r"[A-Za-z0-9_.+@%-]+")
+
+
+def partition_name_problem(name: str) -> str | None:
+    """Why ``name`` cannot be a partition name the tool writes into a script (None: it can)."""
+    if _PARTITION_NAME.fullmatch(name):
+        return None
+    return (
+        f"{name!r} is not a partition name (letters, digits and . _ - + @ % only: no spaces, commas, "
+        "quotes or shell characters)"
+    )
+
+
 def parse_partition_map(items: tuple[str, ...] | list[str]) -> dict[str, str]:
     """``OLD=NEW`` pairs from the command line."""
     out = {}
@@ -298,8 +314,19 @@ def parse_partition_map(items: tuple[str, ...] | list[str]) -> dict[str, str]:
         old, sep, new = item.partition("=")
         if not sep or not old.strip() or not new.strip():
             raise ProfileError(f"--partition-map {item!r}: expected OLD=NEW, e.g. gp1d=long")
+        for name in (old.strip(), new.strip()):
+            if (why := partition_name_problem(name)) is not None:
+                raise ProfileError(f"--partition-map {item!r}: {why}")
         out[old.strip()] = new.strip()
     return out
+
+
+def _checked_map(mapping: dict[str, str], where: str) -> dict[str, str]:
+    for old, new in mapping.items():
+        for name in (old, new):
+            if (why := partition_name_problem(name)) is not None:
+                raise ProfileError(f"{where}: {old} = {new!r}: {why}")
+    return mapping
 
 
 def extend(profile: Profile, path: str) -> Profile:
@@ -317,7 +344,7 @@ def extend(profile: Profile, path: str) -> Profile:
     if unknown:
         raise ProfileError(f"{path}: unknown key {unknown[0]!r} (a rule file holds [partitions] and [variables])")
     parts = r.table("partitions", default={})
-    mapping = r.str_map(parts, "partitions.map", default={})
+    mapping = _checked_map(r.str_map(parts, "partitions.map", default={}), f"{path}: [partitions] map")
     targets = frozenset(r.str_list(parts, "partitions.targets", default=[])) | frozenset(mapping.values())
     implicit = r.str_map(parts, "partitions.implicit_time", default={})
     extra = _variable_rules(r, r.table("variables", default={}))

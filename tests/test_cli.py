@@ -261,3 +261,44 @@ def test_in_place_as_root_on_a_users_file_points_to_bulk(tmp_path: Path) -> None
     p = _run_cli("-i", str(job))
     assert p.returncode == 0
     assert "as root, rewrite users' files with `sbatch-migrate bulk --write`" in p.stderr.decode()
+
+
+@pytest.mark.parametrize(
+    "mapping", ["gtest=a b", "gtest=gpu\nx", "gtest=gpu;rm -rf ~", "gtest=gp#1", "gtest=a,b", "g t=x"]
+)
+def test_a_partition_map_that_would_write_a_broken_directive_is_a_usage_error(runner: CliRunner, mapping: str) -> None:
+    r = runner.invoke(main, ["--partition-map", mapping, str(EXAMPLE)])
+    assert r.exit_code == 2
+    assert "is not a partition name" in r.stderr
+    assert r.stdout == ""  # nothing half-migrated
+
+
+def test_a_profile_whose_map_holds_such_a_name_is_refused(tmp_path: Path, runner: CliRunner) -> None:
+    rules = tmp_path / "extra.toml"
+    rules.write_text('[partitions]\nmap = { gtest = "gpu \\"x\\"" }\n')
+    r = runner.invoke(main, ["--profile", str(rules), str(EXAMPLE)])
+    assert r.exit_code == 2 and "is not a partition name" in r.stderr
+
+
+@pytest.mark.parametrize("name", ["gpu-a100", "slinky_2", "p.long", "gpu+mig"])
+def test_real_partition_names_are_taken(runner: CliRunner, name: str) -> None:
+    r = runner.invoke(main, ["--partition-map", f"gtest={name}", str(EXAMPLE)])
+    assert r.exit_code == 0 and f"#SBATCH --partition={name}\n" in r.stdout
+
+
+@pytest.mark.parametrize("mode", [[], ["--diff"], ["-i"], ["--check"], ["--format", "json"]])
+def test_an_error_left_unfixed_exits_1_in_every_mode(runner: CliRunner, tmp_path: Path, mode: list[str]) -> None:
+    job = tmp_path / "big.sh"
+    job.write_text("#!/bin/bash\n#SBATCH -p gtest\n#SBATCH --gres=gpu:16\nsrun hostname\n")
+    r = runner.invoke(main, [*mode, str(job)])
+    assert r.exit_code == 1, r.stderr
+    if not mode:
+        assert "#SBATCH -p slinky" in r.stdout  # the script is still printed
+    if mode == ["-i"]:
+        assert "#SBATCH -p slinky" in job.read_text()  # and the fixes written
+    assert runner.invoke(main, [*mode, "--exit-zero", str(job)]).exit_code == 0
+
+
+def test_only_fixed_errors_exit_0(runner: CliRunner) -> None:
+    r = runner.invoke(main, [str(EXAMPLE)])
+    assert r.exit_code == 0 and "0 errors remaining" in r.stderr

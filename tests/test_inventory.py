@@ -39,6 +39,7 @@ NODESET_KEYS = {
     "podSpec.tolerations",
     "podSpec.volumes",
     "podSpec.hostNetwork",
+    "podSpec.dnsPolicy",
     "taintKubeNodes",
 }
 LOGINSET_KEYS = {
@@ -144,6 +145,8 @@ def test_helm_values_use_the_charts_keys(site: Path, tmp_path: Path) -> None:
     ns = doc["nodesets"]["slinky"]
     assert ns["slurmd"]["resources"]["limits"]["nvidia.com/gpu"] == "8"
     assert ns["podSpec"]["hostNetwork"] is True
+    # a host-network pod resolves the controller's Service name only with this policy
+    assert ns["podSpec"]["dnsPolicy"] == "ClusterFirstWithHostNet"
     mounts = {m["mountPath"]: m for m in ns["slurmd"]["volumeMounts"]}
     assert mounts["/work/TWCC_cntr"]["readOnly"] is True
     claims = {v["name"]: v["persistentVolumeClaim"]["claimName"] for v in ns["podSpec"]["volumes"]}
@@ -152,7 +155,7 @@ def test_helm_values_use_the_charts_keys(site: Path, tmp_path: Path) -> None:
     assert login["login"]["volumeMounts"] == ns["slurmd"]["volumeMounts"]
     assert login["podSpec"]["volumes"] == ns["podSpec"]["volumes"]
     assert "NOT MOUNTED: /work/u1000002" in text
-    assert "no securityContext key" in text
+    assert "post-render" not in text and "builds the slurmd container privileged itself" in text
 
 
 def test_no_host_network_without_fabric_variables(tmp_path: Path) -> None:
@@ -163,6 +166,7 @@ def test_no_host_network_without_fabric_variables(tmp_path: Path) -> None:
     assert cli("inventory", str(root), "--helm-values", str(out), "--no-cache").returncode == 0
     doc = yaml.safe_load(out.read_text())
     assert "hostNetwork" not in doc["nodesets"]["slinky"]["podSpec"]
+    assert "dnsPolicy" not in doc["nodesets"]["slinky"]["podSpec"]
 
 
 def test_inventory_markdown_keeps_script_strings_in_their_cells(tmp_path: Path) -> None:

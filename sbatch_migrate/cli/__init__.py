@@ -2,7 +2,7 @@
 
 Thin by design, one module per command group: each parses its options, calls one function
 of the package, and renders.  stdout carries exactly one artifact (the script, the diff,
-or the report); exit codes: 0 ok, 1 ``--check`` found work or errors remain, 2 usage error
+or the report); exit codes: 0 ok, 1 errors remain unfixed (or ``--check`` found work), 2 usage error
 or unreadable input.
 
 - :mod:`.migrate`: ``sbatch-migrate FILE...`` (``migrate``), one file at a time

@@ -101,7 +101,7 @@ def _size(n: int) -> str:
 @click.option("--isolated", is_flag=True, help="Ignore configuration files.")
 @click.option("--job-scripts-only", is_flag=True, help="Skip files that are not job scripts (by content).")
 @click.option("--max-size", default="1MiB", show_default=True, help="Refuse larger files (as bulk skips them).")
-@click.option("--exit-zero", is_flag=True, help="Exit 0 even when --check finds work or errors remain.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when errors remain or --check finds work.")
 @click.option("--exit-non-zero-on-fix", is_flag=True, help="With -i: exit 1 when a file was changed.")
 @click.option("--validate", is_flag=True, help="Ask the cluster: run `sbatch --test-only` on the migrated script.")
 @click.option("-q", "--quiet", is_flag=True, help="No text report.")
@@ -199,7 +199,11 @@ def migrate_cmd(
         sys.exit(2)
     if exit_zero:
         return
-    if check and any(r["changed"] or _errors(r) for r in reports):
+    # as `ruff check --fix`: errors left unfixed (the migrated script will not run) exit 1 in
+    # every mode; --check also exits 1 when a file would change
+    if any(_errors(r) for r in reports):
+        sys.exit(1)
+    if check and any(r["changed"] for r in reports):
         sys.exit(1)
     if in_place and exit_non_zero_on_fix and any(r["changed"] for r in reports):
         sys.exit(1)

@@ -79,8 +79,9 @@ def values(summary: dict[str, Any], profile: Profile) -> str:
                 out.append("          readOnly: true")
     out += [
         "    # Apptainer needs a privileged slurmd container (loop-mounting .sif images, namespaces,",
-        "    # GPU devices). This chart version has no securityContext key under nodesets.<name>:",
-        "    # add `securityContext: {privileged: true}` to the slurmd container with a post-render patch.",
+        "    # GPU devices): the operator builds the slurmd container privileged itself, so nothing",
+        "    # is needed here (nodesets.<name>.slurmd.securityContext passes through if a site",
+        "    # wants to say more).",
         "    podSpec:",
     ]
     if fabric:
@@ -88,6 +89,10 @@ def values(summary: dict[str, Any], profile: Profile) -> str:
         out.append(
             f"      hostNetwork: true  # {len(fabric)} users set UCX/NCCL InfiniBand variables ({shown}); "
             "or use an RDMA device plugin with Multus instead"
+        )
+        out.append(
+            "      dnsPolicy: ClusterFirstWithHostNet  # with hostNetwork, slurmd resolves the controller's "
+            "Service name only with this (the operator's hybrid-network doc sets both)"
         )
     if mounts:
         out.append("      volumes:")

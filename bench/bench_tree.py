@@ -1,0 +1,128 @@
+"""Bulk on a tree of real material, side by side with reading it (run by hand; figures go
+in the notes).
+
+    python bench/real_tree.py /tmp/rt --users 3        # once: ~150k files of real material
+    python bench/bench_tree.py /tmp/rt [--rounds 3] [--compare REPORT_DIR]
+
+Each round times, one after another (so that a slow spell of the machine touches all):
+
+- ``cat``: every regular file up to 1 MiB read once (``find | xargs cat``, two processes);
+- ``rg``: ripgrep listing the files with a job-script word (when ``rg`` is installed);
+- ``bulk -j 1`` and ``bulk -j 2``: a dry run with full reports, no cache;
+- a cached re-run (``bulk -j 2`` twice on one cache: the second is timed).
+
+It prints the medians and the ratios (bulk -j 2 / cat, bulk -j 2 / rg, -j 1 / -j 2), the
+slowest single files (read + kind test + migration, in this process), and with
+``--compare`` whether the records of the -j 2 run equal those of an earlier run's report
+folder (made by another version: the verdicts must not change).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+WORDS = ["#SBATCH", "#PBS", "#SLURM", "srun", "sbatch", "salloc", "singularity", "apptainer", "submitit"]
+
+
+def timed(cmd: list[str] | str, **kw: object) -> float:
+    t = time.perf_counter()
+    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True, **kw)  # type: ignore[call-overload]
+    return time.perf_counter() - t
+
+
+def bulk(root: str, report: str, jobs: int, cache: str | None = None) -> list[str]:
+    cmd = [shutil.which("sbatch-migrate") or "sbatch-migrate", "bulk", root, "--report-dir", report, "-j", str(jobs)]
+    return cmd + (["--cache-dir", cache] if cache else ["--no-cache"])
+
+
+def records(report: str) -> dict[str, str]:
+    with open(os.path.join(report, "files.jsonl"), encoding="utf-8") as fh:
+        return {json.loads(line)["path"]: line for line in fh}
+
+
+def slowest(root: str, count: int = 5) -> list[tuple[float, str]]:
+    from sbatch_migrate.fix.engine import migrate
+    from sbatch_migrate.profile import load
+    from sbatch_migrate.read.kind import is_job_script
+    from sbatch_migrate.read.source import InputError, Source
+
+    profile = load()
+    times = []
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = [d for d in dirs if d not in (".git", "__pycache__")]
+        for name in files:
+            path = os.path.join(folder, name)
+            t = time.perf_counter()
+            try:
+                with open(path, "rb") as fh:
+                    data = fh.read(1 << 20)
+            except OSError:
+                continue
+            if b"\x00" not in data[:8192] and is_job_script(path, data):
+                try:
+                    migrate(Source.from_bytes(data, path), profile)
+                except InputError:
+                    pass
+            times.append((time.perf_counter() - t, path))
+    return sorted(times, reverse=True)[:count]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("root")
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--compare", help="a report folder of an earlier run over the same tree")
+    a = ap.parse_args()
+    work = tempfile.mkdtemp(prefix="bench-tree-")
+    rg = shutil.which("rg")
+    find_cat = f"find {a.root} -type f -size -1025k -print0 | xargs -0 -P 2 -n 500 cat"
+    timed(find_cat, shell=True)  # warm the page cache
+    t: dict[str, list[float]] = {"cat": [], "rg": [], "bulk -j 1": [], "bulk -j 2": [], "cached re-run -j 2": []}
+    for r in range(a.rounds):
+        t["cat"].append(timed(find_cat, shell=True))
+        if rg:
+            pattern = [arg for w in WORDS for arg in ("-e", w)]
+            # rg exits 1 when nothing matches: fine here
+            t0 = time.perf_counter()
+            subprocess.run([rg, "-l", "--no-messages", *pattern, a.root], stdout=subprocess.DEVNULL, check=False)
+            t["rg"].append(time.perf_counter() - t0)
+        for jobs in (1, 2):
+            report = os.path.join(work, f"r{r}-j{jobs}")
+            t[f"bulk -j {jobs}"].append(timed(bulk(a.root, report, jobs)))
+        cache = os.path.join(work, f"cache{r}")
+        timed(bulk(a.root, os.path.join(work, f"c{r}a"), 2, cache))
+        t["cached re-run -j 2"].append(timed(bulk(a.root, os.path.join(work, f"c{r}b"), 2, cache)))
+    med = {k: statistics.median(v) for k, v in t.items() if v}
+    files = sum(1 for _ in records(os.path.join(work, "r0-j2")))
+    print(f"{a.root}: {files} records, {a.rounds} rounds (medians)")
+    for k, v in med.items():
+        print(f"  {k:22s} {v:7.2f} s  {files / v:9.0f} files/s")
+    j2 = med["bulk -j 2"]
+    print(f"  bulk -j 2 / cat      {j2 / med['cat']:.2f}x")
+    if "rg" in med:
+        print(f"  bulk -j 2 / rg       {j2 / med['rg']:.2f}x")
+    print(f"  -j 1 / -j 2          {med['bulk -j 1'] / j2:.2f}x  (scaling on 2 cores)")
+    print(f"  first / cached       {j2 / med['cached re-run -j 2']:.2f}x")
+    if a.compare:
+        before, now = records(a.compare), records(os.path.join(work, "r0-j2"))
+        differ = [p for p in before.keys() | now.keys() if before.get(p) != now.get(p)]
+        print(f"  records equal to {a.compare}: {not differ} ({len(before)} vs {len(now)}, {len(differ)} differ)")
+    print("  slowest files (read + kind + migration, one process):")
+    for secs, path in slowest(a.root):
+        print(f"    {secs * 1000:7.1f} ms  {path}")
+    shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
