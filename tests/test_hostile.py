@@ -651,3 +651,36 @@ def test_a_full_report_disk_stops_the_run_and_resume_finishes_it(base: Path, tmp
         assert summary["job_scripts"] == 600 and json.loads((reports / "run.json").read_text())["finished"] is True
     finally:
         subprocess.run(["umount", str(mnt)], check=False)
+
+
+def test_a_worker_killed_between_batches_costs_no_file(tmp_path: Path) -> None:
+    """A worker that dies while the pool is idle breaks it before the next batch is handed
+    over: the hand-over itself fails then (it raised BrokenProcessPool out of the run)."""
+    from sbatch_migrate.bulk import campaign
+    from sbatch_migrate.bulk.walk import Candidate, walk
+    from sbatch_migrate.checks import RULES
+    from sbatch_migrate.profile import load
+
+    site = tmp_path / "site"
+    site.mkdir()
+    for i in range(40):
+        (site / f"j{i}.sh").write_bytes(JOB.replace(b"true", b"true %d" % i))
+    files = [c for c in walk([str(site)], 1 << 20) if isinstance(c, Candidate)]
+    opts = campaign.Options(roots=[str(site)], profile=load(), rules=list(RULES), jobs=2)
+    with campaign.session(opts) as folders:
+        workers = campaign._Workers(opts, folders)
+        try:
+            done = workers.submit(files[:20]) + workers.submit([])  # the pool runs, then idles
+            assert workers.pool is not None
+            for pid in list(workers.pool._processes):  # kill the idle workers
+                os.kill(pid, signal.SIGKILL)
+            deadline = time.monotonic() + 10
+            while not workers.pool._broken and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert workers.pool._broken, "the pool did not notice its dead workers"
+            done += workers.submit(files[20:]) + workers.submit([])
+        finally:
+            workers.close()
+    assert sorted(o.path for o in done) == sorted(c.path for c in files)
+    assert {o.status for o in done} == {"would-change"}
+    assert workers.deaths == 1

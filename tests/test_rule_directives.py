@@ -471,3 +471,32 @@ def test_placeholders_sbatch_takes_as_written(line: str, held: str) -> None:
 @pytest.mark.parametrize("line", ["#SBATCH --account=MST112345", "#SBATCH -o logs/%x_%j.out", "#SBATCH -J xtx"])
 def test_real_values_are_not_placeholders(line: str) -> None:
     assert "SM011" not in codes(run(f"#!/bin/bash\n{line}\nhostname\n".encode()))
+
+
+@pytest.mark.parametrize(
+    ("body", "left"),
+    [
+        ("export UCX_TLS=rc  # sbatch-migrate: disable=SM3\n", []),  # a prefix, as --select takes it
+        ("export UCX_TLS=rc  # sbatch-migrate: disable=sm301\n", []),  # any case
+        ("# sbatch-migrate: disable-file=SM301\n\n\nexport UCX_TLS=rc\n", []),  # the whole file
+        ("export UCX_TLS=rc  # sbatch-migrate: disable=SM302\n", ["SM301", "SM905"]),  # another rule's
+        ("export UCX_TLS=rc  # sbatch-migrate: disable=SM999\n", ["SM301", "SM905"]),  # no such rule
+        ("hostname  # sbatch-migrate: disable=SM201\n", ["SM905"]),  # nothing to suppress
+        ("hostname  # sbatch-migrate: disable=SM201,SM905\n", []),  # ... unless told
+        ("hostname  # sbatch-migrate: disable=all\n", ["SM905"]),
+    ],
+)
+def test_suppressions_as_ruff_reads_noqa(body: str, left: list[str]) -> None:
+    assert sorted(codes(run("#!/bin/bash\n#SBATCH -N 1\n" + body))) == left
+
+
+def test_a_suppression_of_a_rule_that_did_not_run_is_not_called_unused() -> None:
+    from sbatch_migrate.checks import RULES
+    from sbatch_migrate.fix.engine import migrate
+    from sbatch_migrate.profile import load
+    from sbatch_migrate.read.source import Source
+
+    text = "#!/bin/bash\n#SBATCH -N 1\nhostname  # sbatch-migrate: disable=SM201\n"
+    selected = [r for r in RULES if r.code.startswith(("SM1", "SM9"))]
+    result = migrate(Source.from_bytes(text.encode(), "job.sh"), load(), selected)
+    assert [f.code for f in result.findings] == []

@@ -210,3 +210,26 @@ def test_a_step_asking_more_than_a_node_has(step: str, code: str, points_at: str
 def test_a_step_within_a_node_is_fine(step: str) -> None:
     found = codes(run(f"#!/bin/bash\n#SBATCH --gres=gpu:8\n{step}\n"))
     assert not {"SM501", "SM502", "SM503"} & set(found)
+
+
+@pytest.mark.parametrize(
+    ("directives", "gpus", "exact"),
+    [
+        ("--ntasks=1 --gpus=9", 9, True),  # one task: one node (the controller refuses it on 8-GPU nodes)
+        ("--ntasks=2 --gpus=9", 5, False),  # two tasks span at most two nodes
+        ("--gpus=9", 1, False),  # no task count: as many nodes as it takes
+        ("--nodes=1-2 --ntasks=1 --gpus=9", 9, True),  # the range allows two, the one task one
+    ],
+)
+def test_tasks_bound_the_nodes_a_gpu_total_spreads_over(directives: str, gpus: int, exact: bool) -> None:
+    job = shape(scan(f"#!/bin/bash\n#SBATCH {directives}\n".encode()))
+    assert (job.gpus_per_node, job.gpus_exact) == (gpus, exact)
+
+
+def test_a_node_range_sets_no_task_count_from_ntasks_per_node() -> None:
+    """sbatch derives --ntasks from --ntasks-per-node only for a fixed node count: with
+    --nodes=1-2, --gpus-per-task has no task count (found by the controller oracle)."""
+    found = run("#!/bin/bash\n#SBATCH --nodes=1-2 --ntasks-per-node=9 --gpus-per-task=1\nhostname\n").findings
+    assert any(f.code == "SM010" and "--gpus-per-task" in f.message for f in found)
+    fixed = run("#!/bin/bash\n#SBATCH --nodes=2 --ntasks-per-node=4 --gpus-per-task=1\nhostname\n").findings
+    assert not any(f.code == "SM010" for f in fixed)

@@ -588,4 +588,7 @@ def test_generated_resource_requests_agree_with_the_controller(
     per_task = int(values.get("--cpus-per-task", "1"))
     if per_task <= 32 and "--ntasks-per-node" not in values and math.ceil(tasks / (32 // per_task)) > 2:
         return  # more nodes than the lab's two: it waits for them (target node counts are issue 16's)
+    gpus_per_task = int(values.get("--gpus-per-task", "0"))
+    if gpus_per_task and "--ntasks-per-node" not in values and math.ceil(tasks / max(1, 8 // gpus_per_task)) > 2:
+        return  # the same for GPUs: 4 tasks of 8 GPUs need 4 of the lab's 8-GPU nodes
     test_the_resource_model_agrees_with_the_controller(cluster, tmp_path, options)

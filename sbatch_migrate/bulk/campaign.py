@@ -746,11 +746,23 @@ class _Workers:
             return [process(c) for c in batch]
         if batch:
             chunks = [batch[i : i + self.chunk] for i in range(0, len(batch), self.chunk)]
-            self.inflight.append([(chunk, self.pool.submit(process_many, chunk)) for chunk in chunks])
+            self.inflight.append([(chunk, self._send(chunk)) for chunk in chunks])
         done: list[Outcome] = []
         while self.inflight and (len(self.inflight) > self.IN_FLIGHT or not batch):
             done.extend(self._collect(self.inflight.popleft()))
         return done
+
+    def _send(self, chunk: list[Candidate]) -> Future[list[Outcome]]:
+        """The chunk handed to the pool; a pool that broke since the last batch (a worker
+        killed while idle) refuses it at once: then a future that fails the same way, so
+        that the chunk is redone with the others (:meth:`_collect`)."""
+        assert self.pool is not None
+        try:
+            return self.pool.submit(process_many, chunk)
+        except BrokenProcessPool as exc:
+            failed: Future[list[Outcome]] = Future()
+            failed.set_exception(exc)
+            return failed
 
     def _collect(self, work: list[tuple[list[Candidate], Future[list[Outcome]]]]) -> list[Outcome]:
         done: list[Outcome] = []

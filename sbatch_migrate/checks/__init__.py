@@ -46,6 +46,7 @@ from .spaced_directive import SpacedDirective
 from .ucx_fabric import UcxFabric
 from .unknown_option import UnknownOption
 from .unknown_partition import UnknownPartition
+from .unused_suppression import UnusedSuppression
 
 RULES: tuple[type[Rule], ...] = tuple(
     sorted(
@@ -93,6 +94,7 @@ RULES: tuple[type[Rule], ...] = tuple(
             UcxFabric,
             UnknownOption,
             UnknownPartition,
+            UnusedSuppression,
         ),
         key=lambda r: r.code,
     )

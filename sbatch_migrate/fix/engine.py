@@ -17,8 +17,10 @@ from typing import Any
 from ..checks import RULES
 from ..checks.fix_withheld import FixWithheld
 from ..checks.rule import Finding, Rule, Severity
+from ..checks.unused_suppression import UnusedSuppression
 from ..model.context import Context
 from ..model.facts import ScriptFacts, collect
+from ..model.suppressions import suppressed
 from ..profile import Profile
 from ..read import options, shell
 from ..read.bashsyntax import bash_syntax
@@ -69,10 +71,18 @@ def _migrate(source: Source, profile: Profile, rules: list[type[Rule]] | None) -
     facts = collect(source)
     ctx = Context(facts, profile)
     findings: list[Finding] = []
-    for rule in _instances(tuple(rules) if rules is not None else RULES):
+    active = _instances(tuple(rules) if rules is not None else RULES)
+    for rule in active:
         findings.extend(rule.check(ctx))
     if facts.suppressions:
-        findings = [f for f in findings if not facts.suppressed(f.code, source.position(f.start).line)]
+        findings = [f for f in findings if not suppressed(facts.suppressions, f.code, source.position(f.start).line)]
+        judge = next((r for r in active if isinstance(r, UnusedSuppression)), None)
+        if judge is not None:
+            known = {r.code for r in RULES}
+            stale = judge.unused(ctx, known, {r.code for r in active})
+            # a blanket `disable=all` does not hide its own staleness: only SM905 named does
+            named = [x for x in facts.suppressions if x.token != "ALL"]
+            findings += [f for f in stale if not suppressed(named, f.code, source.position(f.start).line)]
     findings.sort(key=lambda f: (f.start, f.code))
     edits = _apply(source, facts, findings)
     output = apply_edits(source, edits)

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Literal
 from ..read import directives as dirs
 from ..read.shell import Heredoc, ShellFacts, analyse, heredoc_escapes, without
 from .jobshape import JobShape, shape
+from .suppressions import Suppression
+from .suppressions import read as read_suppressions
 
 if TYPE_CHECKING:
     from ..read.pyfront import PyFacts
@@ -43,9 +45,6 @@ def _python_needs_cst(data: bytes) -> bool:
             return False
         pos = nl + 1
     return False
-
-
-_SUPPRESS = re.compile(rb"#\s*sbatch-migrate:\s*disable=([A-Za-z0-9_, -]+)")
 
 
 @dataclass
@@ -90,7 +89,7 @@ class ScriptFacts:
     source: Source
     language: Language
     units: list[Unit]
-    suppressions: dict[int, set[str]] = field(default_factory=dict)  # line -> codes
+    suppressions: list[Suppression] = field(default_factory=list)
     python: PyFacts | None = None  # Python files: calls, env, partitions (libcst)
 
     @property
@@ -100,13 +99,6 @@ class ScriptFacts:
     @property
     def shell(self) -> ShellFacts | None:
         return self.units[0].shell
-
-    def suppressed(self, code: str, line: int) -> bool:
-        for at in (line, line - 1):
-            codes = self.suppressions.get(at)
-            if codes and (code in codes or "ALL" in codes):
-                return True
-        return False
 
 
 def language_of(first_line: bytes, path: str) -> Language:
@@ -176,7 +168,7 @@ def collect(source: Source) -> ScriptFacts:
                     masked=s.masked,
                 )
             )
-    return ScriptFacts(source, language, units, _suppressions(source), py)
+    return ScriptFacts(source, language, units, read_suppressions(source), py)
 
 
 def _embedded(source: Source, heredoc: Heredoc) -> Unit | None:
@@ -209,15 +201,3 @@ def _has_directive(body: bytes, strip_tabs: bool) -> bool:
         if line.startswith((b"#SBATCH", b"#PBS")):
             return True
     return False
-
-
-def _suppressions(source: Source) -> dict[int, set[str]]:
-    out: dict[int, set[str]] = {}
-    data = source.parse_bytes
-    if b"sbatch-migrate:" not in data:
-        return out
-    for m in _SUPPRESS.finditer(data):
-        line = source.line_of(m.start()) + 1
-        codes = {c.strip().upper() for c in m.group(1).decode().replace(" ", ",").split(",") if c.strip()}
-        out.setdefault(line, set()).update(codes)
-    return out

@@ -38,8 +38,10 @@ def refusals(d: Directives) -> list[tuple[str, OptionUse]]:
     hi = node_max(nodes_opt.value) if nodes_opt else None
     ntasks = leading_int(ntasks_opt.value) if ntasks_opt else None
     ntpn = leading_int(ntpn_opt.value) if ntpn_opt else None
-    if ntasks is None and ntpn:
-        ntasks = ntpn * (lo or 1)  # sbatch sets the task count from --ntasks-per-node
+    if ntasks is None and ntpn and (hi is None or lo == hi):
+        # sbatch sets the task count from --ntasks-per-node, for a fixed node count only
+        # (src/sbatch/opt.c: max_nodes == 0 || min_nodes == max_nodes)
+        ntasks = ntpn * (lo or 1)
     elif ntasks is not None and lo is not None and ntasks < lo:
         lo = hi = ntasks  # fewer tasks than nodes: sbatch asks for only as many nodes
     if gps is not None and get("sockets-per-node") is None:

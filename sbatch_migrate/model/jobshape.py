@@ -8,7 +8,7 @@ lab's controller: ``tests/test_slurm.py`` runs generated option sets and compare
   nodes a range allows): Slurm packs the first nodes, so the busiest node holds at least
   ``ceil(ntasks / nodes)`` (and the job fits exactly when that many fit on a node);
   without ``--nodes`` it takes as many nodes as it needs, so only one task per node is
-  certain;
+  certain, but no more nodes than tasks (``--ntasks=1`` is one node);
 - CPUs per node: tasks per node times ``--cpus-per-task``, or ``--cpus-per-gpu`` times the
   node's GPUs, or ``--mincpus``;
 - GPUs per node: ``--gres=gpu[:type]:N`` and ``--gpus-per-node`` per node;
@@ -171,6 +171,10 @@ def shape_of(get: Callable[[str], OptionUse | None]) -> JobShape:
     if ntasks and nodes and ntasks < nodes and not ntpn:
         nodes = most = ntasks  # Slurm gives fewer tasks than nodes only as many nodes
         fixed = True
+    elif ntasks and not ntpn and (most is None or ntasks < most):
+        # every node holds a task: n tasks span at most n nodes (-n 1 --gpus=9: one node)
+        most = ntasks
+        fixed = nodes == most or ntasks == 1
     tasks_src: OptionUse | None
     if ntpn:
         tpn, tasks_exact, tasks_src = ntpn, True, ntpn_opt
@@ -207,7 +211,7 @@ def shape_of(get: Callable[[str], OptionUse | None]) -> JobShape:
     total = get("gpus")
     if gpus is None and total is not None and (n := count_of(total.value)):
         if most:
-            gpus, gpu_src, gpus_exact = math.ceil(n / most), total, fixed and n == most
+            gpus, gpu_src, gpus_exact = math.ceil(n / most), total, fixed and (n == most or most == 1)
         else:
             gpus, gpu_src = 1, total  # Slurm fills a node first: at least one per node used
 
