@@ -302,3 +302,14 @@ def test_an_error_left_unfixed_exits_1_in_every_mode(runner: CliRunner, tmp_path
 def test_only_fixed_errors_exit_0(runner: CliRunner) -> None:
     r = runner.invoke(main, [str(EXAMPLE)])
     assert r.exit_code == 0 and "0 errors remaining" in r.stderr
+
+
+def test_the_summary_counts_in_words_and_says_fixable_when_nothing_is_written(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    job = tmp_path / "one.sh"
+    job.write_text("#!/bin/bash\n#SBATCH -p gtest\nexport NCCL_DEBUG=INFO\nhostname\n")
+    last = runner.invoke(main, [str(job)]).stderr.strip().splitlines()[-1]
+    assert last == "1 file, 1 changed; 1 error, 0 warnings, 1 info (1 fixed, 0 errors remaining)"
+    last = runner.invoke(main, ["--check", str(job)]).stdout.strip().splitlines()[-1]  # --check: the report is stdout
+    assert last == "1 file, 1 would change; 1 error, 0 warnings, 1 info (1 fixable, 0 errors remaining)"

@@ -194,7 +194,7 @@ def migrate_cmd(
     elif fmt == "sarif":
         click.echo(sarif_report(reports), nl=False)
     elif fmt == "text" and not quiet:
-        click.echo(summary_line(reports, failures), err=not text_to_stdout)
+        click.echo(summary_line(reports, failures, written), err=not text_to_stdout)
     if failures or unvalidated:
         sys.exit(2)
     if exit_zero:

@@ -129,17 +129,24 @@ def text_lines(file: dict[str, Any], written: bool = True) -> list[str]:
     return out
 
 
-def summary_line(files: list[dict[str, Any]], failures: int = 0) -> str:
+def summary_line(files: list[dict[str, Any]], failures: int = 0, written: bool = True) -> str:
+    """``3 files, 2 changed; 1 error, 4 warnings, 2 info (3 fixed, 0 errors remaining)``;
+    with nothing written (``--check``, ``--diff``): ``would change`` and ``fixable``."""
     s = summary(files, failures)
     f = s["findings"]
-    noun = "file" if s["files"] == 1 else "files"
+    changed, fixed = ("changed", "fixed") if written else ("would change", "fixable")
     text = (
-        f"{s['files']} {noun}, {s['changed']} changed; {f['error']} errors, {f['warning']} warnings, "
-        f"{f['info']} info ({s['fixed']} fixed, {s['errors_remaining']} errors remaining)"
+        f"{_count(s['files'], 'file')}, {s['changed']} {changed}; {_count(f['error'], 'error')}, "
+        f"{_count(f['warning'], 'warning')}, {f['info']} info ({s['fixed']} {fixed}, "
+        f"{_count(s['errors_remaining'], 'error')} remaining)"
     )
     if failures:
         text += f"; {failures} unreadable"
     return text
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def diff(result: Result, path: str) -> str:
