@@ -313,3 +313,22 @@ def test_the_summary_counts_in_words_and_says_fixable_when_nothing_is_written(
     assert last == "1 file, 1 changed; 1 error, 0 warnings, 1 info (1 fixed, 0 errors remaining)"
     last = runner.invoke(main, ["--check", str(job)]).stdout.strip().splitlines()[-1]  # --check: the report is stdout
     assert last == "1 file, 1 would change; 1 error, 0 warnings, 1 info (1 fixable, 0 errors remaining)"
+
+
+def test_stdin_filename_names_the_file_its_config_and_its_language(tmp_path: Path, runner: CliRunner) -> None:
+    proj = tmp_path / "proj"
+    proj.mkdir()
+    (proj / "pyproject.toml").write_text('[tool.sbatch-migrate]\npartition-map = { gtest = "long" }\n')
+    old = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        r = runner.invoke(main, ["--stdin-filename", "proj/job.sh", "--diff"], input=EXAMPLE.read_bytes())
+        assert r.exit_code == 0, r.stderr
+        assert r.stdout.startswith("--- a/proj/job.sh\n+++ b/proj/job.sh\n")
+        assert "+#SBATCH --partition=long" in r.stdout  # the configuration beside proj/job.sh
+        assert "proj/job.sh:9:9: SM101" in r.stderr
+        launch = b'import subprocess\nsubprocess.run(["sbatch", "-p", "gtest", "j.sh"])\n'
+        r = runner.invoke(main, ["-", "--stdin-filename", "proj/launch.py"], input=launch)
+        assert b'"-p", "long"' in r.stdout_bytes  # read as Python, by its name
+    finally:
+        os.chdir(old)

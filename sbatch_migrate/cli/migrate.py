@@ -27,7 +27,7 @@ from ..read.source import InputError, Source
 from .common import fail, parse_size, rule_options
 
 
-def read_source(path: str, limit: int = 1 << 20) -> Source:
+def read_source(path: str, limit: int = 1 << 20, stdin_name: str | None = None) -> Source:
     """The bytes of ``path`` (``-``: stdin) as a Source; InputError (one line) for what is
     not a regular file (a FIFO would block, a device never ends) or is larger than
     ``limit``, as bulk runs judge them."""
@@ -35,7 +35,7 @@ def read_source(path: str, limit: int = 1 << 20) -> Source:
         data = sys.stdin.buffer.read(limit + 1)
         if len(data) > limit:
             raise InputError(f"more than {_size(limit)} on stdin (--max-size)")
-        return Source.from_bytes(data, "<stdin>")
+        return Source.from_bytes(data, stdin_name or "<stdin>")
     try:
         # O_NONBLOCK: opening a FIFO must not wait for a writer; a symlink named on the
         # command line is followed (the user named it), what it leads to is checked
@@ -104,6 +104,12 @@ def _size(n: int) -> str:
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when errors remain or --check finds work.")
 @click.option("--exit-non-zero-on-fix", is_flag=True, help="With -i: exit 1 when a file was changed.")
 @click.option("--validate", is_flag=True, help="Ask the cluster: run `sbatch --test-only` on the migrated script.")
+@click.option(
+    "--stdin-filename",
+    metavar="NAME",
+    help="The name of the file read from stdin (-): for the report, the configuration beside it, "
+    "per-file-ignores and whether it is Python (as editors and pre-commit pass it).",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No text report.")
 def migrate_cmd(
     files: tuple[str, ...],
@@ -123,9 +129,12 @@ def migrate_cmd(
     exit_non_zero_on_fix: bool,
     validate: bool,
     max_size: str,
+    stdin_filename: str | None,
     quiet: bool,
 ) -> None:
     """Migrate job scripts (FILE may be - for stdin)."""
+    if stdin_filename is not None and not files:
+        files = ("-",)  # as ruff: the name alone means stdin
     if not files:
         raise click.UsageError("no file given (try: sbatch-migrate job.sh)")
     limit = parse_size(max_size)
@@ -143,7 +152,8 @@ def migrate_cmd(
     if in_place and "-" in files:
         raise click.UsageError("-i cannot rewrite stdin")
     try:
-        settings = Settings.resolve(files, profile, partition_map, select, ignore, config_path, isolated)
+        named = tuple(stdin_filename if f == "-" and stdin_filename else f for f in files)
+        settings = Settings.resolve(named, profile, partition_map, select, ignore, config_path, isolated)
     except (ProfileError, ConfigError) as exc:
         raise click.UsageError(str(exc)) from None
     reports: list[dict[str, Any]] = []
@@ -153,15 +163,16 @@ def migrate_cmd(
     written = not (check or show_diff)
     for path in files:
         try:
-            source = read_source(path, limit)
+            source = read_source(path, limit, stdin_filename)
         except InputError as exc:
             fail(f"{path}: {exc}")
             failures += 1
             continue
-        if job_scripts_only and path != "-" and not is_job_script(path, source.data):
+        name = (stdin_filename or "<stdin>") if path == "-" else path
+        if job_scripts_only and name != "<stdin>" and not is_job_script(name, source.data):
             continue
-        result = migrate(source, settings.profile, settings.rules_for(path))
-        report = file_dict(result, "<stdin>" if path == "-" else path)
+        result = migrate(source, settings.profile, settings.rules_for(name))
+        report = file_dict(result, name)
         if validate:
             from ..checks.sbatch_rejects import SbatchRejects
             from ..site.validate import test_only
@@ -188,7 +199,7 @@ def migrate_cmd(
             elif fmt == "github":
                 for line in github_lines(report):
                     click.echo(line)
-        _emit(result, path, show_diff, in_place, output, script_out)
+        _emit(result, name, show_diff, in_place, output, script_out)
     if fmt == "json":
         click.echo(json_report(reports, failures), nl=False)
     elif fmt == "sarif":
