@@ -182,6 +182,18 @@ class Settings:
         else:
             first = next((f for f in files if f != "-"), None)
             config = discover(Path(first).parent if first else Path.cwd())
+        return cls.from_config(config, profile, partition_map, select, ignore)
+
+    @classmethod
+    def from_config(
+        cls,
+        config: Config,
+        profile: str | None,
+        partition_map: tuple[str, ...],
+        select: tuple[str, ...],
+        ignore: tuple[str, ...],
+    ) -> Settings:
+        """The configuration file's settings, then the command line's over them."""
         prof = load_profile(profile or config.profile)
         for extra in config.extra_rules:
             prof = extend(prof, extra)

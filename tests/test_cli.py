@@ -332,3 +332,17 @@ def test_stdin_filename_names_the_file_its_config_and_its_language(tmp_path: Pat
         assert b'"-p", "long"' in r.stdout_bytes  # read as Python, by its name
     finally:
         os.chdir(old)
+
+
+def test_each_file_gets_its_nearest_configuration(tmp_path: Path, runner: CliRunner) -> None:
+    """The result does not depend on the order of the arguments (or pre-commit's batches)."""
+    for name, target in (("a", "long"), ("b", "short")):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / ".sbatch-migrate.toml").write_text(f'partition-map = {{ gtest = "{target}" }}\n')
+        (tmp_path / name / "job.sh").write_text("#!/bin/bash\n#SBATCH -p gtest\nhostname\n")
+    a, b = str(tmp_path / "a" / "job.sh"), str(tmp_path / "b" / "job.sh")
+    for order in ([a, b], [b, a]):
+        r = runner.invoke(main, ["--format", "json", *order])
+        files = {f["path"]: f for f in json.loads(r.stdout)["files"]}
+        assert "rename it to long" in files[a]["findings"][0]["message"]
+        assert "rename it to short" in files[b]["findings"][0]["message"]

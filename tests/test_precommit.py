@@ -89,3 +89,24 @@ def test_fix_hook_rewrites_and_fails_once(tmp_path: Path, env: dict[str, str]) -
     git(repo, "add", "-A", env=env)
     p = try_repo(repo, "sbatch-migrate-fix", env)
     assert p.returncode == 0, p.stdout + p.stderr
+
+
+def test_hooks_select_job_scripts_by_content_not_suffix(tmp_path: Path, env: dict[str, str]) -> None:
+    """`run.SH` (an upper-case suffix), a non-executable shebang script with an odd suffix, a
+    directive-only `.sbatch`, each in a folder with its own configuration: all are checked,
+    each with its nearest configuration; documents are not."""
+    repo = make_repo(tmp_path, env, MIGRATED)
+    (repo / "run.SH").write_text(SEED)
+    (repo / "exp").mkdir()
+    (repo / "exp" / ".sbatch-migrate.toml").write_text('partition-map = { gtest = "long" }\n')
+    (repo / "exp" / "train.run").write_text(SEED)
+    (repo / "exp" / "job.sbatch").write_text("#SBATCH -p gtest\nsrun hostname\n")
+    (repo / "notes.txt").write_text("#SBATCH -p gtest\n")
+    git(repo, "add", "-A", env=env)
+    p = try_repo(repo, "sbatch-migrate", env)
+    assert p.returncode == 1, p.stdout + p.stderr
+    assert "run.SH:9:9: SM101 [error] partition gtest does not exist on the target cluster" in p.stdout
+    assert "rename it to slinky" in p.stdout  # run.SH: the repository's configuration
+    assert "exp/train.run:9:9: SM101" in p.stdout and "exp/job.sbatch:1:9: SM101" in p.stdout
+    assert p.stdout.count("rename it to long") == 2  # exp/: its own
+    assert "notes.txt" not in p.stdout and "README.md" not in p.stdout

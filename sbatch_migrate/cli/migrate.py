@@ -5,11 +5,12 @@ from __future__ import annotations
 import os
 import stat
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
 
-from ..config import ConfigError, Settings
+from ..config import ConfigError, Settings, discover
 from ..fix.engine import Result, migrate
 from ..output.report import (
     diff,
@@ -156,6 +157,23 @@ def migrate_cmd(
         settings = Settings.resolve(named, profile, partition_map, select, ignore, config_path, isolated)
     except (ProfileError, ConfigError) as exc:
         raise click.UsageError(str(exc)) from None
+    by_config: dict[str, Settings] = {str(settings.config.path): settings}
+    by_folder: dict[str, Settings] = {}
+
+    def settings_for(name: str) -> Settings:
+        """Each file's nearest configuration (as ruff finds it), not the first file's for
+        all: the result must not depend on argument order or on how pre-commit batches."""
+        if config_path or isolated or name == "<stdin>":
+            return settings
+        folder = os.path.dirname(os.path.abspath(name))
+        if folder not in by_folder:
+            config = discover(Path(folder))
+            key = str(config.path)
+            if key not in by_config:
+                by_config[key] = Settings.from_config(config, profile, partition_map, select, ignore)
+            by_folder[folder] = by_config[key]
+        return by_folder[folder]
+
     reports: list[dict[str, Any]] = []
     failures = 0
     unvalidated = 0
@@ -171,7 +189,11 @@ def migrate_cmd(
         name = (stdin_filename or "<stdin>") if path == "-" else path
         if job_scripts_only and name != "<stdin>" and not is_job_script(name, source.data):
             continue
-        result = migrate(source, settings.profile, settings.rules_for(name))
+        try:
+            here = settings_for(name)
+        except (ProfileError, ConfigError) as exc:
+            raise click.UsageError(str(exc)) from None
+        result = migrate(source, here.profile, here.rules_for(name))
         report = file_dict(result, name)
         if validate:
             from ..checks.sbatch_rejects import SbatchRejects
