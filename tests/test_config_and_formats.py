@@ -136,7 +136,8 @@ def test_sarif_uris_are_uri_references_that_name_the_file(tmp_path: Path) -> Non
     [result] = json.loads(r.stdout)["runs"][0]["results"]  # type: ignore[attr-defined]
     uri = result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
     assert uri.endswith("/my%20job%FF%20%231.sh") and uri.isascii()
-    assert urllib.parse.unquote_to_bytes(uri) == name
+    assert uri.startswith("file:///")  # outside the work tree: an absolute URI
+    assert urllib.parse.unquote_to_bytes(uri.removeprefix("file://")) == name
 
 
 def test_sarif_schema_rejects_a_broken_document() -> None:
@@ -183,3 +184,71 @@ def test_fix_mode_exit_code(tmp_path: Path) -> None:
 )
 def test_job_script_detection(name: str, content: str, expected: bool) -> None:
     assert is_job_script(name, content.encode()) is expected
+
+
+def test_gitlab_code_quality(tmp_path: Path) -> None:
+    job = tmp_path / "job.sh"
+    job.write_text(
+        "#!/bin/bash\n#SBATCH -p gtest\n#SBATCH --gres=gpu:16\nexport NCCL_DEBUG=INFO\nexport NCCL_DEBUG=INFO\n"
+    )
+    runner = CliRunner()
+    r = runner.invoke(main, ["--check", "--format", "gitlab", str(job)])
+    issues = json.loads(r.stdout)
+    assert isinstance(issues, list) and {i["check_name"].split()[0] for i in issues} == {"SM101", "SM501", "SM303"}
+    for i in issues:
+        assert set(i) == {"description", "check_name", "fingerprint", "severity", "location"}
+        assert i["severity"] in {"info", "minor", "major", "critical", "blocker"}
+        assert i["location"]["path"] == str(job) and i["location"]["lines"]["begin"] >= 1
+    assert len({i["fingerprint"] for i in issues}) == len(issues)  # the repeated line counts apart
+    again = json.loads(runner.invoke(main, ["--check", "--format", "gitlab", str(job)]).stdout)
+    assert [i["fingerprint"] for i in again] == [i["fingerprint"] for i in issues]
+
+
+def test_github_says_when_findings_exceed_what_it_shows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    job = tmp_path / "job.sh"
+    job.write_text("#!/bin/bash\n#SBATCH -N 1\n" + "".join(f"export UCX_TLS=rc{i}\n" for i in range(12)))
+    summary = tmp_path / "summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    r = CliRunner().invoke(main, ["--check", "--format", "github", str(job)])
+    lines = r.stdout.splitlines()
+    assert sum(line.startswith("::warning ") for line in lines) == 12
+    assert "12 warning findings, more than the 10 per type GitHub shows" in lines[-1]
+    table = summary.read_text()
+    assert table.count("| SM301 | warning |") == 12
+    few = tmp_path / "few.sh"
+    few.write_text("#!/bin/bash\n#SBATCH -N 1\nexport UCX_TLS=rc\n")
+    summary.unlink()
+    r = CliRunner().invoke(main, ["--check", "--format", "github", str(few)])
+    assert "GitHub shows" not in r.stdout and not summary.exists()
+
+
+def test_sarif_for_code_scanning(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Columns in UTF-16 code units (GitHub's reading), URIs relative to the work tree,
+    fingerprints that survive a moved line, rule help links, unreadable files as tool
+    notifications; still valid against the official schema."""
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    (repo / "jobs").mkdir()
+    job = repo / "jobs" / "emoji.sh"
+    job.write_text("#!/bin/bash\n#SBATCH -p gtest\necho \U0001f600\U0001f600; module load singularity\n")
+    monkeypatch.chdir(repo / "jobs")
+    doc = json.loads(run("--format", "sarif", "emoji.sh", "missing.sh").stdout)  # type: ignore[attr-defined]
+    jsonschema.validate(doc, _sarif_schema())
+    run_ = doc["runs"][0]
+    assert run_["columnKind"] == "utf16CodeUnits"
+    assert run_["originalUriBaseIds"]["SRCROOT"]["uri"] == f"file://{repo}/"
+    found = {r["ruleId"]: r for r in run_["results"]}
+    where = found["SM201"]["locations"][0]["physicalLocation"]
+    assert where["artifactLocation"] == {"uri": "jobs/emoji.sh", "uriBaseId": "SRCROOT"}
+    assert where["region"]["startColumn"] == 12  # "echo 😀😀; " is 9 code points, 11 UTF-16 units
+    [note] = run_["invocations"][0]["toolExecutionNotifications"]
+    assert "missing.sh" in note["message"]["text"] and run_["invocations"][0]["executionSuccessful"] is False
+    rules = {r["id"]: r for r in run_["tool"]["driver"]["rules"]}
+    assert rules["SM201"]["helpUri"].endswith("docs/rules.md#sm201-module-singularity")
+    anchor = rules["SM201"]["helpUri"].split("#")[1]
+    assert f"(#{anchor})" in (ROOT / "docs" / "rules.md").read_text()  # the link lands on the rule
+    # a line added above: the same findings, the same fingerprints
+    before = {r["ruleId"]: r["partialFingerprints"] for r in run_["results"]}
+    job.write_text("#!/bin/bash\n#SBATCH -p gtest\n\necho \U0001f600\U0001f600; module load singularity\n")
+    again = json.loads(run("--format", "sarif", "emoji.sh").stdout)  # type: ignore[attr-defined]
+    assert {r["ruleId"]: r["partialFingerprints"] for r in again["runs"][0]["results"]} == before

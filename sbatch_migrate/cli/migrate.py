@@ -12,16 +12,7 @@ import click
 
 from ..config import ConfigError, Settings, discover
 from ..fix.engine import Result, migrate
-from ..output.report import (
-    diff,
-    file_dict,
-    finding_dict,
-    github_lines,
-    json_report,
-    sarif_report,
-    summary_line,
-    text_lines,
-)
+from ..output.report import diff, file_dict, finding_dict, json_report, summary_line, text_lines
 from ..profile import ProfileError
 from ..read.kind import is_job_script
 from ..read.source import InputError, Source
@@ -92,10 +83,10 @@ def _size(n: int) -> str:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "json", "sarif", "github"]),
+    type=click.Choice(["text", "json", "sarif", "github", "gitlab"]),
     default="text",
     show_default=True,
-    help="Report format; json, sarif and github go to stdout.",
+    help="Report format; json, sarif, github and gitlab (Code Quality) go to stdout.",
 )
 @rule_options
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Use this configuration file.")
@@ -175,6 +166,8 @@ def migrate_cmd(
         return by_folder[folder]
 
     reports: list[dict[str, Any]] = []
+    text_lines_of: list[list[str]] = []  # each report's file as text lines (SARIF's UTF-16 columns)
+    notes: list[str] = []  # files that could not be read
     failures = 0
     unvalidated = 0
     text_to_stdout = check and not show_diff and fmt == "text"
@@ -184,6 +177,7 @@ def migrate_cmd(
             source = read_source(path, limit, stdin_filename)
         except InputError as exc:
             fail(f"{path}: {exc}")
+            notes.append(f"{path}: {exc}")
             failures += 1
             continue
         name = (stdin_filename or "<stdin>") if path == "-" else path
@@ -214,18 +208,40 @@ def migrate_cmd(
                     f"{report['path']}: sbatch --test-only accepts it: {verdict.message}", err=not text_to_stdout
                 )
         reports.append(report)
+        if fmt == "sarif":
+            text_lines_of.append(result.source.text.split("\n"))
         if not quiet:
             if fmt == "text":
                 for line in text_lines(report, written):
                     click.echo(line, err=not text_to_stdout)
             elif fmt == "github":
+                from ..output.github import github_lines
+
                 for line in github_lines(report):
                     click.echo(line)
         _emit(result, name, show_diff, in_place, output, script_out)
     if fmt == "json":
         click.echo(json_report(reports, failures), nl=False)
     elif fmt == "sarif":
-        click.echo(sarif_report(reports), nl=False)
+        from ..output.sarif import sarif_report
+
+        click.echo(sarif_report(reports, text_lines_of, notifications=notes), nl=False)
+    elif fmt == "gitlab":
+        from ..output.gitlab import gitlab_report
+
+        click.echo(gitlab_report(reports), nl=False)
+    elif fmt == "github" and not quiet:
+        from ..output.github import github_overflow
+
+        lines, table = github_overflow(reports)
+        for line in lines:
+            click.echo(line)
+        if table is not None and os.environ.get("GITHUB_STEP_SUMMARY"):
+            try:
+                with open(os.environ["GITHUB_STEP_SUMMARY"], "a", encoding="utf-8", errors="surrogateescape") as fh:
+                    fh.write(table)
+            except OSError as exc:
+                fail(f"GITHUB_STEP_SUMMARY: {exc.strerror or exc}")
     elif fmt == "text" and not quiet:
         click.echo(summary_line(reports, failures, written), err=not text_to_stdout)
     if failures or unvalidated:

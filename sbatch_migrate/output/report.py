@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import difflib
 import json
-import os
 import re
-import urllib.parse
 from collections import Counter
 from typing import Any
 
@@ -163,94 +161,3 @@ def diff(result: Result, path: str) -> str:
     for line in lines:
         out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
     return "".join(out)
-
-
-_SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
-SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
-
-
-def sarif_report(files: list[dict[str, Any]]) -> str:
-    """SARIF 2.1.0: one run, the rules as reportingDescriptors, one result per finding."""
-    from .. import __version__
-    from ..checks import RULES
-
-    index = {r.code: i for i, r in enumerate(RULES)}
-    rules = [
-        {
-            "id": r.code,
-            "name": r.name,
-            "shortDescription": {"text": r.summary},
-            "fullDescription": {"text": r.doc().split("\n## ", 1)[0].removeprefix("## What it does\n").strip()},
-            "help": {"text": r.doc(), "markdown": r.doc()},
-            "defaultConfiguration": {"level": _SARIF_LEVEL[r.severity.value]},
-            "properties": {"fix": r.fix},
-        }
-        for r in RULES
-    ]
-    results = []
-    for f in files:
-        # a URI reference (RFC 3986): spaces, non-ASCII and bytes that are not UTF-8 escaped
-        uri = urllib.parse.quote(os.fsencode(f["path"].removeprefix("./")), safe="/")
-        for item in f["findings"]:
-            results.append(
-                {
-                    "ruleId": item["code"],
-                    "ruleIndex": index[item["code"]],
-                    "level": _SARIF_LEVEL[item["severity"]],
-                    "message": {"text": item["message"]},
-                    "locations": [
-                        {
-                            "physicalLocation": {
-                                "artifactLocation": {"uri": uri},
-                                "region": {
-                                    "startLine": item["line"],
-                                    "startColumn": item["column"],
-                                    "endLine": item["end_line"],
-                                    "endColumn": item["end_column"],
-                                },
-                            }
-                        }
-                    ],
-                    "properties": {"fixed": item["fixed"]},
-                }
-            )
-    doc = {
-        "$schema": SARIF_SCHEMA,
-        "version": "2.1.0",
-        "runs": [
-            {
-                "tool": {
-                    "driver": {
-                        "name": "sbatch-migrate",
-                        "version": __version__,
-                        "informationUri": "https://github.com/sbatch-migrate/sbatch-migrate",
-                        "rules": rules,
-                    }
-                },
-                "results": results,
-            }
-        ],
-    }
-    return json_text(doc, indent=2) + "\n"
-
-
-def _gh_escape(text: str, prop: bool = False) -> str:
-    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-    if prop:
-        text = text.replace(":", "%3A").replace(",", "%2C")
-    return text
-
-
-def github_lines(file: dict[str, Any]) -> list[str]:
-    """GitHub Actions workflow commands: ``::error file=…,line=…::message``."""
-    level = {"error": "error", "warning": "warning", "info": "notice"}
-    out = []
-    for item in file["findings"]:
-        props = (
-            f"file={_gh_escape(file['path'], True)},line={item['line']},col={item['column']},"
-            f"endLine={item['end_line']},endColumn={item['end_column']},"
-            f"title={_gh_escape(item['code'] + ' ' + item['rule'], True)}"
-        )
-        suffix = " (fixable)" if item["fixed"] else ""
-        out.append(f"::{level[item['severity']]} {props}::{_gh_escape(item['message'] + suffix)}")
-    return out
