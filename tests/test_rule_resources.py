@@ -233,3 +233,31 @@ def test_a_node_range_sets_no_task_count_from_ntasks_per_node() -> None:
     assert any(f.code == "SM010" and "--gpus-per-task" in f.message for f in found)
     fixed = run("#!/bin/bash\n#SBATCH --nodes=2 --ntasks-per-node=4 --gpus-per-task=1\nhostname\n").findings
     assert not any(f.code == "SM010" for f in fixed)
+
+
+@pytest.mark.parametrize(
+    ("driver", "code", "points_at"),
+    [
+        ("export SBATCH_GRES=gpu:16\nsbatch job.sh\n", "SM501", "SBATCH_GRES=gpu:16"),
+        ("SBATCH_MEM_PER_NODE=900G sbatch job.sh\n", "SM503", "SBATCH_MEM_PER_NODE=900G"),
+        ("export SBATCH_GPUS_PER_NODE=9\nsbatch -N 1 job.sh\nsbatch -N 1 job2.sh\n", "SM501", "SBATCH_GPUS_PER_NODE=9"),
+    ],
+)
+def test_sbatch_inherits_the_sbatch_resource_variables(driver: str, code: str, points_at: str) -> None:
+    text = "#!/bin/bash\n" + driver
+    found = [f for f in run(text).findings if f.code == code]
+    assert len(found) == 1  # once, however many sbatch calls inherit it
+    assert text.encode()[found[0].start : found[0].end].decode() == points_at
+
+
+@pytest.mark.parametrize(
+    "driver",
+    [
+        "export SBATCH_GRES=gpu:16\nsbatch --gres=gpu:8 job.sh\n",  # the command line wins
+        "SBATCH_GRES=gpu:16\nsbatch job.sh\n",  # not exported: sbatch does not see it
+        "sbatch job.sh\nexport SBATCH_GRES=gpu:16\n",  # set after the call
+        "export SBATCH_GRES=gpu:16\nsrun hostname\n",  # srun does not read SBATCH_*
+    ],
+)
+def test_sbatch_resource_variables_that_do_not_apply(driver: str) -> None:
+    assert "SM501" not in codes(run("#!/bin/bash\n" + driver))

@@ -592,3 +592,23 @@ def test_generated_resource_requests_agree_with_the_controller(
     if gpus_per_task and "--ntasks-per-node" not in values and math.ceil(tasks / max(1, 8 // gpus_per_task)) > 2:
         return  # the same for GPUs: 4 tasks of 8 GPUs need 4 of the lab's 8-GPU nodes
     test_the_resource_model_agrees_with_the_controller(cluster, tmp_path, options)
+
+
+@pytest.mark.parametrize(
+    ("variable", "refused"),
+    [("SBATCH_GRES=gpu:9", True), ("SBATCH_GRES=gpu:8", False), ("SBATCH_GPUS_PER_NODE=9", True)],
+)
+def test_sbatch_resource_variables_as_the_real_sbatch_reads_them(
+    cluster: LocalCluster, jobdir: Path, variable: str, refused: bool
+) -> None:
+    """A driver that exports SBATCH_GRES before sbatch: the real sbatch reads it (the lab's
+    nodes have 8 GPUs, like the profile's NodeSet).  The job script here asks for no GPU:
+    the driver's check does not read the script it submits (with `--gres=gpu:1` in it, the
+    real sbatch accepted SBATCH_GPUS_PER_NODE=9: the two options combine)."""
+    (jobdir / "job.sh").write_text("#!/bin/bash\n#SBATCH -N 1\nhostname\n")
+    name, value = variable.split("=")
+    p = cluster.sbatch("--test-only", "job.sh", cwd=jobdir, env={**job_env(jobdir), name: value})
+    assert (p.returncode != 0) is refused, p.stderr
+    driver = f"#!/bin/bash\nexport {variable}\nsbatch job.sh\n"
+    found = [f.code for f in migrate(Source.from_bytes(driver.encode(), "submit.sh"), load()).findings]
+    assert ("SM501" in found) is refused, found

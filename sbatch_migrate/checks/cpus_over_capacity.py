@@ -5,8 +5,8 @@ Compares the CPUs a job needs on each node it uses with the NodeSet's CPUs per n
 `--mincpus` (see `model/jobshape.py`; checked against a real Slurm controller).  Without
 `--nodes` Slurm spreads `--ntasks` over as many nodes as it takes, so only one task has to
 fit.  The finding points at the option that weighs more.  An `srun`, `salloc` or `sbatch` command of the script
-that names resources is checked the same way, from its own options (a job step cannot
-be larger than a node either).
+that names resources is checked the same way, from its own options and, for `sbatch`, the `SBATCH_GRES`, `SBATCH_GPUS*`,
+`SBATCH_MEM_PER_*`... variables it inherits (a job step cannot be larger than a node either).
 
 ## Why is this bad?
 No pod can satisfy it: the job never starts.

@@ -3,7 +3,8 @@ Compares the GPUs per node a job requests (`--gres=gpu:N`, `--gpus-per-node`,
 `--gpus` over `--nodes`, `--gpus-per-task` x `--ntasks-per-node`) with the NodeSet's
 GPUs per node from the profile (`[nodeset] gpus_per_node`, default 8: TWCC's V100 node).
 An `srun`, `salloc` or `sbatch` command of the script that names resources is checked
-the same way, from its own options (a job step cannot be larger than a node either).
+the same way, from its own options and, for `sbatch`, the `SBATCH_GRES`, `SBATCH_GPUS*`,
+`SBATCH_MEM_PER_*`... variables it inherits (a job step cannot be larger than a node either).
 
 ## Why is this bad?
 No NodeSet pod can satisfy the request; the job stays pending forever or sbatch refuses

@@ -2,8 +2,8 @@
 Compares the memory per node a job requests (`--mem`, `--mem-per-cpu` x CPUs,
 `--mem-per-gpu` x GPUs) with the NodeSet's memory (`[nodeset] memory_per_node`,
 default 720G: 90 GB per V100 GPU).  An `srun`, `salloc` or `sbatch` command of the script
-that names resources is checked the same way, from its own options (a job step cannot
-be larger than a node either).
+that names resources is checked the same way, from its own options and, for `sbatch`, the `SBATCH_GRES`, `SBATCH_GPUS*`,
+`SBATCH_MEM_PER_*`... variables it inherits (a job step cannot be larger than a node either).
 
 ## Why is this bad?
 No pod can satisfy it: the job never starts.

@@ -83,6 +83,8 @@ def _migrate(source: Source, profile: Profile, rules: list[type[Rule]] | None) -
             # a blanket `disable=all` does not hide its own staleness: only SM905 named does
             named = [x for x in facts.suppressions if x.token != "ALL"]
             findings += [f for f in stale if not suppressed(named, f.code, source.position(f.start).line)]
+    # one finding per place and message (an exported SBATCH_GRES that two sbatch calls inherit)
+    findings = list({(f.code, f.start, f.end, f.message): f for f in findings}.values())
     findings.sort(key=lambda f: (f.start, f.code))
     edits = _apply(source, facts, findings)
     output = apply_edits(source, edits)

@@ -11,9 +11,10 @@ from typing import Any
 
 from ..profile import Profile
 from ..read.bashsyntax import BashSyntax, bash_syntax
+from ..read.directives import OptionUse
 from ..read.shell import Command
 from .facts import ScriptFacts, Unit
-from .jobshape import JobShape, call_shape
+from .jobshape import JobShape, call_shape, env_use
 from .launch import ContainerCall, container_call, may_launch, slurm_call, strip_wrappers
 
 
@@ -50,14 +51,31 @@ class Context:
         per_unit: dict[int, list[tuple[JobShape, str]]] = self.memo.setdefault("shapes", {})
         if unit.start not in per_unit:
             found: list[tuple[JobShape, str]] = [(unit.job, "")]
+            line_of = self.facts.source.line_of
             for cmd in unit.shell.commands if unit.shell is not None else ():
                 if not may_launch(cmd):
                     continue
                 call = slurm_call(strip_wrappers(cmd.argv)[0])
-                if call is not None and (step := call_shape(call, self.facts.source.line_of)) is not None:
+                if call is None:
+                    continue
+                env = self._sbatch_env(unit, cmd) if call.program == "sbatch" else None
+                if (step := call_shape(call, line_of, env)) is not None:
                     found.append((step, call.program))
             per_unit[unit.start] = found
         return per_unit[unit.start]
+
+    def _sbatch_env(self, unit: Unit, cmd: Command) -> dict[str, OptionUse]:
+        """The ``SBATCH_*`` resource variables ``cmd`` inherits: exported before it (the
+        last assignment wins), or set on the command itself (``SBATCH_GRES=gpu:8 sbatch``)."""
+        assert unit.shell is not None
+        line_of = self.facts.source.line_of
+        env: dict[str, OptionUse] = {}
+        scoped = [a for a in unit.shell.assignments if a.exported and not a.prefix and a.start < cmd.start]
+        for a in [*scoped, *cmd.env]:
+            use = env_use(a.name, a.value_text, a.start, a.end, line_of(a.start))
+            if use is not None:
+                env[use.name] = use
+        return env
 
     def bash_syntax(self, unit: Unit) -> BashSyntax | None:
         """What bash itself says of ``unit``'s text (``bash -n``; None: it could not be

@@ -122,10 +122,38 @@ def shape(d: Directives) -> JobShape:
     return shape_of(d.last)
 
 
-def call_shape(call: SlurmCall, line_of: Callable[[int], int]) -> JobShape | None:
+# sbatch's input environment for resources (its man page, "INPUT ENVIRONMENT VARIABLES"):
+# set in the submitting shell, they override the job script's directives, and the command
+# line overrides them
+SBATCH_RESOURCE_ENV = {
+    "SBATCH_GRES": "gres",
+    "SBATCH_GPUS": "gpus",
+    "SBATCH_GPUS_PER_NODE": "gpus-per-node",
+    "SBATCH_GPUS_PER_TASK": "gpus-per-task",
+    "SBATCH_CPUS_PER_GPU": "cpus-per-gpu",
+    "SBATCH_MEM_PER_NODE": "mem",
+    "SBATCH_MEM_PER_CPU": "mem-per-cpu",
+    "SBATCH_MEM_PER_GPU": "mem-per-gpu",
+    "SBATCH_TRES_PER_TASK": "tres-per-task",
+}
+
+
+def env_use(name: str, value: str | None, start: int, end: int, line: int) -> OptionUse | None:
+    """An ``SBATCH_*`` resource variable of the submitting shell as the option it stands for."""
+    option = SBATCH_RESOURCE_ENV.get(name)
+    if option is None or value is None or "$" in value:
+        return None
+    return OptionUse("SBATCH", option, name, "long=", value, start, end, start, end, line, False)
+
+
+def call_shape(
+    call: SlurmCall, line_of: Callable[[int], int], env: dict[str, OptionUse] | None = None
+) -> JobShape | None:
     """The shape an ``srun``/``salloc``/``sbatch`` command of the script asks for, from its
-    own options (None: it names no resource option, or one whose value is not known)."""
-    uses: dict[str, OptionUse] = {}
+    own options and, for ``sbatch``, the ``SBATCH_*`` resource variables it inherits
+    (``env``: option name -> the variable's use; the command line wins).  None: it names
+    no resource, or one whose value is not known."""
+    uses: dict[str, OptionUse] = dict(env or {})
     for opt in call.options:
         if opt.name not in RESOURCE_OPTIONS:
             continue
