@@ -71,8 +71,15 @@ def leaf_paths(tree: Any, prefix: str = "") -> list[str]:
     return [prefix]
 
 
+TOP_KEYS = {"controller.extraConfMap", "controller.extraConf"}
+
+
 def allowed(path: str) -> bool:
     parts = path.split(".")
+    if parts[0] == "configFiles" and len(parts) > 1:
+        return True  # a file name (gres.conf), its content the value
+    if any(path == k or path.startswith(k + ".") for k in TOP_KEYS):
+        return True
     if parts[0] == "nodesets" and len(parts) > 2:
         rest = ".".join(parts[2:])
         return any(rest == k or rest.startswith(k + ".") for k in NODESET_KEYS)
@@ -145,6 +152,10 @@ def test_helm_values_use_the_charts_keys(site: Path, tmp_path: Path) -> None:
     ns = doc["nodesets"]["slinky"]
     assert ns["slurmd"]["resources"]["limits"]["nvidia.com/gpu"] == "8"
     assert ns["podSpec"]["hostNetwork"] is True
+    # Slurm must know the GPUs as well as Kubernetes, or --gres=gpu:8 is refused
+    assert doc["controller"]["extraConfMap"]["GresTypes"] == ["gpu"]
+    assert ns["extraConfMap"]["Gres"] == ["gpu:8"]
+    assert doc["configFiles"]["gres.conf"] == "Name=gpu File=/dev/nvidia[0-7]\n"
     # a host-network pod resolves the controller's Service name only with this policy
     assert ns["podSpec"]["dnsPolicy"] == "ClusterFirstWithHostNet"
     mounts = {m["mountPath"]: m for m in ns["slurmd"]["volumeMounts"]}
@@ -167,6 +178,17 @@ def test_no_host_network_without_fabric_variables(tmp_path: Path) -> None:
     doc = yaml.safe_load(out.read_text())
     assert "hostNetwork" not in doc["nodesets"]["slinky"]["podSpec"]
     assert "dnsPolicy" not in doc["nodesets"]["slinky"]["podSpec"]
+
+
+def test_no_gres_without_gpu_jobs(tmp_path: Path) -> None:
+    root = tmp_path / "site"
+    root.mkdir()
+    (root / "job.sh").write_text("#!/bin/bash\n#SBATCH -p gtest -N 1\nsrun hostname\n")
+    out = tmp_path / "values.yaml"
+    assert cli("inventory", str(root), "--helm-values", str(out), "--no-cache").returncode == 0
+    doc = yaml.safe_load(out.read_text())
+    assert "configFiles" not in doc and "controller" not in doc
+    assert "extraConfMap" not in doc["nodesets"]["slinky"]
 
 
 def test_inventory_markdown_keeps_script_strings_in_their_cells(tmp_path: Path) -> None:
