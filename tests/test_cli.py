@@ -346,3 +346,32 @@ def test_each_file_gets_its_nearest_configuration(tmp_path: Path, runner: CliRun
         files = {f["path"]: f for f in json.loads(r.stdout)["files"]}
         assert "rename it to long" in files[a]["findings"][0]["message"]
         assert "rename it to short" in files[b]["findings"][0]["message"]
+
+
+def test_statistics_count_findings_per_rule(runner: CliRunner, tmp_path: Path) -> None:
+    job = tmp_path / "j.sh"
+    job.write_text("#!/bin/bash\n#SBATCH -p gtest\n" + "".join(f"export UCX_TLS=rc{i}\n" for i in range(3)))
+    r = runner.invoke(main, ["--check", "--statistics", str(job)])
+    lines = r.stdout.strip().splitlines()
+    assert lines[0] == "3  SM301  ucx-fabric-variable  warning"
+    assert lines[1] == "1  SM101  partition-rename  error  (1 fixable)"
+    assert not any(line.startswith(str(job)) for line in lines)  # counts instead of the list
+
+
+@pytest.mark.parametrize(("fail_on", "code"), [("error", 0), ("warning", 1), ("info", 1)])
+def test_fail_on_sets_the_severity_that_exits_1(runner: CliRunner, tmp_path: Path, fail_on: str, code: int) -> None:
+    job = tmp_path / "j.sh"
+    job.write_text("#!/bin/bash\n#SBATCH -p slinky\nexport UCX_TLS=rc\n")  # a warning only
+    assert runner.invoke(main, ["--fail-on", fail_on, str(job)]).exit_code == code
+
+
+@pytest.mark.parametrize(
+    ("env", "ansi"), [({"FORCE_COLOR": "1"}, True), ({"FORCE_COLOR": "1", "NO_COLOR": "1"}, False), ({}, False)]
+)
+def test_colour_follows_no_color_and_force_color(env: dict[str, str], ansi: bool) -> None:
+    base = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
+    p = subprocess.run(
+        [sys.executable, "-m", "sbatch_migrate", str(EXAMPLE)], capture_output=True, text=True, env={**base, **env}
+    )
+    assert ("\x1b[" in p.stderr) is ansi  # not a terminal here: colour only when forced
+    assert "\x1b[" not in p.stdout  # the migrated script never

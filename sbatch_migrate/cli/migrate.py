@@ -12,7 +12,7 @@ import click
 
 from ..config import ConfigError, Settings, discover
 from ..fix.engine import Result, migrate
-from ..output.report import diff, file_dict, finding_dict, json_report, summary_line, text_lines
+from ..output.report import diff, file_dict, finding_dict, json_report, statistics_lines, summary_line, text_lines
 from ..profile import ProfileError
 from ..read.kind import is_job_script
 from ..read.source import InputError, Source
@@ -102,6 +102,14 @@ def _size(n: int) -> str:
     help="The name of the file read from stdin (-): for the report, the configuration beside it, "
     "per-file-ignores and whether it is Python (as editors and pre-commit pass it).",
 )
+@click.option("--statistics", is_flag=True, help="Count the findings per rule instead of listing them.")
+@click.option(
+    "--fail-on",
+    type=click.Choice(["error", "warning", "info"]),
+    default="error",
+    show_default=True,
+    help="Exit 1 when a finding of this severity or worse is left unfixed.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No text report.")
 def migrate_cmd(
     files: tuple[str, ...],
@@ -122,6 +130,8 @@ def migrate_cmd(
     validate: bool,
     max_size: str,
     stdin_filename: str | None,
+    statistics: bool,
+    fail_on: str,
     quiet: bool,
 ) -> None:
     """Migrate job scripts (FILE may be - for stdin)."""
@@ -211,9 +221,9 @@ def migrate_cmd(
         if fmt == "sarif":
             text_lines_of.append(result.source.text.split("\n"))
         if not quiet:
-            if fmt == "text":
-                for line in text_lines(report, written):
-                    click.echo(line, err=not text_to_stdout)
+            if fmt == "text" and not statistics:
+                for line in text_lines(report, written, colour(not text_to_stdout)):
+                    click.echo(line, err=not text_to_stdout, color=colour(not text_to_stdout))
             elif fmt == "github":
                 from ..output.github import github_lines
 
@@ -243,6 +253,9 @@ def migrate_cmd(
             except OSError as exc:
                 fail(f"GITHUB_STEP_SUMMARY: {exc.strerror or exc}")
     elif fmt == "text" and not quiet:
+        if statistics:
+            for line in statistics_lines(reports):
+                click.echo(line, err=not text_to_stdout)
         click.echo(summary_line(reports, failures, written), err=not text_to_stdout)
     if failures or unvalidated:
         sys.exit(2)
@@ -250,7 +263,7 @@ def migrate_cmd(
         return
     # as `ruff check --fix`: errors left unfixed (the migrated script will not run) exit 1 in
     # every mode; --check also exits 1 when a file would change
-    if any(_errors(r) for r in reports):
+    if any(_unfixed(r, fail_on) for r in reports):
         sys.exit(1)
     if check and any(r["changed"] for r in reports):
         sys.exit(1)
@@ -258,8 +271,21 @@ def migrate_cmd(
         sys.exit(1)
 
 
-def _errors(report: dict[str, Any]) -> bool:
-    return any(f["severity"] == "error" and not f["fixed"] for f in report["findings"])
+_RANK = {"info": 0, "warning": 1, "error": 2}
+
+
+def _unfixed(report: dict[str, Any], worst: str = "error") -> bool:
+    """A finding of ``worst`` severity or above left unfixed."""
+    return any(_RANK[f["severity"]] >= _RANK[worst] and not f["fixed"] for f in report["findings"])
+
+
+def colour(to_stderr: bool) -> bool:
+    """Colour on a terminal; NO_COLOR (any value) turns it off, FORCE_COLOR on (no-color.org)."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return (sys.stderr if to_stderr else sys.stdout).isatty()
 
 
 def _emit(result: Result, path: str, show_diff: bool, in_place: bool, output: str | None, script_out: bool) -> None:

@@ -115,15 +115,40 @@ def json_report(files: list[dict[str, Any]], failures: int = 0) -> str:
     return json_text(doc, indent=2) + "\n"
 
 
-def text_lines(file: dict[str, Any], written: bool = True) -> list[str]:
-    """``path:line:col: CODE [severity] message (fixed)``; "(fixable)" when nothing is written."""
+_COLOUR = {"error": "red", "warning": "yellow", "info": "cyan"}
+
+
+def text_lines(file: dict[str, Any], written: bool = True, colour: bool = False) -> list[str]:
+    """``path:line:col: CODE [severity] message (fixed)``; "(fixable)" when nothing is
+    written; ``colour``: the location bold, the code and severity in the severity's colour."""
+    import click
+
     out = []
     for item in file["findings"]:
         fixed = (" (fixed)" if written else " (fixable)") if item["fixed"] else ""
-        out.append(
-            f"{file['path']}:{item['line']}:{item['column']}: {item['code']} "
-            f"[{item['severity']}] {item['message']}{fixed}"
-        )
+        where = f"{file['path']}:{item['line']}:{item['column']}:"
+        what = f"{item['code']} [{item['severity']}]"
+        if colour:
+            where = click.style(where, bold=True)
+            what = click.style(what, fg=_COLOUR[item["severity"]])
+        out.append(f"{where} {what} {item['message']}{fixed}")
+    return out
+
+
+def statistics_lines(files: list[dict[str, Any]]) -> list[str]:
+    """Counts per rule, most frequent first (as ``ruff --statistics``): ``12  SM301
+    ucx-fabric-variable  warning  (3 fixable)``."""
+    counts: Counter[tuple[str, str, str]] = Counter()
+    fixable: Counter[str] = Counter()
+    for f in files:
+        for item in f["findings"]:
+            counts[(item["code"], item["rule"], item["severity"])] += 1
+            fixable[item["code"]] += bool(item["fixed"])
+    width = len(str(max(counts.values(), default=0)))
+    out = []
+    for (code, rule, severity), n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+        fix = f"  ({fixable[code]} fixable)" if fixable[code] else ""
+        out.append(f"{n:>{width}}  {code}  {rule}  {severity}{fix}")
     return out
 
 
