@@ -243,3 +243,29 @@ def test_inventory_modules_are_the_rules_reading(line: str, modules: list[str]) 
 
     source = Source.from_bytes(f"#!/bin/bash\n#SBATCH -p gtest\n{line}\n".encode(), "job.sh")
     assert script_needs(Context(collect(source), load(None)))["modules"] == modules
+
+
+def test_the_report_leads_with_the_mount_that_settles_most(tmp_path: Path) -> None:
+    """TWCC users' paths are /work/$USER and /home/$USER, which the profile's sample claims
+    (/work/users, /home/users) do not cover: one decision, not one error per path."""
+    root = tmp_path / "site"
+    for user in ("u1", "u2", "u3"):
+        d = root / "home" / user
+        d.mkdir(parents=True)
+        (d / "job.sh").write_text(
+            f"#!/bin/bash\n#SBATCH -p gtest\ncd /work/{user}/run\npython /home/{user}/train.py > /work/{user}/out.log\n"
+            "ls /work/shared/data\n"
+        )
+    p = cli("inventory", str(root), "--no-cache", "--format", "json")
+    assert p.returncode == 0, p.stderr
+    decisions = json.loads(p.stdout)["decisions"]
+    assert [d["mount"] for d in decisions] == ["/work", "/home"]
+    assert decisions[0]["paths"] == 4 and decisions[0]["users"] == 3 and decisions[1]["paths"] == 3
+    assert 'path = "/work"' in decisions[0]["profile"] and "read_only" not in decisions[0]["profile"]
+    paths = json.loads(p.stdout)["host_paths"]
+    for d in decisions:  # read-only exactly when every path under it is only read
+        only_read = all(h["access"] == "read-only" for h in paths if h["prefix"].startswith(d["mount"] + "/"))
+        assert ("read_only = true" in d["profile"]) is only_read
+    md = cli("inventory", str(root), "--no-cache").stdout
+    assert md.index("## Decisions first") < md.index("## Blocking")
+    assert "**mount a claim at `/work`**: it covers 4 unmounted host paths" in md

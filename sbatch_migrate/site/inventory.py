@@ -118,7 +118,42 @@ class Inventory:
                 for k, n in sorted(self.modules.items())
             ],
             "scripts_per_user": dict(sorted(self.per_user.items())),
+            "decisions": self.decisions(),
         }
+
+    def decisions(self) -> list[dict[str, Any]]:
+        """What one change to the new cluster would settle, most settled first: a claim
+        mounted at the top folder (/home, /work) of unmounted host paths covers them all;
+        with the profile lines and the Helm values it takes."""
+        tops: dict[str, dict[str, Any]] = {}
+        for prefix, v in self.paths.items():
+            if v["mounted"] or not prefix.startswith("/"):
+                continue
+            top = "/" + prefix.strip("/").split("/", 1)[0]
+            d = tops.setdefault(top, {"paths": 0, "uses": 0, "users": set(), "write": False})
+            d["paths"] += 1
+            d["uses"] += v["scripts"]
+            d["users"] |= v["users"]
+            d["write"] = d["write"] or v["write"]
+        out = []
+        for top, d in sorted(tops.items(), key=lambda kv: (-kv[1]["uses"], kv[0])):
+            claim = top.strip("/").replace("/", "-") + "-pvc"
+            out.append(
+                {
+                    "mount": top,
+                    "paths": d["paths"],
+                    "script_uses": d["uses"],
+                    "users": len(d["users"]),
+                    "profile": f'[[storage.mounts]]\nclaim = "{claim}"\npath = "{top}"\n'
+                    + ("" if d["write"] else "read_only = true\n"),
+                    "helm": (
+                        f"slurmd.volumeMounts: [{{name: {claim}, mountPath: {top}}}]; "
+                        f"podSpec.volumes: [{{name: {claim}, persistentVolumeClaim: {{claimName: {claim}}}}}] "
+                        "(the NodeSet's and the LoginSet's)"
+                    ),
+                }
+            )
+        return out
 
 
 def _dist(c: Counter[int]) -> dict[str, int]:
@@ -145,6 +180,22 @@ def to_markdown(s: dict[str, Any]) -> str:
         f"- blocking: {len(unmounted)} host path prefixes not mounted, {len(unmapped)} partitions not mapped, "
         f"{len(s['modules'])} modules still loaded",
         "",
+    ]
+    if s["decisions"]:
+        lines += ["## Decisions first", ""]
+        for d in s["decisions"]:
+            lines += [
+                f"- **mount a claim at {md_code(d['mount'])}**: it covers {d['paths']} unmounted host paths, "
+                f"used {d['script_uses']} times in the scripts of {d['users']} users. In the profile:",
+                "",
+                "  ```toml",
+                *[f"  {line}" for line in d["profile"].splitlines()],
+                "  ```",
+                "",
+                f"  In the Helm values: {md_code(d['helm'])}.",
+                "",
+            ]
+    lines += [
         "## Blocking",
         "",
     ]
