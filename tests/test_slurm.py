@@ -612,3 +612,61 @@ def test_sbatch_resource_variables_as_the_real_sbatch_reads_them(
     driver = f"#!/bin/bash\nexport {variable}\nsbatch job.sh\n"
     found = [f.code for f in migrate(Source.from_bytes(driver.encode(), "submit.sh"), load()).findings]
     assert ("SM501" in found) is refused, found
+
+
+# -- cluster snapshot: the lab's own facts ----------------------------------------------
+def test_snapshot_reads_the_lab_as_its_slurm_sees_itself(cluster: LocalCluster, tmp_path: Path) -> None:
+    out = tmp_path / "lab.json"
+    p = _cli(cluster, "cluster", "snapshot", "-o", str(out))
+    assert p.returncode == 0, p.stderr
+    doc = json.loads(out.read_text())
+    version = subprocess.run(["scontrol", "--version"], capture_output=True, text=True, env=cluster.env).stdout
+    assert doc["slurm_version"] and doc["slurm_version"] in version
+    [part] = [x for x in doc["partitions"] if x["name"] == "slinky"]
+    assert part["total_nodes"] == 2 and part["default"] is True
+    names = sorted(n["name"] for n in doc["nodes"])
+    assert names == ["slinky-0", "slinky-1"]
+    for node in doc["nodes"]:
+        assert node["gres"] == [{"name": "gpu", "type": None, "count": 8}]
+        assert node["cpus"] and node["memory_mb"] and "slinky" in node["partitions"]
+    assert doc["gres_types"] == ["gpu"]
+    assert any(lack.startswith("qos:") for lack in doc["lacks"])  # the lab runs no accounting
+    # the same outputs saved by an admin, named as they like: the same facts
+    dumps = tmp_path / "dumps"
+    dumps.mkdir()
+    for name, argv in {
+        "a.txt": ["scontrol", "show", "node", "-o"],
+        "conf": ["scontrol", "show", "config"],
+        "parts.out": ["scontrol", "show", "partition", "-o"],
+    }.items():
+        text = subprocess.run(argv, capture_output=True, text=True, env=cluster.env, check=True).stdout
+        (dumps / name).write_text(text)
+    (dumps / "notes.md").write_text("# what I ran\n")
+    p = _cli(cluster, "cluster", "snapshot", "--from-folder", str(dumps))
+    assert p.returncode == 0, p.stderr
+    again = json.loads(p.stdout)
+    for key in ("slurm_version", "partitions", "gres_types", "cluster"):
+        assert again[key] == doc[key], key
+    assert [n["name"] for n in again["nodes"]] == [n["name"] for n in doc["nodes"]]
+
+
+def test_snapshot_says_in_one_line_when_slurm_cannot_be_read(cluster: LocalCluster, tmp_path: Path) -> None:
+    conf = tmp_path / "slurm.conf"
+    text = cluster.conf.read_text()
+    conf.write_text(re.sub(r"SlurmctldPort=\d+", "SlurmctldPort=1", text))  # nothing listens there
+    env = {**cluster.env, "SLURM_CONF": str(conf)}
+    p = subprocess.run(
+        [sys.executable, "-m", "sbatch_migrate", "cluster", "snapshot"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert p.returncode == 2 and len(p.stderr.strip().splitlines()) == 1, p.stderr
+    assert "no Slurm controller answered" in p.stderr or "failed" in p.stderr
+    p = _cli(cluster, "cluster", "snapshot", path="/nonexistent")
+    assert p.returncode == 2 and "scontrol is not installed here" in p.stderr
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    p = _cli(cluster, "cluster", "snapshot", "--from-folder", str(empty))
+    assert p.returncode == 2 and "no output of `scontrol show config`" in p.stderr

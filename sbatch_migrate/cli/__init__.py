@@ -29,6 +29,7 @@ COMMANDS = {
     "merge-reports": ("bulk", "merge_reports_cmd"),
     "restore": ("bulk", "restore_cmd"),
     "inventory": ("site", "inventory_cmd"),
+    "cluster": ("cluster", "cluster_cmd"),
 }
 
 
