@@ -670,3 +670,28 @@ def test_snapshot_says_in_one_line_when_slurm_cannot_be_read(cluster: LocalClust
     empty.mkdir()
     p = _cli(cluster, "cluster", "snapshot", "--from-folder", str(empty))
     assert p.returncode == 2 and "no output of `scontrol show config`" in p.stderr
+
+
+def test_profile_init_from_a_twcc_folder_and_the_lab_gives_scripts_the_lab_accepts(
+    cluster: LocalCluster, tmp_path: Path, jobdir: Path
+) -> None:
+    from .test_snapshot import TWCC_CONFIG, TWCC_NODES, TWCC_PARTITIONS
+
+    old = tmp_path / "twcc-dumps"
+    old.mkdir()
+    (old / "show-config.txt").write_text(TWCC_CONFIG)
+    (old / "partitions").write_text(TWCC_PARTITIONS)
+    (old / "nodes.log").write_text(TWCC_NODES)
+    lab = tmp_path / "lab.json"
+    assert _cli(cluster, "cluster", "snapshot", "-o", str(lab)).returncode == 0
+    site = tmp_path / "site.toml"
+    p = _cli(cluster, "profile", "init", "--from", str(old), "--to", str(lab), "-o", str(site))
+    assert p.returncode == 0, p.stderr
+    job = jobdir / "job.sh"
+    job.write_text("#!/bin/bash\n#SBATCH -p gp1d\n#SBATCH --gres=gpu:2\nsrun hostname\n")
+    p = _cli(cluster, "--profile", str(site), "-o", str(jobdir / "new.sh"), str(job))
+    assert p.returncode == 0, p.stderr
+    assert "#SBATCH -p slinky" in (jobdir / "new.sh").read_text()
+    assert "SM103" in p.stderr and "1-00:00:00" in p.stderr  # gp1d's real MaxTime, from its snapshot
+    t = cluster.sbatch("--test-only", "new.sh", cwd=jobdir, env=job_env(jobdir))
+    assert t.returncode == 0, t.stderr

@@ -53,3 +53,68 @@ def test_outputs_are_recognised_by_content() -> None:
     assert recognise(NODE) == "nodes" and recognise(PART) == "partitions"
     assert recognise("Configuration data as of 2026-12-01T00:00:00\nSLURM_VERSION = 22.05.8\n") == "config"
     assert recognise("normal|2-00:00:00\n") == "qos" and recognise("# notes\n") is None
+
+
+# A TWCC-shaped old cluster, as its admins would save it (written here by hand: the real
+# Taiwania2 cannot be reached from this lab).
+TWCC_CONFIG = (
+    "Configuration data as of 2026-12-01T00:00:00\nClusterName = twcc\nSLURM_VERSION = 21.08.8\n"
+    "GresTypes = gpu\nAccountingStorageType = accounting_storage/slurmdbd\n"
+)
+TWCC_PARTITIONS = "\n".join(
+    f"PartitionName={name} Default={'YES' if name == 'gtest' else 'NO'} DefaultTime=NONE MaxNodes={mx} "
+    f"MaxTime={limit} Nodes={nodes} State=UP TotalCPUs=36 TotalNodes=4"
+    for name, limit, mx, nodes in [
+        ("gtest", "00:30:00", "1", "gn[1201-1204]"),
+        ("gp1d", "1-00:00:00", "UNLIMITED", "gn[1201-1204]"),
+        ("gp4d", "4-00:00:00", "UNLIMITED", "gn[1201-1204]"),
+        ("ctest", "00:30:00", "1", "cn[0001-0004]"),
+    ]
+)
+TWCC_NODES = "\n".join(
+    [
+        f"NodeName=gn120{i} CPUTot=36 RealMemory=772000 Gres=gpu:v100:8 AvailableFeatures=v100 "
+        "Partitions=gtest,gp1d,gp4d State=IDLE"
+        for i in range(1, 5)
+    ]
+    + [f"NodeName=cn000{i} CPUTot=56 RealMemory=192000 Gres=(null) Partitions=ctest State=IDLE" for i in range(1, 5)]
+)
+SLINKY_CONFIG = (
+    "ClusterName = slinky\nSLURM_VERSION = 25.11.2\nGresTypes = gpu\nAccountingStorageType = accounting_storage/none\n"
+)
+SLINKY_PARTITIONS = (
+    "PartitionName=all Default=YES MaxTime=UNLIMITED Nodes=slinky-[0-1],cpu-0 TotalNodes=3\n"
+    "PartitionName=slinky Default=NO MaxTime=2-00:00:00 Nodes=slinky-[0-1] TotalNodes=2\n"
+    "PartitionName=cpu Default=NO MaxTime=UNLIMITED Nodes=cpu-0 TotalNodes=1\n"
+)
+SLINKY_NODES = (
+    "NodeName=slinky-0 CPUTot=32 RealMemory=737280 Gres=gpu:8 Partitions=all,slinky State=IDLE\n"
+    "NodeName=slinky-1 CPUTot=32 RealMemory=737280 Gres=gpu:8 Partitions=all,slinky State=IDLE\n"
+    "NodeName=cpu-0 CPUTot=64 RealMemory=256000 Gres=(null) Partitions=all,cpu State=IDLE\n"
+)
+
+
+def test_profile_init_proposes_a_map_with_reasons_and_the_old_limits(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from sbatch_migrate.profile import parse
+    from sbatch_migrate.site.profilegen import render
+
+    old = build(TWCC_CONFIG, TWCC_PARTITIONS, TWCC_NODES, None)
+    new = build(SLINKY_CONFIG, SLINKY_PARTITIONS, SLINKY_NODES, None)
+    text = render(old, new, "site")
+    profile = parse(text.encode(), "<test>")
+    assert profile.name == "site"
+    # GPU partitions go to the GPU partition (not the default `all`), CPU ones to the default
+    assert profile.partition_map == {"gtest": "slinky", "gp1d": "slinky", "gp4d": "slinky", "ctest": "all"}
+    assert profile.implicit_time == {
+        "gtest": "00:30:00",
+        "gp1d": "1-00:00:00",
+        "gp4d": "4-00:00:00",
+        "ctest": "00:30:00",
+    }
+    assert (profile.nodeset, profile.gpus_per_node, profile.cpus_per_node) == ("slinky", 8, 32)
+    assert profile.memory_per_node_mb == 737280 // 1024 * 1024
+    assert str(profile.slurm_version) in ("25.11", "(25, 11)") or "25" in str(profile.slurm_version)
+    assert "#   gtest -> slinky: GPU nodes to the new cluster's GPU partition\n" in text
+    assert "gp4d -> slinky: GPU nodes to the new cluster's GPU partition; NOTE: slinky's MaxTime 2-00:00:00" in text
+    assert "# nodes of slinky: slinky-0, slinky-1 (2 nodes)" in text
+    assert "module" in text  # the template's other sections are kept

@@ -30,6 +30,7 @@ COMMANDS = {
     "restore": ("bulk", "restore_cmd"),
     "inventory": ("site", "inventory_cmd"),
     "cluster": ("cluster", "cluster_cmd"),
+    "profile": ("profilecmd", "profile_cmd"),
 }
 
 
