@@ -118,3 +118,32 @@ def test_profile_init_proposes_a_map_with_reasons_and_the_old_limits(tmp_path) -
     assert "gp4d -> slinky: GPU nodes to the new cluster's GPU partition; NOTE: slinky's MaxTime 2-00:00:00" in text
     assert "# nodes of slinky: slinky-0, slinky-1 (2 nodes)" in text
     assert "module" in text  # the template's other sections are kept
+
+
+def test_profile_init_without_a_target_snapshot_uses_the_builtin_target(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from click.testing import CliRunner
+
+    from sbatch_migrate.cli import main
+    from sbatch_migrate.profile import parse
+
+    folder = tmp_path / "twcc"
+    folder.mkdir()
+    for name, text in {"cfg": TWCC_CONFIG, "p": TWCC_PARTITIONS, "n": TWCC_NODES}.items():
+        (folder / name).write_text(text)
+    r = CliRunner().invoke(main, ["profile", "init", "--from", str(folder)])
+    assert r.exit_code == 0, r.stderr
+    profile = parse(r.stdout.encode(), "<test>")
+    assert set(profile.partition_map.values()) == {"slinky"} and profile.gpus_per_node == 8
+    assert profile.implicit_time["gp4d"] == "4-00:00:00"
+
+
+def test_a_release_without_option_tables_falls_back_to_the_newest_before_it() -> None:
+    from sbatch_migrate.profile import parse
+    from sbatch_migrate.site.profilegen import render
+
+    newer = SLINKY_CONFIG.replace("25.11.2", "26.05.0")
+    text = render(
+        build(TWCC_CONFIG, TWCC_PARTITIONS, TWCC_NODES, None), build(newer, SLINKY_PARTITIONS, SLINKY_NODES, None)
+    )
+    assert "the cluster runs 26.05: no option tables for it yet, 25.11's apply" in text
+    assert parse(text.encode(), "<test>").slurm_version == "25.11"

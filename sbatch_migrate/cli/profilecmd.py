@@ -39,17 +39,19 @@ def _snapshot(path: str) -> dict[str, Any]:
 
 @profile_cmd.command("init")
 @click.option("--from", "old", required=True, metavar="SNAPSHOT|FOLDER", help="The old cluster (TWCC).")
-@click.option("--to", "new", required=True, metavar="SNAPSHOT|FOLDER", help="The new cluster (Slinky).")
+@click.option(
+    "--to", "new", metavar="SNAPSHOT|FOLDER", help="The new cluster (Slinky) [the built-in profile's target]."
+)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the profile here [stdout].")
 @click.option("--name", default="generated", show_default=True, help="The profile's name.")
-def init_cmd(old: str, new: str, output: str | None, name: str) -> None:
+def init_cmd(old: str, new: str | None, output: str | None, name: str) -> None:
     """A profile from two snapshots: the partition map (old -> new, with why), the old
     partitions' time limits, the new cluster's Slurm release, GRES and node shape."""
-    from ..profile import ProfileError, parse
-    from ..site.profilegen import render
+    from ..profile import ProfileError, load, parse
+    from ..site.profilegen import from_profile, render
 
     try:
-        text = render(_snapshot(old), _snapshot(new), name)
+        text = render(_snapshot(old), _snapshot(new) if new else from_profile(load()), name)
     except ValueError as exc:
         fail(str(exc))
         sys.exit(2)

@@ -28,6 +28,44 @@ def _nodes_of(snapshot: dict[str, Any], partition: str) -> list[dict[str, Any]]:
     return [n for n in snapshot["nodes"] if partition in n["partitions"]]
 
 
+def _known_release(release: str | None) -> tuple[str | None, str]:
+    """The release whose option tables apply: the snapshot's, else the newest known before it."""
+    from ..read.options import releases
+
+    known = sorted(releases())
+    if release is None or release in known:
+        return release, ""
+    earlier = [k for k in known if k <= release]
+    chosen = earlier[-1] if earlier else known[0]
+    return chosen, f"  # the cluster runs {release}: no option tables for it yet, {chosen}'s apply"
+
+
+def from_profile(profile: Any) -> dict[str, Any]:
+    """A snapshot-shaped picture of a profile's target (``profile init`` without ``--to``)."""
+    ns = profile.nodeset
+    gres = [{"name": "gpu", "type": None, "count": profile.gpus_per_node}] if profile.gpus_per_node else []
+    return {
+        "cluster": f"the {profile.name} profile's target",
+        "slurm_version": profile.slurm_version,
+        "gres_types": sorted(profile.gres_types),
+        "partitions": [
+            {"name": t, "default": t == ns, "max_time": None, "default_time": None, "max_nodes": None}
+            for t in sorted(profile.partition_targets | {ns})
+        ],
+        "nodes": [
+            {
+                "name": f"{ns} (profile)",
+                "cpus": profile.cpus_per_node,
+                "memory_mb": profile.memory_per_node_mb,
+                "gres": gres,
+                "features": [],
+                "partitions": [ns],
+            }
+        ],
+        "qos": None,
+    }
+
+
 def _seconds(limit: str) -> int:
     """A Slurm time limit (``D-HH:MM:SS``, ``HH:MM:SS``, ``MM``) in seconds."""
     days, _, rest = limit.rpartition("-")
@@ -108,7 +146,7 @@ def render(old: dict[str, Any], new: dict[str, Any], name: str = "generated") ->
     from the snapshots."""
     plan = propose(old, new)
     base = (_builtin_dir() / f"{DEFAULT_PROFILE}.toml").read_text(encoding="utf-8")
-    release = _release(new.get("slurm_version"))
+    release, release_note = _known_release(_release(new.get("slurm_version")))
     gres = new.get("gres_types") or ["gpu"]
     ns = plan["nodeset"]
     node_names = ", ".join(n["name"] for n in plan["nodes"][:20]) + (" …" if len(plan["nodes"]) > 20 else "")
@@ -116,7 +154,7 @@ def render(old: dict[str, Any], new: dict[str, Any], name: str = "generated") ->
     target = [
         "[target]",
         f"# From the new cluster's snapshot ({new.get('cluster') or 'unnamed'}, Slurm {new.get('slurm_version')}).",
-        f"slurm_version = {_q(release)}" if release else "# slurm_version: not in the snapshot (25.11 is assumed)",
+        f"slurm_version = {_q(release)}{release_note}" if release else "# slurm_version: not in the snapshot",
         f"gres_types = [{', '.join(_q(g) for g in gres)}]  # GresTypes",
         "pyxis = false",
         f"# nodes of {ns['name']}: {node_names} ({len(plan['nodes'])} nodes)",
