@@ -77,6 +77,12 @@ class Profile:
     pyxis: bool = False  # the target's NodeSets run Pyxis/enroot (srun --container-image ...)
     host_software: tuple[str, ...] = ()  # the old hosts' software trees (glob patterns)
     host_software_present: tuple[str, ...] = ()  # of those, what the pod has
+    # the target's inventory, when the profile knows it (profile init from a snapshot):
+    # None = not known (the rules that need it stay silent)
+    target_nodes: frozenset[str] | None = None  # node names (-w, -x)
+    target_features: frozenset[str] | None = None  # node features (--constraint)
+    gpu_types: frozenset[str] | None = None  # typed GPU GRES (--gres=gpu:TYPE:N); empty: untyped only
+    node_count: int | None = None  # nodes of the NodeSet's partition (--nodes)
     path: str = "<builtin>"
     digest: str = field(default="", compare=False)
 
@@ -195,9 +201,28 @@ def parse(raw: bytes, label: str) -> Profile:
         pyxis=r.boolean(target, "target.pyxis", default=False),
         host_software=tuple(r.str_list(host, "host.software", default=[])),
         host_software_present=tuple(r.str_list(host, "host.present", default=[])),
+        target_nodes=_node_names(r, target),
+        target_features=frozenset(r.str_list(target, "target.features")) if "features" in target else None,
+        gpu_types=frozenset(r.str_list(target, "target.gpu_types")) if "gpu_types" in target else None,
+        node_count=r.integer(target, "target.node_count") if "node_count" in target else None,
         path=label,
         digest=hashlib.sha256(raw).hexdigest(),
     )
+
+
+def _node_names(r: _Reader, target: dict[str, Any]) -> frozenset[str] | None:
+    """``[target] nodes``: names or host lists (``slinky-[0-7]``), expanded."""
+    if "nodes" not in target:
+        return None
+    from .model.hostlist import expand
+
+    names: set[str] = set()
+    for item in r.str_list(target, "target.nodes"):
+        expanded = expand(item)
+        if expanded is None:
+            raise ProfileError(f"{r.label}: target.nodes: {item!r} is not a host list")
+        names.update(expanded)
+    return frozenset(names)
 
 
 def _release(r: _Reader, target: dict[str, Any]) -> str:

@@ -695,3 +695,47 @@ def test_profile_init_from_a_twcc_folder_and_the_lab_gives_scripts_the_lab_accep
     assert "SM103" in p.stderr and "1-00:00:00" in p.stderr  # gp1d's real MaxTime, from its snapshot
     t = cluster.sbatch("--test-only", "new.sh", cwd=jobdir, env=job_env(jobdir))
     assert t.returncode == 0, t.stderr
+
+
+TARGET_CASES = [
+    "-w gn1201",
+    "-x gn1201",
+    "-w slinky-0",
+    "-x slinky-1",
+    "--constraint=v100",
+    "--constraint=ntasks-per-node=4",
+    "--gres=gpu:v100:1",
+    "--gpus=v100:1",
+    "--gres=gpu:1",
+    "-N 3",
+    "-N 2",
+]
+
+
+def test_target_aware_rules_agree_with_the_lab(cluster: LocalCluster, tmp_path: Path, jobdir: Path) -> None:
+    """A profile made from the lab's own snapshot: a finding of SM505-SM508 exactly where the
+    lab's sbatch refuses the job."""
+    from sbatch_migrate.profile import load as load_profile
+
+    from .test_snapshot import TWCC_CONFIG, TWCC_NODES, TWCC_PARTITIONS
+
+    old = tmp_path / "twcc"
+    old.mkdir()
+    for name, text in {"c": TWCC_CONFIG, "p": TWCC_PARTITIONS, "n": TWCC_NODES}.items():
+        (old / name).write_text(text)
+    lab = tmp_path / "lab.json"
+    assert _cli(cluster, "cluster", "snapshot", "-o", str(lab)).returncode == 0
+    site = tmp_path / "site.toml"
+    assert _cli(cluster, "profile", "init", "--from", str(old), "--to", str(lab), "-o", str(site)).returncode == 0
+    profile = load_profile(str(site))
+    disagree = []
+    for directive in TARGET_CASES:
+        text = f"#!/bin/bash\n#SBATCH -p slinky\n#SBATCH {directive}\nhostname\n"
+        (jobdir / "job.sh").write_text(text)
+        refused = cluster.sbatch("--test-only", "job.sh", cwd=jobdir, env=job_env(jobdir)).returncode != 0
+        with release(lab_release()):
+            found = {f.code for f in migrate(Source.from_bytes(text.encode(), "job.sh"), profile).findings}
+        flagged = bool(found & {"SM505", "SM506", "SM507", "SM508"})
+        if flagged != refused:
+            disagree.append((directive, refused, sorted(found)))
+    assert not disagree, disagree

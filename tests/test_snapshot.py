@@ -116,7 +116,8 @@ def test_profile_init_proposes_a_map_with_reasons_and_the_old_limits(tmp_path) -
     assert str(profile.slurm_version) in ("25.11", "(25, 11)") or "25" in str(profile.slurm_version)
     assert "#   gtest -> slinky: GPU nodes to the new cluster's GPU partition\n" in text
     assert "gp4d -> slinky: GPU nodes to the new cluster's GPU partition; NOTE: slinky's MaxTime 2-00:00:00" in text
-    assert "# nodes of slinky: slinky-0, slinky-1 (2 nodes)" in text
+    assert profile.target_nodes == {"slinky-0", "slinky-1"} and profile.node_count == 2
+    assert profile.target_features == frozenset() and profile.gpu_types == frozenset()  # untyped gpu:8
     assert "module" in text  # the template's other sections are kept
 
 

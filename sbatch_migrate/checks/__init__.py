@@ -43,7 +43,11 @@ from .shell_parse_error import ShellParseError
 from .singularity_env import SingularityEnv
 from .slurm_magic import SlurmMagic
 from .spaced_directive import SpacedDirective
+from .too_many_nodes import TooManyNodes
 from .ucx_fabric import UcxFabric
+from .unknown_feature import UnknownFeature
+from .unknown_gpu_type import UnknownGpuType
+from .unknown_node import UnknownNode
 from .unknown_option import UnknownOption
 from .unknown_partition import UnknownPartition
 from .unused_suppression import UnusedSuppression
@@ -94,6 +98,10 @@ RULES: tuple[type[Rule], ...] = tuple(
             UcxFabric,
             UnknownOption,
             UnknownPartition,
+            UnknownNode,
+            UnknownFeature,
+            UnknownGpuType,
+            TooManyNodes,
             UnusedSuppression,
         ),
         key=lambda r: r.code,

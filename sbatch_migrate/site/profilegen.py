@@ -63,6 +63,7 @@ def from_profile(profile: Any) -> dict[str, Any]:
             }
         ],
         "qos": None,
+        "nodes_known": False,  # a profile knows the node shape, not the node names
     }
 
 
@@ -157,8 +158,25 @@ def render(old: dict[str, Any], new: dict[str, Any], name: str = "generated") ->
         f"slurm_version = {_q(release)}{release_note}" if release else "# slurm_version: not in the snapshot",
         f"gres_types = [{', '.join(_q(g) for g in gres)}]  # GresTypes",
         "pyxis = false",
-        f"# nodes of {ns['name']}: {node_names} ({len(plan['nodes'])} nodes)",
-        f"# features there: {', '.join(features) if features else 'none'}",
+        *(
+            [
+                f"# The inventory of {ns['name']} (-w/-x names, --constraint features, GPU types, --nodes):",
+                f"# {node_names} ({len(plan['nodes'])} nodes)",
+            ]
+            if new.get("nodes_known", True)
+            else [f"# {ns['name']}'s node names, features and count are not known from a profile: no such keys"]
+        ),
+        *(
+            [
+                f"nodes = [{', '.join(_q(n['name']) for n in plan['nodes'])}]",
+                f"features = [{', '.join(_q(f) for f in features)}]",
+                f"gpu_types = [{', '.join(_q(t) for t in sorted(_gpu_types(plan['nodes'])))}]"
+                + ("  # untyped GRES (gpu:N)" if not _gpu_types(plan["nodes"]) else ""),
+                f"node_count = {len(plan['nodes'])}",
+            ]
+            if new.get("nodes_known", True)
+            else []
+        ),
         f"# partitions: {', '.join(plan['targets'])}"
         + "".join(
             f"; {p['name']} MaxTime={p['max_time'] or 'UNLIMITED'} MaxNodes={p['max_nodes'] or 'UNLIMITED'}"
