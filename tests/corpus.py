@@ -31,10 +31,16 @@ def expected_of(case: Path) -> Path:
     return case / ("expected" + input_of(case).suffix)
 
 
+def profile_of(case: Path):  # type: ignore[no-untyped-def]
+    """The case's own ``profile.toml`` (a profile made by ``profile init``), else the built-in one."""
+    own = case / "profile.toml"
+    return load(str(own)) if own.is_file() else load()
+
+
 def render(case: Path) -> tuple[bytes, str]:
     src = input_of(case)
     rel = src.relative_to(ROOT).as_posix()
-    result = migrate(Source.from_bytes(src.read_bytes(), rel), load())
+    result = migrate(Source.from_bytes(src.read_bytes(), rel), profile_of(case))
     return result.output, json_report([file_dict(result, rel)])
 
 

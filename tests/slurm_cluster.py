@@ -52,8 +52,9 @@ def _free_port() -> int:
 class LocalCluster:
     NODES = ("slinky-0", "slinky-1")
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, extra: tuple[str, ...] = ()):
         self.root = root
+        self.extra = extra  # more slurm.conf lines (JobSubmitPlugins=lua ...)
         self.conf = root / "slurm.conf"
         self.procs: list[subprocess.Popen[bytes]] = []
         self.host = socket.gethostname().split(".")[0]
@@ -134,6 +135,7 @@ class LocalCluster:
                     "InactiveLimit=0",
                     "KillWait=5",
                     "MinJobAge=60",
+                    *self.extra,
                     *nodes,
                     "PartitionName=slinky Nodes=slinky-[0-1] Default=YES MaxTime=INFINITE State=UP",
                     "",

@@ -7,10 +7,9 @@ from pathlib import Path
 import pytest
 
 from sbatch_migrate.fix.engine import migrate
-from sbatch_migrate.profile import load
 from sbatch_migrate.read.source import Source
 
-from .corpus import cases, expected_of, render
+from .corpus import cases, expected_of, profile_of, render
 
 CASES = cases()
 
@@ -29,7 +28,7 @@ def test_golden(case: Path) -> None:
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_golden_output_is_a_fixed_point(case: Path) -> None:
     expected = expected_of(case)
-    again = migrate(Source.from_bytes(expected.read_bytes(), str(expected)), load())
+    again = migrate(Source.from_bytes(expected.read_bytes(), str(expected)), profile_of(case))
     assert again.output == expected.read_bytes()
     assert not any(f.fixed for f in again.findings)
 
@@ -43,5 +42,16 @@ def test_every_rule_is_exercised_by_the_corpus() -> None:
             f["code"] for f in __import__("json").loads((case / "report.json").read_text())["files"][0]["findings"]
         )
     # SM904 only fires on a tool bug; SM906 only with --validate (tests/test_slurm.py)
-    missing = {r.code for r in RULES} - seen - {"SM904", "SM906"}
+    # (SM909: valid Python libcst cannot read, tests/test_python.py)
+    missing = {r.code for r in RULES} - seen - {"SM904", "SM906", "SM909"}
     assert not missing, f"no corpus case for {sorted(missing)}"
+
+
+def test_rule_codes_and_names_are_unique() -> None:
+    """A code is what users suppress, select and look up: two rules may never share one."""
+    from sbatch_migrate.checks import RULES
+
+    codes = [r.code for r in RULES]
+    names = [r.name for r in RULES]
+    assert len(set(codes)) == len(codes), sorted(c for c in codes if codes.count(c) > 1)
+    assert len(set(names)) == len(names), sorted(n for n in names if names.count(n) > 1)

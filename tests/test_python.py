@@ -202,7 +202,7 @@ def test_valid_python_libcst_cannot_read_is_said_not_called_an_error(body: str) 
     compile(text, "launch.py", "exec")  # CPython reads it
     result = run_py(text)
     found = [f.code for f in result.findings]
-    assert "SM904" in found and "SM902" not in found
+    assert "SM909" in found and "SM902" not in found
     assert b"#SBATCH -p slinky" in result.output  # the directives are still migrated
 
 
@@ -210,4 +210,4 @@ def test_python_nested_deeper_than_cpython_compiles_is_an_error() -> None:
     text = "#!/usr/bin/env python3\n#SBATCH -p gtest\nimport os\nos.system('srun x')\n"
     text += "x = " + " + ".join(["1"] * 5000) + "\n"
     found = {f.code: f.message for f in run_py(text).findings}
-    assert "SM902" in found and "SM904" not in found
+    assert "SM902" in found and "SM909" not in found

@@ -479,11 +479,11 @@ def test_real_values_are_not_placeholders(line: str) -> None:
         ("export UCX_TLS=rc  # sbatch-migrate: disable=SM3\n", []),  # a prefix, as --select takes it
         ("export UCX_TLS=rc  # sbatch-migrate: disable=sm301\n", []),  # any case
         ("# sbatch-migrate: disable-file=SM301\n\n\nexport UCX_TLS=rc\n", []),  # the whole file
-        ("export UCX_TLS=rc  # sbatch-migrate: disable=SM302\n", ["SM301", "SM905"]),  # another rule's
-        ("export UCX_TLS=rc  # sbatch-migrate: disable=SM999\n", ["SM301", "SM905"]),  # no such rule
-        ("hostname  # sbatch-migrate: disable=SM201\n", ["SM905"]),  # nothing to suppress
-        ("hostname  # sbatch-migrate: disable=SM201,SM905\n", []),  # ... unless told
-        ("hostname  # sbatch-migrate: disable=all\n", ["SM905"]),
+        ("export UCX_TLS=rc  # sbatch-migrate: disable=SM302\n", ["SM301", "SM910"]),  # another rule's
+        ("export UCX_TLS=rc  # sbatch-migrate: disable=SM999\n", ["SM301", "SM910"]),  # no such rule
+        ("hostname  # sbatch-migrate: disable=SM201\n", ["SM910"]),  # nothing to suppress
+        ("hostname  # sbatch-migrate: disable=SM201,SM910\n", []),  # ... unless told
+        ("hostname  # sbatch-migrate: disable=all\n", ["SM910"]),
     ],
 )
 def test_suppressions_as_ruff_reads_noqa(body: str, left: list[str]) -> None:

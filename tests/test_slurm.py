@@ -140,6 +140,10 @@ REJECTED = {
     "SM501": r"Requested node configuration is not available",
     "SM502": r"Requested node configuration is not available",
     "SM503": r"Requested node configuration is not available|Memory specification",
+    "SM505": r"Invalid node name specified",
+    "SM506": r"Invalid feature specification",
+    "SM507": r"Requested node configuration is not available",
+    "SM508": r"Requested node configuration is not available|Node count specification invalid",
 }
 # error findings that sbatch accepts but that make the job fail when it runs, and how
 FAILS_AT_RUN = {
@@ -739,3 +743,63 @@ def test_target_aware_rules_agree_with_the_lab(cluster: LocalCluster, tmp_path: 
         if flagged != refused:
             disagree.append((directive, refused, sorted(found)))
     assert not disagree, disagree
+
+
+# -- the transitional job_submit.lua on a real slurmctld ---------------------------------
+@pytest.fixture(scope="module")
+def lua_cluster(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """A second lab whose slurmctld runs the generated job_submit.lua (beside slurm.conf)."""
+    root = tmp_path_factory.mktemp("slurm-lua")
+    p = subprocess.run(
+        [sys.executable, "-m", "sbatch_migrate", "job-submit-lua", "-o", str(root / "job_submit.lua")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert p.returncode == 0, p.stderr
+    c = LocalCluster(root, extra=("JobSubmitPlugins=lua",))
+    try:
+        c.start()
+        yield c
+    finally:
+        c.stop()
+
+
+@pytest.mark.parametrize(
+    ("directives", "partition", "minutes", "told"),
+    [
+        ("-p gp1d", "slinky", 1440, "partition gp1d is now slinky"),  # and gp1d's day, as TWCC gave it
+        ("-p gp4d -t 30", "slinky", 30, "partition gp4d is now slinky"),  # the job's own --time stays
+        ("-p gtest,gp2d", "slinky", 2880, "partition gtest,gp2d is now slinky"),
+        ("-p slinky", "slinky", None, None),  # a migrated script: nothing said
+    ],
+)
+def test_job_submit_lua_keeps_old_partitions_working_and_tells_the_user(
+    lua_cluster: LocalCluster, jobdir: Path, directives: str, partition: str, minutes: int | None, told: str | None
+) -> None:
+    (jobdir / "job.sh").write_text(f"#!/bin/bash\n#SBATCH {directives}\nmodule load singularity\nhostname\n")
+    p = lua_cluster.sbatch("--hold", "--parsable", "job.sh", cwd=jobdir, env=job_env(jobdir))
+    assert p.returncode == 0, p.stderr
+    job = p.stdout.strip().split(";")[0]
+    shown = lua_cluster.scontrol("show", "job", job, "-o").stdout
+    assert f"Partition={partition} " in shown
+    if minutes is not None:
+        limit = re.search(r"TimeLimit=(\S+)", shown)
+        assert limit is not None
+        h = {1440: "1-00:00:00", 30: "00:30:00", 2880: "2-00:00:00"}[minutes]
+        assert limit.group(1) == h, shown
+    if told is not None:
+        assert told in p.stderr and "sbatch-migrate job.sh" in p.stderr
+    else:
+        assert "is now" not in p.stderr
+    assert "there are no Environment Modules in the pods" in p.stderr  # told of the module line too
+
+
+def test_job_submit_lua_can_refuse_unmigrated_jobs(tmp_path: Path) -> None:
+    p = subprocess.run(
+        [sys.executable, "-m", "sbatch_migrate", "job-submit-lua", "--reject-unmigrated"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert p.returncode == 0 and "local reject = true" in p.stdout

@@ -28,7 +28,7 @@ from .rule import Finding, Rule, Severity
 
 
 class PythonNotRead(Rule):
-    code = "SM904"
+    code = "SM909"
     name = "python-not-read"
     severity = Severity.WARNING
     summary = "valid Python the tool's reader (libcst) cannot read: its calls are not checked"

@@ -28,7 +28,7 @@ from .rule import Finding, Rule, Severity
 
 
 class UnusedSuppression(Rule):
-    code = "SM905"
+    code = "SM910"
     name = "unused-suppression"
     severity = Severity.WARNING
     summary = "suppression comment naming no rule, or suppressing nothing"

@@ -31,6 +31,7 @@ COMMANDS = {
     "inventory": ("site", "inventory_cmd"),
     "cluster": ("cluster", "cluster_cmd"),
     "profile": ("profilecmd", "profile_cmd"),
+    "job-submit-lua": ("jobsubmit", "job_submit_lua_cmd"),
 }
 
 

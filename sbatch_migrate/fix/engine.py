@@ -80,7 +80,7 @@ def _migrate(source: Source, profile: Profile, rules: list[type[Rule]] | None) -
         if judge is not None:
             known = {r.code for r in RULES}
             stale = judge.unused(ctx, known, {r.code for r in active})
-            # a blanket `disable=all` does not hide its own staleness: only SM905 named does
+            # a blanket `disable=all` does not hide its own staleness: only SM910 named does
             named = [x for x in facts.suppressions if x.token != "ALL"]
             findings += [f for f in stale if not suppressed(named, f.code, source.position(f.start).line)]
     # one finding per place and message (an exported SBATCH_GRES that two sbatch calls inherit)

@@ -5,7 +5,7 @@
 - ``# sbatch-migrate: disable-file=SM3`` anywhere in the file suppresses them in the whole
   file;
 - a code that names no rule, and a suppression that suppressed nothing, are findings
-  themselves (SM905), so that stale comments do not pile up.
+  themselves (SM910), so that stale comments do not pile up.
 """
 
 from __future__ import annotations
