@@ -269,3 +269,17 @@ def test_the_report_leads_with_the_mount_that_settles_most(tmp_path: Path) -> No
     md = cli("inventory", str(root), "--no-cache").stdout
     assert md.index("## Decisions first") < md.index("## Blocking")
     assert "**mount a claim at `/work`**: it covers 4 unmounted host paths" in md
+
+
+def test_helm_values_can_carry_the_transitional_job_submit_lua(site: Path, tmp_path: Path) -> None:
+    from sbatch_migrate.profile import load
+    from sbatch_migrate.site.jobsubmit import render
+
+    out = tmp_path / "values.yaml"
+    p = cli("inventory", str(site), "--helm-values", str(out), "--with-job-submit-lua", "--no-cache")
+    assert p.returncode == 0, p.stderr
+    doc = yaml.safe_load(out.read_text())
+    assert doc["configFiles"]["job_submit.lua"] == render(load())  # byte for byte (the lab runs this text)
+    assert doc["controller"]["extraConfMap"]["JobSubmitPlugins"] == ["lua"]
+    assert doc["controller"]["extraConfMap"]["GresTypes"] == ["gpu"]  # beside the GPU settings
+    assert not [path for path in leaf_paths(doc) if not allowed(path)]

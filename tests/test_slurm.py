@@ -795,11 +795,34 @@ def test_job_submit_lua_keeps_old_partitions_working_and_tells_the_user(
     assert "there are no Environment Modules in the pods" in p.stderr  # told of the module line too
 
 
-def test_job_submit_lua_can_refuse_unmigrated_jobs(tmp_path: Path) -> None:
+def test_job_submit_lua_strict_mode_refuses_unmigrated_jobs_with_the_message(
+    tmp_path_factory: pytest.TempPathFactory, jobdir: Path
+) -> None:
+    root = tmp_path_factory.mktemp("slurm-lua-strict")
     p = subprocess.run(
-        [sys.executable, "-m", "sbatch_migrate", "job-submit-lua", "--reject-unmigrated"],
+        [
+            sys.executable,
+            "-m",
+            "sbatch_migrate",
+            "job-submit-lua",
+            "--reject-unmigrated",
+            "-o",
+            str(root / "job_submit.lua"),
+        ],
         capture_output=True,
         text=True,
         check=False,
     )
-    assert p.returncode == 0 and "local reject = true" in p.stdout
+    assert p.returncode == 0, p.stderr
+    c = LocalCluster(root, extra=("JobSubmitPlugins=lua",))
+    try:
+        c.start()
+        (jobdir / "old.sh").write_text("#!/bin/bash\n#SBATCH -p gtest\nhostname\n")
+        (jobdir / "new.sh").write_text("#!/bin/bash\n#SBATCH -p slinky\nhostname\n")
+        old = c.sbatch("--test-only", "old.sh", cwd=jobdir, env=job_env(jobdir))
+        assert old.returncode != 0
+        assert "partition gtest is gone: use -p slinky (sbatch-migrate job.sh migrates the script)" in old.stderr
+        new = c.sbatch("--test-only", "new.sh", cwd=jobdir, env=job_env(jobdir))
+        assert new.returncode == 0, new.stderr
+    finally:
+        c.stop()

@@ -17,6 +17,11 @@ from .common import fail, parse_size
 @click.argument("roots", nargs=-1, required=True, type=click.Path())
 @click.option("--format", "fmt", type=click.Choice(["markdown", "json"]), default="markdown", show_default=True)
 @click.option("--helm-values", type=click.Path(dir_okay=False), help="Also write a Helm values fragment here.")
+@click.option(
+    "--with-job-submit-lua",
+    is_flag=True,
+    help="Ship the transitional job_submit.lua to the controller in the Helm values (see job-submit-lua).",
+)
 @click.option("--profile", metavar="NAME|PATH", help="Rule profile (default: twcc-to-slinky).")
 @click.option("--partition-map", multiple=True, metavar="OLD=NEW", help="Map a partition (repeatable).")
 @click.option("-j", "--jobs", type=click.IntRange(1), default=os.cpu_count() or 1, show_default="all cores")
@@ -31,6 +36,7 @@ def inventory_cmd(
     roots: tuple[str, ...],
     fmt: str,
     helm_values: str | None,
+    with_job_submit_lua: bool,
     profile: str | None,
     partition_map: tuple[str, ...],
     jobs: int,
@@ -61,7 +67,12 @@ def inventory_cmd(
     click.echo(to_json(summary) if fmt == "json" else to_markdown(summary), nl=False)
     if helm_values:
         try:
-            atomic_write(helm_values, values(summary, settings.profile).encode())
+            lua = None
+            if with_job_submit_lua:
+                from ..site.jobsubmit import render as render_lua
+
+                lua = render_lua(settings.profile)
+            atomic_write(helm_values, values(summary, settings.profile, lua).encode())
         except OSError as exc:
             fail(f"{helm_values}: cannot write: {exc.strerror or exc}")
             sys.exit(2)

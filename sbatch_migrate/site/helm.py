@@ -28,7 +28,9 @@ def _q(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def values(summary: dict[str, Any], profile: Profile) -> str:
+def values(summary: dict[str, Any], profile: Profile, job_submit_lua: str | None = None) -> str:
+    """The values text; ``job_submit_lua``: the transitional script to ship to the
+    controller (``configFiles`` + ``JobSubmitPlugins=lua``)."""
     ns = profile.nodeset
     used = [p for p in summary["host_paths"]]
     mounts: list[tuple[Mount, bool, str]] = []  # (mount, read_only, why)
@@ -54,17 +56,25 @@ def values(summary: dict[str, Any], profile: Profile) -> str:
         f"# with profile {profile.name}. Key paths differ between chart versions: check them against yours.",
     ]
     node_gpus = profile.gpus_per_node or gpus
-    if gpus and node_gpus:
+    gres = bool(gpus and node_gpus)
+    if gres or job_submit_lua:
+        out.append("configFiles:")
+    if gres:
         # Kubernetes gives the pod its GPUs (the limits below); Slurm must know them too, or
         # every --gres=gpu:N job is refused ("Invalid generic resource", Gres=(null) on the node)
         out += [
-            "configFiles:",
             "  gres.conf: |  # the devices by name: NVML autodetection needs a slurmd built with NVML",
             f"    Name=gpu File=/dev/nvidia[0-{node_gpus - 1}]" if node_gpus > 1 else "    Name=gpu File=/dev/nvidia0",
-            "controller:",
-            "  extraConfMap:",
-            "    GresTypes: [gpu]  # slurm.conf: GresTypes=gpu",
         ]
+    if job_submit_lua:
+        out.append("  job_submit.lua: |  # the transition: old partition names keep working (see job-submit-lua)")
+        out += [f"    {line}" if line else "" for line in job_submit_lua.rstrip("\n").split("\n")]
+    if gres or job_submit_lua:
+        out += ["controller:", "  extraConfMap:"]
+    if gres:
+        out.append("    GresTypes: [gpu]  # slurm.conf: GresTypes=gpu")
+    if job_submit_lua:
+        out.append("    JobSubmitPlugins: [lua]  # slurm.conf: JobSubmitPlugins=lua (runs job_submit.lua)")
     out += [
         "nodesets:",
         f"  {ns}:  # NodeSet name = partition name the migrated scripts use",
