@@ -7,12 +7,14 @@ records what each task asked the container runtime for.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -746,12 +748,11 @@ def test_target_aware_rules_agree_with_the_lab(cluster: LocalCluster, tmp_path: 
 
 
 # -- the transitional job_submit.lua on a real slurmctld ---------------------------------
-@pytest.fixture(scope="module")
-def lua_cluster(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+@contextlib.contextmanager
+def lua_lab(root: Path, *flags: str) -> Iterator[LocalCluster]:
     """A second lab whose slurmctld runs the generated job_submit.lua (beside slurm.conf)."""
-    root = tmp_path_factory.mktemp("slurm-lua")
     p = subprocess.run(
-        [sys.executable, "-m", "sbatch_migrate", "job-submit-lua", "-o", str(root / "job_submit.lua")],
+        [sys.executable, "-m", "sbatch_migrate", "job-submit-lua", *flags, "-o", str(root / "job_submit.lua")],
         capture_output=True,
         text=True,
         check=False,
@@ -763,6 +764,12 @@ def lua_cluster(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-un
         yield c
     finally:
         c.stop()
+
+
+@pytest.fixture(scope="module")
+def lua_cluster(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    with lua_lab(tmp_path_factory.mktemp("slurm-lua")) as c:
+        yield c
 
 
 @pytest.mark.parametrize(
@@ -798,25 +805,7 @@ def test_job_submit_lua_keeps_old_partitions_working_and_tells_the_user(
 def test_job_submit_lua_strict_mode_refuses_unmigrated_jobs_with_the_message(
     tmp_path_factory: pytest.TempPathFactory, jobdir: Path
 ) -> None:
-    root = tmp_path_factory.mktemp("slurm-lua-strict")
-    p = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "sbatch_migrate",
-            "job-submit-lua",
-            "--reject-unmigrated",
-            "-o",
-            str(root / "job_submit.lua"),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert p.returncode == 0, p.stderr
-    c = LocalCluster(root, extra=("JobSubmitPlugins=lua",))
-    try:
-        c.start()
+    with lua_lab(tmp_path_factory.mktemp("slurm-lua-strict"), "--reject-unmigrated") as c:
         (jobdir / "old.sh").write_text("#!/bin/bash\n#SBATCH -p gtest\nhostname\n")
         (jobdir / "new.sh").write_text("#!/bin/bash\n#SBATCH -p slinky\nhostname\n")
         old = c.sbatch("--test-only", "old.sh", cwd=jobdir, env=job_env(jobdir))
@@ -824,5 +813,3 @@ def test_job_submit_lua_strict_mode_refuses_unmigrated_jobs_with_the_message(
         assert "partition gtest is gone: use -p slinky (sbatch-migrate job.sh migrates the script)" in old.stderr
         new = c.sbatch("--test-only", "new.sh", cwd=jobdir, env=job_env(jobdir))
         assert new.returncode == 0, new.stderr
-    finally:
-        c.stop()

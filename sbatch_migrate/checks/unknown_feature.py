@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..model.context import Context
-from ..model.target import FEATURE_OPTIONS, features
+from ..model.target import FEATURE_OPTIONS, features, literal_uses
 from .rule import Finding, Rule, Severity
 
 
@@ -38,10 +38,8 @@ class UnknownFeature(Rule):
         if known is None:
             return
         for unit in ctx.units():
-            for use in unit.directives.options:
-                if use.name not in FEATURE_OPTIONS or not use.in_block or not use.value or "$" in use.value:
-                    continue
-                missing = [f for f in features(use.value) if f not in known]
+            for use in literal_uses(unit.directives, FEATURE_OPTIONS):
+                missing = [f for f in features(use.value or "") if f not in known]
                 if missing:
                     have = ", ".join(sorted(known)) if known else "none"
                     yield self.finding(

@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..model.context import Context
-from ..model.target import GPU_OPTIONS, gpu_types
+from ..model.target import GPU_OPTIONS, gpu_types, literal_uses
 from .rule import Finding, Rule, Severity
 
 
@@ -38,9 +38,7 @@ class UnknownGpuType(Rule):
         if known is None:
             return
         for unit in ctx.units():
-            for use in unit.directives.options:
-                if use.name not in GPU_OPTIONS or not use.in_block or not use.value or "$" in use.value:
-                    continue
+            for use in literal_uses(unit.directives, GPU_OPTIONS):
                 missing = [t for t in gpu_types(use) if t not in known]
                 if missing:
                     have = ", ".join(sorted(known)) if known else "untyped (gpu:N)"

@@ -24,7 +24,7 @@ from collections.abc import Iterator
 
 from ..model.context import Context
 from ..model.hostlist import expand
-from ..model.target import NODE_OPTIONS
+from ..model.target import NODE_OPTIONS, literal_uses
 from .rule import Finding, Rule, Severity
 
 
@@ -39,10 +39,8 @@ class UnknownNode(Rule):
         if known is None:
             return
         for unit in ctx.units():
-            for use in unit.directives.options:
-                if use.name not in NODE_OPTIONS or not use.in_block or not use.value or "$" in use.value:
-                    continue
-                names = expand(use.value.strip("\"'"))
+            for use in literal_uses(unit.directives, NODE_OPTIONS):
+                names = expand((use.value or "").strip("\"'"))
                 missing = [n for n in names or [] if n not in known]
                 if missing:
                     shown = ", ".join(missing[:5]) + (" …" if len(missing) > 5 else "")

@@ -4,8 +4,9 @@ features (``--constraint``), GPU types (``--gres=gpu:TYPE:N``, ``--gpus=TYPE:N``
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 
-from ..read.directives import OptionUse
+from ..read.directives import Directives, OptionUse
 
 NODE_OPTIONS = ("nodelist", "exclude")
 FEATURE_OPTIONS = ("constraint",)
@@ -43,3 +44,12 @@ def gpu_types(use: OptionUse) -> list[str]:
         elif len(parts) == 2 and parts[1].isdigit() and not parts[0].isdigit():
             out.append(parts[0])  # --gpus=v100:2
     return out
+
+
+def literal_uses(directives: Directives, names: Iterable[str]) -> Iterator[OptionUse]:
+    """The block's uses of the options ``names`` whose value is written out (a ``$`` value is
+    directive-variable's to report; it names nothing the target can be asked about)."""
+    wanted = set(names)
+    for use in directives.options:
+        if use.name in wanted and use.in_block and use.value and "$" not in use.value:
+            yield use
