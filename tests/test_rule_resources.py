@@ -219,6 +219,7 @@ def test_a_step_within_a_node_is_fine(step: str) -> None:
         ("--ntasks=2 --gpus=9", 5, False),  # two tasks span at most two nodes
         ("--gpus=9", 1, False),  # no task count: as many nodes as it takes
         ("--nodes=1-2 --ntasks=1 --gpus=9", 9, True),  # the range allows two, the one task one
+        ("--ntasks-per-node=1 --gpus=9", 9, True),  # sbatch derives one task: one node
     ],
 )
 def test_tasks_bound_the_nodes_a_gpu_total_spreads_over(directives: str, gpus: int, exact: bool) -> None:
@@ -261,3 +262,18 @@ def test_sbatch_inherits_the_sbatch_resource_variables(driver: str, code: str, p
 )
 def test_sbatch_resource_variables_that_do_not_apply(driver: str) -> None:
     assert "SM501" not in codes(run("#!/bin/bash\n" + driver))
+
+
+@pytest.mark.parametrize(
+    ("directives", "refused"),
+    [
+        ("--nodes=1 --gpus-per-task=1", False),  # one task per node is sbatch's default for a fixed count
+        ("--nodes=2 --gpus-per-task=1", False),
+        ("--nodes=1-2 --gpus-per-task=1", True),  # a range sets no task count
+        ("--nodes=1 --cpus-per-task=1 --gpus-per-task=1", True),  # as the lab's sbatch says
+        ("--gpus-per-task=1", True),
+    ],
+)
+def test_gpus_per_task_needs_a_task_count_sbatch_can_derive(directives: str, refused: bool) -> None:
+    found = run(f"#!/bin/bash\n#SBATCH {directives}\nhostname\n").findings
+    assert any(f.code == "SM010" and "--gpus-per-task" in f.message for f in found) is refused

@@ -586,6 +586,11 @@ def job_options(draw: st.DrawFn) -> list[str]:
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(options=job_options())
+@example(options=["--nodes=1", "--gpus-per-task=1"])  # found by this test: sbatch's one task per node
+@example(options=["--nodes=1-2", "--gpus-per-task=1"])
+@example(options=["--nodes=2", "--gpus-per-task=1"])
+@example(options=["--ntasks-per-node=1", "--gpus=9"])  # found by this test: one node
+@example(options=["--nodes=1", "--cpus-per-task=1", "--gpus-per-task=1"])  # found by this test: refused
 def test_generated_resource_requests_agree_with_the_controller(
     cluster: LocalCluster, tmp_path: Path, options: list[str]
 ) -> None:

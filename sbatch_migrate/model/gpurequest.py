@@ -42,6 +42,11 @@ def refusals(d: Directives) -> list[tuple[str, OptionUse]]:
         # sbatch sets the task count from --ntasks-per-node, for a fixed node count only
         # (src/sbatch/opt.c: max_nodes == 0 || min_nodes == max_nodes)
         ntasks = ntpn * (lo or 1)
+    elif ntasks is None and nodes_opt is not None and lo is not None and lo == hi and get("cpus-per-task") is None:
+        # and one task per node for a fixed --nodes (src/sbatch/opt.c, "1 proc / node
+        # default"), as the lab's sbatch (22.05) behaves: --nodes=1 --gpus-per-task=1 is
+        # accepted; --nodes=1-2, or --cpus-per-task beside it, and it is refused
+        ntasks = max(lo, 1)
     elif ntasks is not None and lo is not None and ntasks < lo:
         lo = hi = ntasks  # fewer tasks than nodes: sbatch asks for only as many nodes
     if gps is not None and get("sockets-per-node") is None:

@@ -203,6 +203,11 @@ def shape_of(get: Callable[[str], OptionUse | None]) -> JobShape:
         # every node holds a task: n tasks span at most n nodes (-n 1 --gpus=9: one node)
         most = ntasks
         fixed = nodes == most or ntasks == 1
+    elif ntpn and not ntasks and nodes_opt is None:
+        # sbatch sets --ntasks from --ntasks-per-node times the minimum node count (one):
+        # the job is one node (--ntasks-per-node=1 --gpus=9 is refused on 8-GPU nodes)
+        nodes = most = 1
+        fixed = True
     tasks_src: OptionUse | None
     if ntpn:
         tpn, tasks_exact, tasks_src = ntpn, True, ntpn_opt
