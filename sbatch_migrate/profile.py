@@ -52,6 +52,14 @@ class Mount:
 
 
 @dataclass(frozen=True)
+class PartitionLimits:
+    """A target partition's limits (``[target] partitions``; from its snapshot)."""
+
+    max_time: str | None = None  # MaxTime as Slurm prints it (None: UNLIMITED)
+    max_nodes: int | None = None  # MaxNodes (None: UNLIMITED)
+
+
+@dataclass(frozen=True)
 class Profile:
     name: str
     description: str
@@ -83,6 +91,14 @@ class Profile:
     target_features: frozenset[str] | None = None  # node features (--constraint)
     gpu_types: frozenset[str] | None = None  # typed GPU GRES (--gres=gpu:TYPE:N); empty: untyped only
     node_count: int | None = None  # nodes of the NodeSet's partition (--nodes)
+    partition_limits: dict[str, PartitionLimits] = field(default_factory=dict)  # MaxTime, MaxNodes
+    default_partition: str | None = None  # where a job naming none runs (None: the NodeSet's)
+    enforce_part_limits: bool = False  # EnforcePartLimits=ALL/ANY: sbatch refuses a job over them
+    accounting: bool | None = None  # the target runs slurmdbd (None: not known)
+    accounting_enforce: frozenset[str] = frozenset()  # AccountingStorageEnforce words (qos, associations ...)
+    target_clusters: frozenset[str] | None = None  # what -M/--clusters may name (sacctmgr)
+    target_qos: frozenset[str] | None = None  # QOS names (sacctmgr show qos)
+    target_accounts: frozenset[str] | None = None  # accounts (sacctmgr show account)
     path: str = "<builtin>"
     digest: str = field(default="", compare=False)
 
@@ -96,6 +112,14 @@ class Profile:
             partition_targets=self.partition_targets | frozenset(extra.values()),
             digest=hashlib.sha256((self.digest + added).encode()).hexdigest() if extra else self.digest,
         )
+
+    def enforces(self, what: str) -> bool:
+        """Whether slurmctld refuses an unknown account (``associations``) or QOS (``qos``):
+        ``limits``, ``qos`` and ``safe`` set ``associations`` too (slurm.conf(5))."""
+        words = self.accounting_enforce
+        if what == "associations":
+            return bool(words & {"associations", "limits", "qos", "safe", "all"})
+        return what in words or "all" in words
 
     def target_of(self, partition: str) -> str | None:
         if partition in self.partition_map:
@@ -205,9 +229,36 @@ def parse(raw: bytes, label: str) -> Profile:
         target_features=frozenset(r.str_list(target, "target.features")) if "features" in target else None,
         gpu_types=frozenset(r.str_list(target, "target.gpu_types")) if "gpu_types" in target else None,
         node_count=r.integer(target, "target.node_count") if "node_count" in target else None,
+        partition_limits=_partition_limits(r, target),
+        default_partition=r.string(target, "target.default_partition") if "default_partition" in target else None,
+        enforce_part_limits=r.boolean(target, "target.enforce_part_limits", default=False),
+        accounting=r.boolean(target, "target.accounting", default=False) if "accounting" in target else None,
+        accounting_enforce=frozenset(r.str_list(target, "target.accounting_enforce", default=[])),
+        target_clusters=_names(r, target, "clusters"),
+        target_qos=_names(r, target, "qos"),
+        target_accounts=_names(r, target, "accounts"),
         path=label,
         digest=hashlib.sha256(raw).hexdigest(),
     )
+
+
+def _names(r: _Reader, target: dict[str, Any], key: str) -> frozenset[str] | None:
+    return frozenset(r.str_list(target, f"target.{key}")) if key in target else None
+
+
+def _partition_limits(r: _Reader, target: dict[str, Any]) -> dict[str, PartitionLimits]:
+    """``[target] partitions = { slinky = { max_time = "2-00:00:00", max_nodes = 2 } }``."""
+    from .model.timelimit import seconds
+
+    out = {}
+    for name, entry in r.table_of_tables(target, "target.partitions").items():
+        key = f"target.partitions.{name}"
+        max_time = r.string(entry, f"{key}.max_time") if "max_time" in entry else None
+        if max_time is not None and seconds(max_time) is None:
+            raise ProfileError(f'{r.label}: {key}.max_time: {max_time!r} is not a time limit (e.g. "2-00:00:00")')
+        max_nodes = r.integer(entry, f"{key}.max_nodes") if "max_nodes" in entry else None
+        out[name] = PartitionLimits(max_time, max_nodes)
+    return out
 
 
 def _node_names(r: _Reader, target: dict[str, Any]) -> frozenset[str] | None:
@@ -310,6 +361,12 @@ class _Reader:
         value = self._get(table, key, _MISSING if default is None else default)
         if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
             raise self._err(key, "an array of tables ([[...]])")
+        return value
+
+    def table_of_tables(self, table: dict[str, Any], key: str) -> dict[str, dict[str, Any]]:
+        value = self._get(table, key, {})
+        if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
+            raise self._err(key, "a table of tables (name = { ... })")
         return value
 
 

@@ -8,6 +8,8 @@ from sbatch_migrate.fix.engine import Result, migrate
 from sbatch_migrate.profile import Profile, load
 from sbatch_migrate.read.source import Source
 
+from .slurm_cluster import IMAGE
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -36,3 +38,17 @@ def out(text: str | bytes, profile: Profile | None = None) -> str:
 
 def codes(result: Result) -> list[str]:
     return [f.code for f in result.findings]
+
+
+@pytest.fixture
+def jobdir(tmp_path: Path) -> Path:
+    """A job folder with the benchmark the seed script runs, and the image store."""
+    (tmp_path / "pytorch_synthetic_benchmark.py").write_text(
+        "import os, sys\n"
+        "print(f\"rank {os.environ['SLURM_PROCID']} of {os.environ['SLURM_NTASKS']} on "
+        "{os.environ['SLURMD_NODENAME']} args {' '.join(sys.argv[1:])}\", flush=True)\n"
+    )
+    store = tmp_path / "root" / IMAGE.lstrip("/")
+    store.parent.mkdir(parents=True)
+    store.write_bytes(b"SIF stand-in image\n")
+    return tmp_path

@@ -1,5 +1,7 @@
-"""A real local Slurm cluster for the tests: munged, slurmctld and two slurmd daemons posing
-as two Slinky NodeSet pods (``slinky-0``, ``slinky-1``) on this host.
+"""A real local Slurm cluster for the tests: munged, slurmctld and two slurmd daemons on this
+host, posing as two Slinky NodeSet pods (``slinky-0``, ``slinky-1``; the default ``SLINKY``
+shape) or as two nodes of the old TWCC cluster (``TWCC``: its partitions and limits, V100-typed
+GRES, node features).  Two labs of different shapes can run side by side.
 
 Everything (configuration, spool, state, logs, munge key and socket) lives in one
 temporary folder; every daemon started here is stopped by its pid at the end.  Nodes are
@@ -15,8 +17,15 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+STANDIN = ROOT / "tests" / "standin"
+SEED = ROOT / "examples" / "hello_twcc.sh"
+IMAGE = "/work/TWCC_cntr/pytorch_21.11-py3_horovod.sif"
 
 SLURM_BINARIES = ("munged", "slurmctld", "slurmd", "sbatch", "scontrol", "sinfo")
 
@@ -49,12 +58,49 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-class LocalCluster:
-    NODES = ("slinky-0", "slinky-1")
+@dataclass(frozen=True)
+class LabShape:
+    """What a lab's slurm.conf declares: its name, its two nodes and their hardware, the GPU
+    GRES (gres.conf's ``Name=gpu ...`` without the devices) and its partitions."""
 
-    def __init__(self, root: Path, extra: tuple[str, ...] = ()):
+    cluster: str
+    nodes: tuple[str, ...]
+    hardware: str
+    gres: str
+    partitions: tuple[str, ...]
+
+
+SLINKY = LabShape(
+    "slinkytest",
+    ("slinky-0", "slinky-1"),
+    "CPUs=32 Boards=1 SocketsPerBoard=2 CoresPerSocket=16 ThreadsPerCore=1 RealMemory=737280 Gres=gpu:8",
+    "Name=gpu",
+    ("PartitionName=slinky Nodes=slinky-[0-1] Default=YES MaxTime=INFINITE State=UP",),
+)
+
+# Taiwania2 as its users know it: gtest (30 minutes, one node) for tests, gp1d/gp2d/gp4d by
+# their longest run; 36-core nodes with 8 V100s.
+TWCC = LabShape(
+    "twcc",
+    ("gn1201", "gn1202"),
+    "CPUs=36 Boards=1 SocketsPerBoard=2 CoresPerSocket=18 ThreadsPerCore=1 RealMemory=772000 "
+    "Gres=gpu:v100:8 Features=v100,ib",
+    "Name=gpu Type=v100",
+    (
+        "PartitionName=gtest Nodes=gn[1201-1202] Default=YES MaxTime=00:30:00 MaxNodes=1 State=UP",
+        "PartitionName=gp1d Nodes=gn[1201-1202] MaxTime=1-00:00:00 State=UP",
+        "PartitionName=gp2d Nodes=gn[1201-1202] MaxTime=2-00:00:00 State=UP",
+        "PartitionName=gp4d Nodes=gn[1201-1202] MaxTime=4-00:00:00 State=UP",
+    ),
+)
+
+
+class LocalCluster:
+    def __init__(self, root: Path, extra: tuple[str, ...] = (), shape: LabShape = SLINKY):
         self.root = root
         self.extra = extra  # more slurm.conf lines (JobSubmitPlugins=lua ...)
+        self.shape = shape
+        self.NODES = shape.nodes
         self.conf = root / "slurm.conf"
         self.procs: list[subprocess.Popen[bytes]] = []
         self.host = socket.gethostname().split(".")[0]
@@ -86,26 +132,15 @@ class LocalCluster:
         r = self.root
         for d in ("state", "log", *(f"spool-{n}" for n in self.NODES)):
             (r / d).mkdir(exist_ok=True)
-        first, last = self.node_ports[0], self.node_ports[-1]
-        ports = f"[{first}-{last}]" if last == first + 1 else None
-        nodes = []
-        if ports:
-            nodes.append(
-                f"NodeName=slinky-[0-1] NodeHostname={self.host} NodeAddr=127.0.0.1 Port={ports} "
-                "CPUs=32 Boards=1 SocketsPerBoard=2 CoresPerSocket=16 ThreadsPerCore=1 RealMemory=737280 "
-                "Gres=gpu:8 State=UNKNOWN"
-            )
-        else:
-            for name, port in zip(self.NODES, self.node_ports, strict=True):
-                nodes.append(
-                    f"NodeName={name} NodeHostname={self.host} NodeAddr=127.0.0.1 Port={port} "
-                    "CPUs=32 Boards=1 SocketsPerBoard=2 CoresPerSocket=16 ThreadsPerCore=1 RealMemory=737280 "
-                    "Gres=gpu:8 State=UNKNOWN"
-                )
+        nodes = [
+            f"NodeName={name} NodeHostname={self.host} NodeAddr=127.0.0.1 Port={port} "
+            f"{self.shape.hardware} State=UNKNOWN"
+            for name, port in zip(self.NODES, self.node_ports, strict=True)
+        ]
         self.conf.write_text(
             "\n".join(
                 [
-                    "ClusterName=slinkytest",
+                    f"ClusterName={self.shape.cluster}",
                     f"SlurmctldHost={self.host}(127.0.0.1)",
                     f"SlurmctldPort={self.ctld_port}",
                     "AuthType=auth/munge",
@@ -137,12 +172,14 @@ class LocalCluster:
                     "MinJobAge=60",
                     *self.extra,
                     *nodes,
-                    "PartitionName=slinky Nodes=slinky-[0-1] Default=YES MaxTime=INFINITE State=UP",
+                    *self.shape.partitions,
                     "",
                 ]
             )
         )
-        (self.root / "gres.conf").write_text(f"NodeName=slinky-[0-1] Name=gpu {self.gpu_files}\n")
+        (self.root / "gres.conf").write_text(
+            "".join(f"NodeName={n} {self.shape.gres} {self.gpu_files}\n" for n in self.NODES)
+        )
 
     def _spawn(self, argv: list[str], log: str) -> subprocess.Popen[bytes]:
         out = open(self.root / "log" / log, "wb")
@@ -234,3 +271,11 @@ class LocalCluster:
                 proc.kill()
                 proc.wait(timeout=10)
         self.procs.clear()
+
+
+def job_env(jobdir: Path) -> dict[str, str]:
+    return {
+        "PATH": f"{STANDIN}:{Path(sys.executable).parent}:{os.environ.get('PATH', '')}",
+        "STANDIN_ROOT": str(jobdir / "root"),
+        "STANDIN_LOG": str(jobdir / "standin.jsonl"),
+    }

@@ -27,13 +27,8 @@ from sbatch_migrate.read.directives import scan
 from sbatch_migrate.read.options import release
 from sbatch_migrate.read.source import Source
 
-from .conftest import ROOT
 from .corpus import cases, expected_of, input_of
-from .slurm_cluster import LocalCluster, lab_release, missing_requirements
-
-STANDIN = ROOT / "tests" / "standin"
-SEED = ROOT / "examples" / "hello_twcc.sh"
-IMAGE = "/work/TWCC_cntr/pytorch_21.11-py3_horovod.sif"
+from .slurm_cluster import IMAGE, SEED, LocalCluster, job_env, lab_release, missing_requirements
 
 _why = missing_requirements()
 pytestmark = pytest.mark.skipif(_why is not None, reason=_why or "")
@@ -47,28 +42,6 @@ def cluster(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untype
         yield c
     finally:
         c.stop()
-
-
-@pytest.fixture
-def jobdir(tmp_path: Path) -> Path:
-    """A job folder with the benchmark the seed script runs, and the image store."""
-    (tmp_path / "pytorch_synthetic_benchmark.py").write_text(
-        "import os, sys\n"
-        "print(f\"rank {os.environ['SLURM_PROCID']} of {os.environ['SLURM_NTASKS']} on "
-        "{os.environ['SLURMD_NODENAME']} args {' '.join(sys.argv[1:])}\", flush=True)\n"
-    )
-    store = tmp_path / "root" / IMAGE.lstrip("/")
-    store.parent.mkdir(parents=True)
-    store.write_bytes(b"SIF stand-in image\n")
-    return tmp_path
-
-
-def job_env(jobdir: Path) -> dict[str, str]:
-    return {
-        "PATH": f"{STANDIN}:{Path(sys.executable).parent}:{os.environ.get('PATH', '')}",
-        "STANDIN_ROOT": str(jobdir / "root"),
-        "STANDIN_LOG": str(jobdir / "standin.jsonl"),
-    }
 
 
 def migrated(path: Path) -> bytes:
@@ -804,7 +777,7 @@ def test_job_submit_lua_keeps_old_partitions_working_and_tells_the_user(
         assert told in p.stderr and "sbatch-migrate job.sh" in p.stderr
     else:
         assert "is now" not in p.stderr
-    assert "there are no Environment Modules in the pods" in p.stderr  # told of the module line too
+    assert "sbatch-migrate SM201 `module load singularity`" in p.stderr  # told of the module line too, by code
 
 
 def test_job_submit_lua_strict_mode_refuses_unmigrated_jobs_with_the_message(

@@ -148,3 +148,40 @@ def test_a_release_without_option_tables_falls_back_to_the_newest_before_it() ->
     )
     assert "the cluster runs 26.05: no option tables for it yet, 25.11's apply" in text
     assert parse(text.encode(), "<test>").slurm_version == "25.11"
+
+
+def test_accounting_lists_are_read_and_reach_the_profile(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from sbatch_migrate.profile import parse
+    from sbatch_migrate.site.profilegen import render
+    from sbatch_migrate.site.snapshot import from_folder
+
+    config = SLINKY_CONFIG.replace("accounting_storage/none", "accounting_storage/slurmdbd")
+    config += "AccountingStorageEnforce = associations,limits\nEnforcePartLimits = ALL\n"
+    folder = tmp_path / "new"
+    folder.mkdir()
+    files = {
+        "config": config,
+        "parts": SLINKY_PARTITIONS,
+        "nodes": SLINKY_NODES,
+        "q": "Name|MaxWall\nnormal|2-00:00:00\nlong|\n",  # `sacctmgr -P`: header first
+        "accts": "Account|Descr\nroot|default root account\nmst108xxx|a TWCC project\n",
+        "clusters": "Cluster|ControlHost\nslinky|10.0.0.1\n",
+    }
+    for name, text in files.items():
+        (folder / name).write_text(text)
+    new = from_folder(str(folder))
+    assert new["accounts"] == ["mst108xxx", "root"] and new["clusters"] == ["slinky"]
+    assert [q["name"] for q in new["qos"]] == ["normal", "long"] and new["lacks"] == []
+    assert recognise(files["accts"]) == "accounts" and recognise("normal|2-00:00:00\n") == "qos"
+    profile = parse(render(build(TWCC_CONFIG, TWCC_PARTITIONS, TWCC_NODES, None), new).encode(), "<test>")
+    assert profile.accounting is True and profile.enforces("associations") and not profile.enforces("qos")
+    assert profile.target_accounts == {"root", "mst108xxx"} and profile.target_qos == {"normal", "long"}
+    assert profile.target_clusters == {"slinky"} and profile.enforce_part_limits is True
+    assert profile.partition_limits["slinky"].max_time == "2-00:00:00"
+    assert profile.partition_limits["all"].max_time is None and profile.default_partition == "all"
+    # a list the folder lacks is said, and left out of the profile (its rule then warns)
+    (folder / "accts").unlink()
+    partial = from_folder(str(folder))
+    assert partial["accounts"] is None and any(lack.startswith("accounts:") for lack in partial["lacks"])
+    text = render(build(TWCC_CONFIG, TWCC_PARTITIONS, TWCC_NODES, None), partial)
+    assert parse(text.encode(), "<test>").target_accounts is None and "# not known: accounts:" in text

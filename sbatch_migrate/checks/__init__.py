@@ -43,13 +43,17 @@ from .shell_parse_error import ShellParseError
 from .singularity_env import SingularityEnv
 from .slurm_magic import SlurmMagic
 from .spaced_directive import SpacedDirective
+from .time_over_limit import TimeOverLimit
 from .too_many_nodes import TooManyNodes
 from .ucx_fabric import UcxFabric
+from .unknown_account import UnknownAccount
+from .unknown_cluster import UnknownCluster
 from .unknown_feature import UnknownFeature
 from .unknown_gpu_type import UnknownGpuType
 from .unknown_node import UnknownNode
 from .unknown_option import UnknownOption
 from .unknown_partition import UnknownPartition
+from .unknown_qos import UnknownQos
 from .unused_suppression import UnusedSuppression
 
 RULES: tuple[type[Rule], ...] = tuple(
@@ -98,9 +102,13 @@ RULES: tuple[type[Rule], ...] = tuple(
             UcxFabric,
             UnknownOption,
             UnknownPartition,
+            UnknownQos,
             UnknownNode,
+            UnknownAccount,
+            UnknownCluster,
             UnknownFeature,
             UnknownGpuType,
+            TimeOverLimit,
             TooManyNodes,
             UnusedSuppression,
         ),

@@ -17,9 +17,13 @@ Use instead:
 #SBATCH --time=4-00:00:00
 ```
 
+Where the profile knows the target partition's `MaxTime` (`profile init` writes it) and it
+is shorter, the message proposes that instead: a longer `--time` would leave the job
+pending for ever.
+
 ## Fix safety
 The `--time` line is added only when the profile sets `[partitions] add_time = true`;
-otherwise it is proposed in the message.  Check the new partition's `MaxTime`.
+otherwise it is proposed in the message.
 """
 
 from __future__ import annotations
@@ -28,7 +32,22 @@ from collections.abc import Iterator
 
 from ..fix.edits import Edit
 from ..model.context import Context
+from ..model.timelimit import seconds
 from .rule import Finding, Rule, Severity
+
+
+def _target_cap(ctx: Context, value: str) -> str | None:
+    """The longest MaxTime among the target partitions the job lands on (None: not known or
+    unlimited)."""
+    limits = ctx.profile.partition_limits
+    caps: list[str] = []
+    for name in value.split(","):
+        target = ctx.profile.target_of(name)
+        cap = limits[target].max_time if target is not None and target in limits else None
+        if cap is None:
+            return None
+        caps.append(cap)
+    return max(caps, key=lambda c: seconds(c) or 0) if caps else None
 
 
 def _days(limit: str) -> float:
@@ -64,6 +83,14 @@ class PartitionTimeLimit(Rule):
                     f"the job gets {ctx.profile.nodeset}'s default limit: add "
                     f"`#SBATCH --time={limit}`"
                 )
+                cap = _target_cap(ctx, use.value)
+                if cap is not None and (seconds(cap) or 0) < (seconds(limit) or 0):
+                    msg = (
+                        f"partition {use.value} implied a {limit} time limit on TWCC, but the target allows at most "
+                        f"{cap} (its MaxTime): add `#SBATCH --time={cap}` (a longer one pends for ever) and "
+                        "checkpoint the job if it needs more"
+                    )
+                    limit = cap
                 edits = []
                 if ctx.profile.add_time and use.kind in ("SBATCH", "SLURM"):
                     line_end = source.line_span(use.line)[1]

@@ -62,8 +62,10 @@ class Rule:
         message: str,
         edits: tuple[Edit, ...] | list[Edit] = (),
         removals: tuple[Any, ...] | list[Any] = (),
+        severity: Severity | None = None,  # a rule whose case is milder than its usual one
     ) -> Finding:
-        return Finding(self.code, self.name, self.severity, start, end, message, tuple(edits), tuple(removals))
+        level = self.severity if severity is None else severity
+        return Finding(self.code, self.name, level, start, end, message, tuple(edits), tuple(removals))
 
     @classmethod
     def doc(cls) -> str:

@@ -18,7 +18,8 @@ def cluster_cmd() -> None:
     "--from-folder",
     type=click.Path(file_okay=False, exists=True),
     help="Read saved outputs of `scontrol show config`, `scontrol show partition -o`, `scontrol show node -o` "
-    "(and `sacctmgr -nP show qos`) from this folder instead of asking Slurm; files are recognised by content.",
+    "(and `sacctmgr -P show qos|account|cluster`) from this folder instead of asking Slurm; files are "
+    "recognised by content.",
 )
 def snapshot_cmd(output: str | None, from_folder: str | None) -> None:
     """Partitions, nodes, features, GRES, limits, Slurm version and QOS of the cluster this
@@ -39,10 +40,19 @@ def snapshot_cmd(output: str | None, from_folder: str | None) -> None:
         from ..bulk.writer import atomic_write
 
         atomic_write(output, text.encode("utf-8"))
-        for lack in doc["lacks"]:
-            click.echo(f"sbatch-migrate: note: {lack}", err=True)
+        from ..output.report import counted
+
+        lacks = doc["lacks"]
+        no_db = [lack for lack in lacks if "runs no accounting" in lack]
+        if no_db:  # one fact, not one line per list it empties
+            kinds = ", ".join(lack.split(":")[0] for lack in no_db)
+            click.echo(f"sbatch-migrate: note: no accounting (AccountingStorageType=none): no {kinds}", err=True)
+        for lack in lacks:
+            if lack not in no_db:
+                click.echo(f"sbatch-migrate: note: {lack}", err=True)
         click.echo(
-            f"{output}: {len(doc['partitions'])} partitions, {len(doc['nodes'])} nodes, Slurm {doc['slurm_version']}",
+            f"{output}: {counted(len(doc['partitions']), 'partition')}, {counted(len(doc['nodes']), 'node')}, "
+            f"Slurm {doc['slurm_version']}",
             err=True,
         )
     else:

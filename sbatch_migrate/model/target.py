@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 
+from ..profile import Profile
 from ..read.directives import Directives, OptionUse
 
 NODE_OPTIONS = ("nodelist", "exclude")
@@ -53,3 +54,22 @@ def literal_uses(directives: Directives, names: Iterable[str]) -> Iterator[Optio
     for use in directives.options:
         if use.name in wanted and use.in_block and use.value and "$" not in use.value:
             yield use
+
+
+def landing_partitions(directives: Directives, profile: Profile) -> tuple[list[str], OptionUse | None] | None:
+    """The target partitions the job may run in after migration, and the option naming them
+    (None: the target's default).  None when that cannot be known here (a ``$`` value, or
+    a name the profile does not map: partition-rename and unknown-partition report those)."""
+    use = directives.last("partition")
+    if use is None:
+        return [profile.default_partition or profile.nodeset], None
+    if not use.value or "$" in use.value or "`" in use.value:
+        return None
+    out: list[str] = []
+    for name in use.value.strip("\"'").split(","):
+        target = profile.target_of(name)
+        if target is None:
+            return None
+        if target not in out:
+            out.append(target)
+    return out, use

@@ -159,16 +159,16 @@ def summary_line(files: list[dict[str, Any]], failures: int = 0, written: bool =
     f = s["findings"]
     changed, fixed = ("changed", "fixed") if written else ("would change", "fixable")
     text = (
-        f"{_count(s['files'], 'file')}, {s['changed']} {changed}; {_count(f['error'], 'error')}, "
-        f"{_count(f['warning'], 'warning')}, {f['info']} info ({s['fixed']} {fixed}, "
-        f"{_count(s['errors_remaining'], 'error')} remaining)"
+        f"{counted(s['files'], 'file')}, {s['changed']} {changed}; {counted(f['error'], 'error')}, "
+        f"{counted(f['warning'], 'warning')}, {f['info']} info ({s['fixed']} {fixed}, "
+        f"{counted(s['errors_remaining'], 'error')} remaining)"
     )
     if failures:
         text += f"; {failures} unreadable"
     return text
 
 
-def _count(n: int, noun: str) -> str:
+def counted(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 

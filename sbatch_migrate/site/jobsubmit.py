@@ -7,44 +7,89 @@ For each submitted job it:
 - renames an old partition (``gtest``, or one in a list such as ``gtest,gp1d``) to the new
   one the profile maps it to, as the migration would;
 - when the job gave no ``--time`` and the old partition implied a limit (``gp1d``: one
-  day), sets that limit, as the old cluster gave it;
+  day), sets that limit, as the old cluster gave it (at most the new partition's MaxTime,
+  where the profile knows it: a longer one would leave the job pending for ever);
 - tells the user (``slurm.log_user``: printed by sbatch as ``sbatch: ...``) what it did and
-  that ``sbatch-migrate job.sh`` migrates the script; and warns of ``module load`` lines in
-  the script (there are no Environment Modules in the pods).
+  that ``sbatch-migrate job.sh`` migrates the script;
+- reads the script text (``job_desc.script``) for what fails in the pod, and says so by the
+  rule code the tool reports it with: ``module`` lines (SM201-SM204), the fabric variables
+  the profile flags (UCX, NCCL, Open MPI: SM301-SM304), and paths under the storage roots
+  that no mount of the profile covers (SM601; a ``.sif`` image on ``/work``, say).  Each
+  code is said once per job.  This is a quick reading of the text, not the tool's; the
+  message says to run the tool for the full report.
 
-It never edits the script text and never rejects a job (``--reject-unmigrated`` makes
-it refuse jobs that still name an old partition, for the day the transition ends).
-Checked with the local lab's slurmctld (JobSubmitPlugins=lua) in ``tests/test_slurm.py``.
+It never edits the script text and never rejects a job.  ``--reject-unmigrated`` (for the
+day the transition ends) makes it refuse jobs that still name an old partition, or whose
+script has an error-level finding above (a module load, an unmounted path), with the
+same message.  Checked with the local lab's slurmctld (JobSubmitPlugins=lua) in
+``tests/test_slurm.py`` and ``tests/test_migration_day.py``.
 """
 
 from __future__ import annotations
 
+import re
+
+from ..model.timelimit import UNLIMITED, minutes
 from ..profile import Profile
+
+# codes the script checks report, and whether strict mode refuses the job for them
+MODULE_CODES = {"runtime": "SM201", "purge": "SM202", "load": "SM203", "other": "SM204"}
+REFUSED = ("SM201", "SM203", "SM601")
 
 
 def _lua_string(text: str) -> str:
-    return '"' + "".join(c if c.isalnum() or c in "-_.+@% ,:/=" else f"\\{ord(c):03d}" for c in text) + '"'
+    """A double-quoted Lua string: printable ASCII as it is, ``"``, ``\\`` and every other
+    byte (UTF-8 encoded) as a decimal escape."""
+    out = []
+    for byte in text.encode("utf-8"):
+        c = chr(byte)
+        out.append(c if 0x20 <= byte < 0x7F and c not in '"\\' else f"\\{byte:03d}")
+    return '"' + "".join(out) + '"'
 
 
-def _minutes(limit: str) -> int:
-    """A Slurm time limit (``D-HH:MM:SS``, ``HH:MM:SS``, ``MM:SS``, ``MM``) in minutes."""
-    days, _, rest = limit.rpartition("-")
-    parts = [int(p) for p in rest.split(":")]
-    if len(parts) == 1:
-        h, m, s = 0, parts[0], 0
-    elif len(parts) == 2 and not days:
-        h, m, s = 0, parts[0], parts[1]
-    elif len(parts) == 2:
-        h, m, s = parts[0], parts[1], 0
-    else:
-        h, m, s = parts[-3:]
-    total = (int(days) if days else 0) * 24 * 60 + h * 60 + m + (1 if s else 0)
-    return max(total, 1)
+def _lua_glob(pattern: str) -> str:
+    """An fnmatch glob of variable names (``UCX_*``, ``NCCL_IB_*``) as an anchored Lua pattern."""
+    out = []
+    for c in pattern:
+        if c == "*":
+            out.append("[%w_]*")
+        elif c == "?":
+            out.append("[%w_]")
+        elif c.isalnum() or c == "_":
+            out.append(c)
+        else:
+            out.append("%" + c)
+    return "^" + "".join(out) + "$"
+
+
+def _table(entries: list[str], indent: str = "  ") -> list[str]:
+    return [f"{indent}{e}," for e in entries]
+
+
+def _target_minutes(profile: Profile) -> dict[str, int]:
+    """The new partitions' MaxTime in minutes, where the profile knows it and it is a limit."""
+    out = {}
+    for name, lim in sorted(profile.partition_limits.items()):
+        m = minutes(lim.max_time) if lim.max_time else None
+        if m is not None and m != UNLIMITED:
+            out[name] = int(m)
+    return out
 
 
 def render(profile: Profile, reject: bool = False) -> str:
     mapping = dict(sorted(profile.partition_map.items()))
-    limits = {old: _minutes(t) for old, t in sorted(profile.implicit_time.items()) if old in mapping}
+    limits = {}
+    for old, text in sorted(profile.implicit_time.items()):
+        m = minutes(text)
+        if old in mapping and m is not None and m != UNLIMITED:
+            limits[old] = int(m)
+    variables = []
+    for rule in profile.variables:
+        if _told(rule.code):
+            patterns = ", ".join(_lua_string(_lua_glob(g)) for g in rule.patterns)
+            code, why = _lua_string(rule.code), _lua_string(_short(rule.why))
+            variables.append(f"{{ code = {code}, patterns = {{ {patterns} }}, why = {why} }}")
+    mounts = sorted({m.path.rstrip("/") or "/" for m in profile.mounts})
     lines = [
         "-- job_submit.lua generated by sbatch-migrate job-submit-lua "
         f"(profile {profile.name}): the old partition names keep",
@@ -52,68 +97,196 @@ def render(profile: Profile, reject: bool = False) -> str:
         "-- slurm.conf: JobSubmitPlugins=lua, this file beside slurm.conf; `scontrol reconfigure`.",
         "",
         "local renamed = {",
-        *[f"  [{_lua_string(old)}] = {_lua_string(new)}," for old, new in mapping.items()],
+        *_table([f"[{_lua_string(old)}] = {_lua_string(new)}" for old, new in mapping.items()]),
         "}",
         "",
         "-- minutes: the limit a job without --time got on the old partition",
         "local implicit_minutes = {",
-        *[f"  [{_lua_string(old)}] = {minutes}," for old, minutes in limits.items()],
+        *_table([f"[{_lua_string(old)}] = {m}" for old, m in limits.items()]),
+        "}",
+        "",
+        "-- minutes: the new partitions' MaxTime (a longer limit would leave the job pending)",
+        "local max_minutes = {",
+        *_table([f"[{_lua_string(name)}] = {m}" for name, m in _target_minutes(profile).items()]),
+        "}",
+        "",
+        "-- module packages the pods do not need (Apptainer is preinstalled there)",
+        "local runtime_modules = {",
+        *_table([f"[{_lua_string(name)}] = true" for name in sorted(profile.remove_modules)]),
+        "}",
+        "",
+        "-- the variables the tool flags, by rule code (globs as Lua patterns)",
+        "local variables = {",
+        *_table(variables),
+        "}",
+        "",
+        "-- host paths under these roots exist in a pod only where a claim is mounted",
+        "local storage_roots = {",
+        *_table([_lua_string(r.rstrip("/") or "/") for r in profile.storage_roots]),
+        "}",
+        "local mounts = {",
+        *_table([_lua_string(m) for m in mounts]),
         "}",
         "",
         f"local reject = {'true' if reject else 'false'}",
+        "local refused_codes = { " + ", ".join(f"[{_lua_string(c)}] = true" for c in REFUSED) + " }",
         "",
-        "local function migrate_partitions(value)",
-        "  local out, old_names, seen = {}, {}, {}",
-        "  for name in string.gmatch(value, '[^,]+') do",
-        "    local new = renamed[name]",
-        "    if new then table.insert(old_names, name) else new = name end",
-        "    if not seen[new] then table.insert(out, new); seen[new] = true end",
-        "  end",
-        "  return table.concat(out, ','), old_names",
-        "end",
-        "",
-        "function slurm_job_submit(job_desc, part_list, submit_uid)",
-        "  local partition = job_desc.partition",
-        "  if partition ~= nil then",
-        "    local new, old_names = migrate_partitions(partition)",
-        "    if #old_names > 0 then",
-        "      if reject then",
-        "        slurm.log_user('partition %s is gone: use -p %s (sbatch-migrate job.sh migrates the script)',",
-        "          partition, new)",
-        "        return slurm.ERROR",
-        "      end",
-        "      job_desc.partition = new",
-        "      slurm.log_user('partition %s is now %s: change your script (sbatch-migrate job.sh does it)',",
-        "        partition, new)",
-        "      local limit = nil",
-        "      for _, name in ipairs(old_names) do",
-        "        local m = implicit_minutes[name]",
-        "        if m and (limit == nil or m < limit) then limit = m end",
-        "      end",
-        "      if limit and (job_desc.time_limit == nil or job_desc.time_limit == slurm.NO_VAL) then",
-        "        job_desc.time_limit = limit",
-        "        slurm.log_user('no --time given: the %d minutes %s gave are set (add #SBATCH --time)',",
-        "          limit, partition)",
-        "      end",
-        "    end",
-        "  end",
-        "  local script = job_desc.script",
-        "  if script ~= nil and (string.find(script, '\\nmodule ') or string.find(script, '\\nml ')) then",
-        "    slurm.log_user('the script runs `module`: there are no Environment Modules in the pods ' ..",
-        "      '(sbatch-migrate job.sh says what to change)')",
-        "  end",
-        "  return slurm.SUCCESS",
-        "end",
-        "",
-        "function slurm_job_modify(job_desc, job_rec, part_list, modify_uid)",
-        "  if job_desc.partition ~= nil then",
-        "    local new, old_names = migrate_partitions(job_desc.partition)",
-        "    if #old_names > 0 then job_desc.partition = new end",
-        "  end",
-        "  return slurm.SUCCESS",
-        "end",
-        "",
-        "return slurm.SUCCESS",
+        LUA_FUNCTIONS.strip("\n"),
         "",
     ]
     return "\n".join(lines)
+
+
+def _short(why: str) -> str:
+    """A variable rule's reason, to its first clause (a submission message is one line)."""
+    first = re.split(r"[;(:]", why, maxsplit=1)[0].strip().rstrip(",.")
+    return first[:160]
+
+
+def _told(code: str) -> bool:
+    """Whether the rule ``code`` is said at submission: warnings and errors, not notes."""
+    from ..checks import RULES
+    from ..checks.rule import Severity
+
+    return any(r.code == code and r.severity != Severity.INFO for r in RULES)
+
+
+LUA_FUNCTIONS = r"""
+local function migrate_partitions(value)
+  local out, old_names, seen = {}, {}, {}
+  for name in string.gmatch(value, '[^,]+') do
+    local new = renamed[name]
+    if new then table.insert(old_names, name) else new = name end
+    if not seen[new] then table.insert(out, new); seen[new] = true end
+  end
+  return table.concat(out, ','), old_names
+end
+
+local function under(path, prefix)
+  return path == prefix or prefix == '/' or string.sub(path, 1, #prefix + 1) == prefix .. '/'
+end
+
+-- the package a module name loads: apps/singularity/3.5.0, singularity-3.2.0 -> singularity
+local function package_of(name)
+  local parts = {}
+  for p in string.gmatch(name, '[^/]+') do table.insert(parts, p) end
+  while #parts > 1 and (string.match(parts[#parts], '^[vV]?%d') or parts[#parts] == 'default'
+      or parts[#parts] == 'latest' or parts[#parts] == 'stable') do
+    table.remove(parts)
+  end
+  local last = parts[#parts] or name
+  last = string.gsub(last, '^([%a][%a_+]-)[-_@][vV]?%d[%w.+~-]*$', '%1')
+  return string.lower(last)
+end
+
+-- what fails in the pod, read from the script text: {code, text} once per code
+local function script_findings(script)
+  local found, seen = {}, {}
+  local function add(code, text)
+    if not seen[code] then seen[code] = true; table.insert(found, { code = code, text = text }) end
+  end
+  for line in string.gmatch(script, '[^\r\n]+') do
+    local body = string.match(line, '^%s*(.-)%s*$')
+    if string.sub(body, 1, 1) ~= '#' then
+      local tool, sub, rest = string.match(body, '^(m[ol][%a]*)%s+(%S+)%s*(.*)$')
+      if tool == 'module' or tool == 'ml' then
+        if tool == 'ml' and not string.match(sub, '^%l+$') then rest = sub .. ' ' .. rest; sub = 'load' end
+        if sub == 'load' or sub == 'add' or sub == 'try-load' then
+          for name in string.gmatch(rest, '%S+') do
+            if runtime_modules[package_of(name)] then
+              add('SM201', '`module load ' .. name .. '`: Apptainer is preinstalled in the pods, drop the line')
+            elseif string.sub(name, 1, 1) ~= '-' then
+              add('SM203', '`module load ' .. name .. '`: there are no Environment Modules in the pods')
+            end
+          end
+        elseif sub == 'purge' then
+          add('SM202', '`module purge`: fails in the pods (no module system)')
+        else
+          add('SM204', '`' .. tool .. ' ' .. sub .. '`: fails in the pods (no module system)')
+        end
+      end
+      local name = string.match(body, '^export%s+([%a_][%w_]*)=') or string.match(body, '^([%a_][%w_]*)=')
+      if name then
+        for _, rule in ipairs(variables) do
+          for _, pattern in ipairs(rule.patterns) do
+            if string.match(name, pattern) then add(rule.code, name .. ': ' .. rule.why) end
+          end
+        end
+      end
+      for path in string.gmatch(body, '/[%w%._%-/]+') do
+        local stored, mounted = false, false
+        for _, root in ipairs(storage_roots) do if under(path, root) then stored = true end end
+        for _, m in ipairs(mounts) do if under(path, m) then mounted = true end end
+        if stored and not mounted then
+          add('SM601', path .. ': not mounted in the pods (mounts: ' .. table.concat(mounts, ', ') .. ')')
+        end
+      end
+    end
+  end
+  return found
+end
+
+function slurm_job_submit(job_desc, part_list, submit_uid)
+  local partition = job_desc.partition
+  local refusal = nil
+  if partition ~= nil then
+    local new, old_names = migrate_partitions(partition)
+    if #old_names > 0 then
+      if reject then
+        refusal = string.format('partition %s is gone: use -p %s', partition, new)
+      else
+        job_desc.partition = new
+        slurm.log_user('partition %s is now %s: change your script (sbatch-migrate job.sh does it)',
+          partition, new)
+        local limit = nil
+        for _, name in ipairs(old_names) do
+          local m = implicit_minutes[name]
+          if m and (limit == nil or m < limit) then limit = m end
+        end
+        if limit and (job_desc.time_limit == nil or job_desc.time_limit == slurm.NO_VAL) then
+          local cap = nil
+          for target in string.gmatch(new, '[^,]+') do
+            local m = max_minutes[target]
+            if m == nil then cap = nil; break end
+            if cap == nil or m > cap then cap = m end
+          end
+          if cap and limit > cap then
+            slurm.log_user('no --time given: %s gave %d minutes, %s allows at most %d: %d set (add #SBATCH --time)',
+              partition, limit, new, cap, cap)
+            limit = cap
+          else
+            slurm.log_user('no --time given: the %d minutes %s gave are set (add #SBATCH --time)',
+              limit, partition)
+          end
+          job_desc.time_limit = limit
+        end
+      end
+    end
+  end
+  local script = job_desc.script
+  if script ~= nil then
+    for _, f in ipairs(script_findings(script)) do
+      if reject and refused_codes[f.code] then
+        refusal = refusal or ('sbatch-migrate ' .. f.code .. ' ' .. f.text)
+      else
+        slurm.log_user('sbatch-migrate %s %s', f.code, f.text)
+      end
+    end
+  end
+  if refusal then
+    slurm.log_user('%s (sbatch-migrate job.sh migrates the script)', refusal)
+    return slurm.ERROR
+  end
+  return slurm.SUCCESS
+end
+
+function slurm_job_modify(job_desc, job_rec, part_list, modify_uid)
+  if job_desc.partition ~= nil then
+    local new, old_names = migrate_partitions(job_desc.partition)
+    if #old_names > 0 then job_desc.partition = new end
+  end
+  return slurm.SUCCESS
+end
+
+return slurm.SUCCESS
+"""

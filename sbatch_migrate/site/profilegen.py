@@ -3,9 +3,9 @@ read and edit.
 
 The built-in profile is the template: its module, variable, Apptainer, storage and host
 sections stay as they are; ``[target]``, ``[partitions]`` and ``[nodeset]`` are written
-from the snapshots, every value with a comment saying where it comes from.  Facts the
-rules do not use yet (node names, features, QOS) are written as comments, not as keys
-that would be read as settings.
+from the snapshots, every value with a comment saying where it comes from.  What a snapshot
+could not learn (the accounts where sacctmgr was refused, say) is left out, never guessed:
+the rules that need it then stay silent or warn.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ..model.timelimit import seconds
 from ..profile import DEFAULT_PROFILE, _builtin_dir
 
 
@@ -67,16 +68,9 @@ def from_profile(profile: Any) -> dict[str, Any]:
     }
 
 
-def _seconds(limit: str) -> int:
-    """A Slurm time limit (``D-HH:MM:SS``, ``HH:MM:SS``, ``MM``) in seconds."""
-    days, _, rest = limit.rpartition("-")
-    parts = [int(x) for x in rest.split(":") if x.isdigit()] or [0]
-    if len(parts) == 1:
-        parts = [0, parts[0], 0]  # minutes
-    while len(parts) < 3:
-        parts.insert(0, 0)
-    h, m, sec = parts[-3:]
-    return (int(days) if days.isdigit() else 0) * 86400 + h * 3600 + m * 60 + sec
+def _shorter(a: str, b: str) -> bool:
+    sa, sb = seconds(a), seconds(b)
+    return sa is not None and sb is not None and sa < sb
 
 
 def _q(text: str) -> str:
@@ -122,7 +116,7 @@ def propose(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
             pick = default
             why = "no GPU nodes: the default partition" if not wants_gpu else "no GPU partition on the new cluster"
         limit = p["default_time"] or p["max_time"]
-        if limit and pick["max_time"] and _seconds(pick["max_time"]) < _seconds(limit):
+        if limit and pick["max_time"] and _shorter(pick["max_time"], limit):
             why += f"; NOTE: {pick['name']}'s MaxTime {pick['max_time']} is shorter than {name}'s {limit}"
         if name != pick["name"]:
             mapping[name] = (pick["name"], why)
@@ -183,8 +177,7 @@ def render(old: dict[str, Any], new: dict[str, Any], name: str = "generated") ->
             for p in new["partitions"]
         ),
     ]
-    if new.get("qos") is not None:
-        target.append("# QOS: " + ", ".join(f"{q['name']} (MaxWall {q['max_wall'] or '-'})" for q in new["qos"]))
+    target += _limits_and_accounting(new)
     entries = ", ".join(f"{_q(k)} = {_q(v)}" for k, (v, _) in sorted(plan["map"].items()))
     partitions = [
         "[partitions]",
@@ -216,6 +209,58 @@ def render(old: dict[str, Any], new: dict[str, Any], name: str = "generated") ->
         f"{new.get('cluster') or 'new'} (Slurm {new.get('slurm_version')}). Read it and edit it.\n"
     )
     return header + text
+
+
+def _limits_and_accounting(new: dict[str, Any]) -> list[str]:
+    """``[target]`` keys for the partitions' limits and the accounting facts."""
+    lines = []
+    parts = [p for p in new["partitions"] if p["name"]]
+    if new.get("nodes_known", True):  # a real snapshot (not the built-in profile's picture)
+        entries = []
+        for p in parts:
+            fields = []
+            if p["max_time"]:
+                fields.append(f"max_time = {_q(p['max_time'])}")
+            if p["max_nodes"]:
+                fields.append(f"max_nodes = {p['max_nodes']}")
+            entries.append(f"{_q(p['name'])} = {{ {', '.join(fields)} }}" if fields else f"{_q(p['name'])} = {{}}")
+        lines += [
+            "# Each partition's MaxTime and MaxNodes (a key left out: UNLIMITED).",
+            f"partitions = {{ {', '.join(entries)} }}",
+        ]
+        default = next((p["name"] for p in parts if p["default"]), None)
+        if default:
+            lines.append(f"default_partition = {_q(default)}  # where a job naming no partition runs")
+        config = new.get("config") or {}
+        enforce = (config.get("EnforcePartLimits") or "NO").upper()
+        lines.append(
+            f"enforce_part_limits = {'false' if enforce == 'NO' else 'true'}  # EnforcePartLimits={enforce}"
+            + (": a job over them is accepted and pends for ever" if enforce == "NO" else ": sbatch refuses it")
+        )
+        kind = new.get("accounting") or ""
+        if kind:
+            runs = "none" not in kind
+            lines.append(f"accounting = {'true' if runs else 'false'}  # AccountingStorageType={kind}")
+            if runs:
+                words = [
+                    w for w in (config.get("AccountingStorageEnforce") or "").split(",") if w and w.lower() != "none"
+                ]
+                lines.append(
+                    f"accounting_enforce = [{', '.join(_q(w.lower()) for w in words)}]  # AccountingStorageEnforce"
+                )
+    for key, label in (("clusters", "-M/--clusters"), ("accounts", "--account"), ("qos", "--qos")):
+        value = new.get(key)
+        if value is None:
+            continue
+        names = [q["name"] for q in value] if key == "qos" else list(value)
+        lines.append(f"{key} = [{', '.join(_q(n) for n in names)}]  # {label}: from sacctmgr")
+    lacks = [
+        lack
+        for lack in new.get("lacks", [])
+        if lack.split(":")[0] in ("qos", "accounts", "clusters") and "runs no accounting" not in lack
+    ]
+    lines += [f"# not known: {lack}" for lack in lacks]
+    return lines
 
 
 def _replace_table(text: str, table: str, lines: list[str], keep: set[str] | None = None) -> str:

@@ -2,7 +2,8 @@
 
 One JSON document of facts, from the commands every Slurm release has: ``scontrol show
 config``, ``scontrol show partition -o``, ``scontrol show node -o`` and, where accounting
-runs, ``sacctmgr -nP show qos``.  The same outputs saved as files in a folder (where the
+runs, ``sacctmgr -P show qos|account|cluster`` (QOS, accounts and the clusters ``-M`` can
+name).  The same outputs saved as files in a folder (where the
 tool is not installed on a cluster) give the same document: each file is recognised by its
 content, whatever its name (:func:`from_folder`).
 
@@ -85,12 +86,31 @@ def _features(value: str | None) -> list[str]:
     return [] if not value or value == "(null)" else [f for f in value.split(",") if f]
 
 
+SACCTMGR = {  # what each accounting list is read with, and the header its output starts with
+    "qos": (["sacctmgr", "-P", "show", "qos", "format=Name,MaxWall"], "Name|MaxWall"),
+    "accounts": (["sacctmgr", "-P", "show", "account", "format=Account,Descr"], "Account|Descr"),
+    "clusters": (["sacctmgr", "-P", "show", "cluster", "format=Cluster,ControlHost"], "Cluster|ControlHost"),
+}
+
+
+def _sacctmgr_rows(text: str | None, header: str) -> list[list[str]] | None:
+    """``sacctmgr -P`` rows (its header line dropped; ``-nP`` output has none)."""
+    if text is None:
+        return None
+    rows = [line.split("|") for line in text.splitlines() if line.strip()]
+    if rows and "|".join(rows[0][: header.count("|") + 1]).lower() == header.lower():
+        rows = rows[1:]
+    return [r for r in rows if r and r[0]]
+
+
 def build(
     config_text: str,
     partitions_text: str,
     nodes_text: str,
     qos_text: str | None,
     lacks: list[str] | None = None,
+    accounts_text: str | None = None,
+    clusters_text: str | None = None,
 ) -> dict[str, Any]:
     """The snapshot document from the commands' outputs."""
     config = config_map(config_text)
@@ -129,13 +149,14 @@ def build(
                 "state": n.get("State"),
             }
         )
-    qos = None
-    if qos_text is not None:
-        qos = []
-        for line in qos_text.splitlines():
-            fields = line.split("|")
-            if fields and fields[0]:
-                qos.append({"name": fields[0], "max_wall": _limit(fields[1]) if len(fields) > 1 else None})
+    qos_rows = _sacctmgr_rows(qos_text, SACCTMGR["qos"][1])
+    qos = (
+        None
+        if qos_rows is None
+        else [{"name": r[0], "max_wall": _limit(r[1]) if len(r) > 1 else None} for r in qos_rows]
+    )
+    account_rows = _sacctmgr_rows(accounts_text, SACCTMGR["accounts"][1])
+    cluster_rows = _sacctmgr_rows(clusters_text, SACCTMGR["clusters"][1])
     version = config.get("SLURM_VERSION")
     return {
         "version": SNAPSHOT_VERSION,
@@ -143,9 +164,14 @@ def build(
         "slurm_version": version,
         "gres_types": [t for t in (config.get("GresTypes") or "").split(",") if t and t != "(null)"],
         "accounting": config.get("AccountingStorageType"),
+        # NO: a job over a partition's MaxTime/MaxNodes is accepted and pends for ever
+        # (Reason=PartitionTimeLimit); ALL/ANY: sbatch refuses it
+        "enforce_part_limits": config.get("EnforcePartLimits"),
         "partitions": partitions,
         "nodes": nodes,
         "qos": qos,
+        "accounts": None if account_rows is None else sorted({r[0] for r in account_rows}),
+        "clusters": None if cluster_rows is None else sorted({r[0] for r in cluster_rows}),
         "lacks": lacks or [],
         "config": config,
     }
@@ -179,24 +205,30 @@ def take(run: Runner = _run) -> dict[str, Any]:
     partitions = ask(["scontrol", "show", "partition", "-o"])
     nodes = ask(["scontrol", "show", "node", "-o"])
     lacks = []
-    qos = None
+    lists: dict[str, str | None] = dict.fromkeys(SACCTMGR)
     accounting = config_map(config).get("AccountingStorageType", "")
-    if "none" in accounting or not accounting:
-        lacks.append("qos: the cluster runs no accounting (AccountingStorageType=none)")
-    elif shutil.which("sacctmgr") is None:
-        lacks.append("qos: sacctmgr is not installed here")
-    else:
-        p = run(["sacctmgr", "-nP", "show", "qos", "format=Name,MaxWall"])
-        if p.returncode == 0:
-            qos = p.stdout
+    for kind, (argv, _) in SACCTMGR.items():
+        if "none" in accounting or not accounting:
+            lacks.append(f"{kind}: the cluster runs no accounting (AccountingStorageType=none)")
+        elif shutil.which("sacctmgr") is None:
+            lacks.append(f"{kind}: sacctmgr is not installed here")
         else:
-            lacks.append(f"qos: sacctmgr failed: {' '.join(p.stderr.split())[:200]}")
-    return build(config, partitions, nodes, qos, lacks)
+            p = run(argv)
+            if p.returncode == 0:
+                lists[kind] = p.stdout
+            else:
+                lacks.append(f"{kind}: sacctmgr failed: {' '.join(p.stderr.split())[:200]}")
+    return build(config, partitions, nodes, lists["qos"], lacks, lists["accounts"], lists["clusters"])
 
 
 def recognise(text: str) -> str | None:
-    """Which command's output ``text`` is: config, partitions, nodes or qos (None: none)."""
+    """Which command's output ``text`` is: config, partitions, nodes, qos, accounts or
+    clusters (None: none).  The accounting lists by their ``sacctmgr -P`` header; a
+    headerless ``Name|MaxWall`` list (``-nP``) is taken for QOS."""
     first = next((line for line in text.splitlines() if line.strip()), "")
+    for kind, (_, header) in SACCTMGR.items():
+        if first.lower().startswith(header.lower()):
+            return kind
     if first.startswith("PartitionName="):
         return "partitions"
     if first.startswith("NodeName="):
@@ -229,8 +261,16 @@ def from_folder(folder: str) -> dict[str, Any]:
             f"{folder}: no output of {', '.join(_COMMANDS[k] for k in missing)} among its files "
             "(each file is recognised by its content)"
         )
-    lacks = [] if "qos" in found else ["qos: no `sacctmgr -nP show qos` output in the folder"]
-    return build(found["config"], found["partitions"], found["nodes"], found.get("qos"), lacks)
+    lacks = [f"{k}: no `{' '.join(SACCTMGR[k][0])}` output in the folder" for k in SACCTMGR if k not in found]
+    return build(
+        found["config"],
+        found["partitions"],
+        found["nodes"],
+        found.get("qos"),
+        lacks,
+        found.get("accounts"),
+        found.get("clusters"),
+    )
 
 
 _COMMANDS = {
