@@ -57,6 +57,7 @@ class PartitionLimits:
 
     max_time: str | None = None  # MaxTime as Slurm prints it (None: UNLIMITED)
     max_nodes: int | None = None  # MaxNodes (None: UNLIMITED)
+    default_time: str | None = None  # DefaultTime (None: MaxTime is the default)
 
 
 @dataclass(frozen=True)
@@ -247,17 +248,21 @@ def _names(r: _Reader, target: dict[str, Any], key: str) -> frozenset[str] | Non
 
 
 def _partition_limits(r: _Reader, target: dict[str, Any]) -> dict[str, PartitionLimits]:
-    """``[target] partitions = { slinky = { max_time = "2-00:00:00", max_nodes = 2 } }``."""
+    """``[target] partitions = { slinky = { max_time = "2-00:00:00", max_nodes = 2 } }``
+    (and ``default_time``)."""
     from .model.timelimit import seconds
 
     out = {}
     for name, entry in r.table_of_tables(target, "target.partitions").items():
         key = f"target.partitions.{name}"
-        max_time = r.string(entry, f"{key}.max_time") if "max_time" in entry else None
-        if max_time is not None and seconds(max_time) is None:
-            raise ProfileError(f'{r.label}: {key}.max_time: {max_time!r} is not a time limit (e.g. "2-00:00:00")')
+        times = {}
+        for field_name in ("max_time", "default_time"):
+            value = r.string(entry, f"{key}.{field_name}") if field_name in entry else None
+            if value is not None and seconds(value) is None:
+                raise ProfileError(f'{r.label}: {key}.{field_name}: {value!r} is not a time limit (e.g. "2-00:00:00")')
+            times[field_name] = value
         max_nodes = r.integer(entry, f"{key}.max_nodes") if "max_nodes" in entry else None
-        out[name] = PartitionLimits(max_time, max_nodes)
+        out[name] = PartitionLimits(times["max_time"], max_nodes, times["default_time"])
     return out
 
 

@@ -24,7 +24,9 @@ NODESET_KEYS = {
     "slurmd.args",
     "slurmd.resources",
     "slurmd.volumeMounts",
+    "slurmd.env",
     "logfile.image",
+    "logfile.resources",
     "extraConf",
     "extraConfMap",
     "partition.enabled",
@@ -72,6 +74,7 @@ def leaf_paths(tree: Any, prefix: str = "") -> list[str]:
 
 
 TOP_KEYS = {"controller.extraConfMap", "controller.extraConf"}
+PARTITION_KEYS = {"enabled", "nodesets", "config", "configMap"}  # partitions.<name> (both layouts)
 
 
 def allowed(path: str) -> bool:
@@ -83,6 +86,8 @@ def allowed(path: str) -> bool:
     if parts[0] == "nodesets" and len(parts) > 2:
         rest = ".".join(parts[2:])
         return any(rest == k or rest.startswith(k + ".") for k in NODESET_KEYS)
+    if parts[0] == "partitions" and len(parts) > 2:
+        return parts[2] in PARTITION_KEYS
     if parts[0] == "loginsets" and len(parts) > 2:
         rest = ".".join(parts[2:])
         return any(rest == k or rest.startswith(k + ".") for k in LOGINSET_KEYS)
@@ -283,3 +288,17 @@ def test_helm_values_can_carry_the_transitional_job_submit_lua(site: Path, tmp_p
     assert doc["controller"]["extraConfMap"]["JobSubmitPlugins"] == ["lua"]
     assert doc["controller"]["extraConfMap"]["GresTypes"] == ["gpu"]  # beside the GPU settings
     assert not [path for path in leaf_paths(doc) if not allowed(path)]
+
+
+@pytest.mark.parametrize("chart", ["0.4", "1.3"])
+def test_helm_values_for_a_nodeset_of_another_name_use_the_charts_keys(site: Path, tmp_path: Path, chart: str) -> None:
+    out = tmp_path / "values.yaml"
+    maps = ("--partition-map", "gtest=gpu", "--partition-map", "gp1d=gpu")
+    args = (*maps, "--chart-version", chart, "--helm-values", str(out), "--no-cache")
+    p = cli("inventory", str(site), *args)
+    assert p.returncode == 0, p.stderr
+    doc = yaml.safe_load(out.read_text())
+    assert not [path for path in leaf_paths(doc) if not allowed(path)]
+    assert doc["nodesets"]["gpu"]["enabled"] is True and "partitions" not in doc
+    # chart 0.4 defines the sample NodeSet `slinky` itself: turned off, not left beside `gpu`
+    assert (doc["nodesets"].get("slinky") == {"enabled": False}) is (chart == "0.4")

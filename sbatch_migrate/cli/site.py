@@ -18,6 +18,13 @@ from .common import fail, parse_size
 @click.option("--format", "fmt", type=click.Choice(["markdown", "json"]), default="markdown", show_default=True)
 @click.option("--helm-values", type=click.Path(dir_okay=False), help="Also write a Helm values fragment here.")
 @click.option(
+    "--chart-version",
+    type=click.Choice(["0.4", "1.3"]),
+    default="0.4",
+    show_default=True,
+    help="The Slinky slurm chart the Helm values are for: 0.4 (commit 42e10f7) or 1.3 (nodesetDefaults).",
+)
+@click.option(
     "--with-job-submit-lua",
     is_flag=True,
     help="Ship the transitional job_submit.lua to the controller in the Helm values (see job-submit-lua).",
@@ -36,6 +43,7 @@ def inventory_cmd(
     roots: tuple[str, ...],
     fmt: str,
     helm_values: str | None,
+    chart_version: str,
     with_job_submit_lua: bool,
     profile: str | None,
     partition_map: tuple[str, ...],
@@ -72,7 +80,7 @@ def inventory_cmd(
                 from ..site.jobsubmit import render as render_lua
 
                 lua = render_lua(settings.profile)
-            atomic_write(helm_values, values(summary, settings.profile, lua).encode())
+            atomic_write(helm_values, values(summary, settings.profile, lua, chart_version).encode())
         except OSError as exc:
             fail(f"{helm_values}: cannot write: {exc.strerror or exc}")
             sys.exit(2)

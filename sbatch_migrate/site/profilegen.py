@@ -223,9 +223,11 @@ def _limits_and_accounting(new: dict[str, Any]) -> list[str]:
                 fields.append(f"max_time = {_q(p['max_time'])}")
             if p["max_nodes"]:
                 fields.append(f"max_nodes = {p['max_nodes']}")
+            if p["default_time"]:
+                fields.append(f"default_time = {_q(p['default_time'])}")
             entries.append(f"{_q(p['name'])} = {{ {', '.join(fields)} }}" if fields else f"{_q(p['name'])} = {{}}")
         lines += [
-            "# Each partition's MaxTime and MaxNodes (a key left out: UNLIMITED).",
+            "# Each partition's MaxTime, MaxNodes and DefaultTime (left out: UNLIMITED; no DefaultTime: MaxTime).",
             f"partitions = {{ {', '.join(entries)} }}",
         ]
         default = next((p["name"] for p in parts if p["default"]), None)
