@@ -1007,9 +1007,15 @@ _names = st.text(st.characters(blacklist_characters="\x1e\x1f"), min_size=1, max
             st.just("/home/u1/job.sh"),
             _names,
             st.booleans(),
-            st.lists(st.tuples(_names, _names, st.sampled_from(["error", "warning", "info"]), st.booleans())).map(
-                tuple
-            ),
+            st.lists(
+                st.tuples(
+                    _names,
+                    _names,
+                    st.sampled_from(["error", "warning", "info"]),
+                    st.booleans(),
+                    st.sampled_from(["", "/home", "/work"]),  # a decision's group: a top folder
+                )
+            ).map(tuple),
             # the cache keeps only finished states (CACHEABLE): no NOT_DONE detail
             status=st.sampled_from(["unchanged", "would-change"]).map(lambda s: ""),
             detail=st.just(""),
@@ -1222,3 +1228,23 @@ def test_the_walk_reaches_any_depth_with_few_descriptors(tmp_path: Path) -> None
     assert str(deep / "job.sh") in found and str(tmp_path / "t" / "top.sh") in found
     assert len(os.listdir("/proc/self/fd")) == before
     subprocess.run(["rm", "-rf", str(tmp_path / "t")], check=True)
+
+
+@pytest.mark.parametrize("path", ["/work/a\x1eb/x.sif", "/wo\x1frk/x", "/\x1e/x", "relative/x", "/"])
+def test_a_hostile_path_cannot_break_the_cached_tally(path: str) -> None:
+    """An unmounted path's group (its top folder) goes into the cache's tally text: a
+    separator byte in a script's path must not split it."""
+    from sbatch_migrate.bulk.reports import tally_of
+
+    record = {
+        "path": "/home/u1/job.sh",
+        "user": "u1",
+        "status": "would-change",
+        "changed": True,
+        "findings": [
+            {"code": "SM601", "rule": "path-not-mounted", "severity": "error", "fixed": False, "subject": path}
+        ],
+    }
+    tally = tally_of(record)
+    assert tally is not None
+    assert untally("/home/u1/job.sh", dump_tally(tally)) == tally._replace(status="")  # the cache keeps status apart

@@ -119,6 +119,7 @@ REJECTED = {
     "SM506": r"Invalid feature specification",
     "SM507": r"Requested node configuration is not available",
     "SM508": r"Requested node configuration is not available|Node count specification invalid",
+    "SM510": r"can.t be reached now, or it is an invalid entry for --cluster",
 }
 # error findings that sbatch accepts but that make the job fail when it runs, and how
 FAILS_AT_RUN = {

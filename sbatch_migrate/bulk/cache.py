@@ -35,7 +35,7 @@ from .reports import Tally
 
 RACY_NS = 2_000_000_000  # mtime or ctime this close to when the entry was written: check the content
 Stat = tuple[int, int, int, int]  # size, mtime_ns, ctime_ns, inode
-LAYOUT = 5  # the table layout (pragma user_version); a cache of another layout is rebuilt
+LAYOUT = 6  # the table layout (pragma user_version); a cache of another layout is rebuilt
 
 
 FILE = "results.sqlite"
@@ -75,7 +75,8 @@ def dump_tally(t: Tally | None) -> str:
     """A tally as compact text (``""`` for a file that is not a job script)."""
     if t is None:
         return ""
-    items = [f"{c}{_FIELD}{r}{_FIELD}{s}{_FIELD}{int(f)}" for c, r, s, f in t.findings]
+    # a group is a printable top folder (reports.group_of): never a separator
+    items = [f"{c}{_FIELD}{r}{_FIELD}{s}{_FIELD}{int(f)}{_FIELD}{g}" for c, r, s, f, g in t.findings]
     return _SEP.join([f"{t.user}{_FIELD}{int(t.changed)}", *items])
 
 
@@ -86,8 +87,8 @@ def untally(path: str, text: str) -> Tally | None:
     user, changed = head.split(_FIELD)
     findings = []
     for item in items:
-        c, r, s, f = item.split(_FIELD)
-        findings.append((c, r, s, f == "1"))
+        c, r, s, f, g = item.split(_FIELD)
+        findings.append((c, r, s, f == "1", g))
     return Tally(path, user, changed == "1", tuple(findings))
 
 

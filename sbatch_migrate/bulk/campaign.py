@@ -44,7 +44,7 @@ from .backup import BackupStore
 from .cache import FILE as CACHE_FILE
 from .cache import Cache, ContentCache, Stat, digest
 from .ownfolder import OwnFolder, UnsafeFolder, own_folder
-from .reports import Aggregate, Tally, tally_of
+from .reports import Aggregate, Tally, bounded_diff, tally_of
 from .walk import Candidate, Chain, Skipped, walk
 from .writer import Changed, ChangedAfter, open_folder, replace_unchanged, root_of, write_at
 
@@ -220,6 +220,9 @@ def _process(c: Candidate) -> Outcome:
         return outcome({**base, "status": "binary"}, key, content)
     result = migrate(source, opts.profile, opts.rules)
     record = {**base, **file_dict(result, c.path)}
+    if result.changed and any(f.severity.value == "error" and not f.fixed for f in result.findings):
+        # a file that needs a human: the report shows what the tool changed beside what is left
+        record["diff"] = bounded_diff(result, c.path)
     if opts.inventory:
         record["needs"] = script_needs(Context(result.facts, opts.profile))
     if not result.changed:
@@ -573,7 +576,7 @@ def run(
 
     def emit(o: Outcome) -> None:
         counts[o.status] = counts.get(o.status, 0) + 1
-        agg.add_tally(o.status, o.tally)
+        agg.add_tally(o.status, o.tally, o.line)
         line = '{"cached": true, ' + o.line[1:] if o.cached else o.line
         if out is not None:
             lines.append(line)

@@ -16,10 +16,18 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from .. import __version__
-from ..output.report import REPORT_VERSION, json_outline, json_text, md_code, md_text
+from ..output.report import REPORT_VERSION, counted, json_outline, json_text, md_code, md_text
+from ..site.decisions import mount_claim, top_folder
 from .ownfolder import OwnFolder
 
 BLOCKING_PER_USER = 50
+# the HTML report shows the files that need a human with their findings and diff, bounded
+# so that the page stays one usable file for any number of files (it says what it leaves out)
+DETAIL_FILES = 500
+DETAIL_PER_USER = 20
+DETAIL_FINDINGS = 20  # per file (each message at most MESSAGE_CHARS)
+MESSAGE_CHARS = 400
+DIFF_BYTES = 8192  # per file (the diff is cut at a line boundary, and says so)
 # a file in one of these states was not migrated and needs someone to look: its user is
 # not ready, the run's exit code says so, and the report lists it for a human
 NOT_DONE = frozenset({"write-failed", "error", "skipped-changed", "unreadable"})
@@ -48,10 +56,49 @@ class Tally(NamedTuple):
     path: str
     user: str
     changed: bool
-    findings: tuple[tuple[str, str, str, bool], ...]  # (code, rule, severity, fixed)
+    findings: tuple[tuple[str, str, str, bool, str], ...]  # (code, rule, severity, fixed, group)
     status: str = ""
     detail: str = ""
     job_script: bool = True
+
+
+def bounded_diff(result: Any, path: str) -> str:
+    """The unified diff of a migration, at most DIFF_BYTES (cut at a line, and said)."""
+    from ..output.report import diff
+
+    return _bounded(diff(result, path))
+
+
+def _bounded(text: str) -> str:
+    if len(text) <= DIFF_BYTES:
+        return text
+    cut = text.rfind("\n", 0, DIFF_BYTES) + 1
+    rest = text[cut:].count("\n")
+    return text[:cut] + f"… {rest} more diff lines (run sbatch-migrate --diff on the file)\n"
+
+
+def _detail(record: dict[str, Any]) -> dict[str, Any]:
+    """What the HTML report shows of a file that needs a human."""
+    findings = [{k: f[k] for k in ("line", "code", "severity", "message", "fixed")} for f in record["findings"]]
+    for f in findings:
+        if len(f["message"]) > MESSAGE_CHARS:
+            f["message"] = f["message"][: MESSAGE_CHARS - 1] + "…"
+    findings.sort(key=lambda f: (f["fixed"], {"error": 0, "warning": 1, "info": 2}.get(f["severity"], 3), f["line"]))
+    return {
+        "path": record["path"],
+        "status": record.get("status", ""),
+        "findings": findings[:DETAIL_FINDINGS],
+        "more_findings": max(0, len(findings) - DETAIL_FINDINGS),
+        "diff": _bounded(record.get("diff", "")),
+    }
+
+
+def group_of(finding: dict[str, Any]) -> str:
+    """What a finding shares with others across files that one site decision settles: for
+    an unmounted path (SM601), its top folder (a claim mounted there covers it); else ""."""
+    if finding["code"] == "SM601" and not finding["fixed"]:
+        return top_folder(finding.get("subject") or "") or ""
+    return ""
 
 
 def tally_of(record: dict[str, Any]) -> Tally | None:
@@ -64,7 +111,7 @@ def tally_of(record: dict[str, Any]) -> Tally | None:
         record["path"],
         record.get("user") or "?",
         bool(record["changed"]),
-        tuple((f["code"], f["rule"], f["severity"], f["fixed"]) for f in record["findings"]),
+        tuple((f["code"], f["rule"], f["severity"], f["fixed"], group_of(f)) for f in record["findings"]),
         status,
         record.get("detail", "") if status in NOT_DONE else "",
     )
@@ -80,11 +127,19 @@ class Aggregate:
     users: dict[str, UserStats] = field(default_factory=lambda: defaultdict(UserStats))
     job_scripts: int = 0
     not_done: int = 0
+    # unmounted paths by top folder: [findings, files, users]
+    mount_gaps: dict[str, list[Any]] = field(default_factory=dict)
+    # files that need a human, for the HTML report: (user, path) in order, bounded
+    detail_keys: list[tuple[str, str]] = field(default_factory=list)
+    details: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    detail_users: Counter[str] = field(default_factory=Counter)
 
     def add(self, record: dict[str, Any]) -> None:
-        self.add_tally(record["status"], tally_of(record))
+        self.add_tally(record["status"], tally_of(record), record)
 
-    def add_tally(self, status: str, tally: Tally | None) -> None:
+    def add_tally(self, status: str, tally: Tally | None, record: dict[str, Any] | str | None = None) -> None:
+        """Count one file; ``record`` (its record, or the JSON line of it) gives the HTML
+        report the findings and diff of a file that needs a human."""
         self.statuses[status] += 1
         if tally is None:
             return
@@ -102,7 +157,15 @@ class Aggregate:
         user.changed += tally.changed
         codes = []
         rules, severities = self.rules, self.severities
-        for code, rule, severity, fixed in tally.findings:
+        tops = set()
+        for code, rule, severity, fixed, group in tally.findings:
+            if group:
+                gap = self.mount_gaps.setdefault(group, [0, 0, set()])
+                gap[0] += 1
+                if group not in tops:
+                    tops.add(group)
+                    gap[1] += 1
+                    gap[2].add(tally.user)
             rules[code] += 1
             severities[severity] += 1
             if code not in self.rule_names:
@@ -120,6 +183,54 @@ class Aggregate:
             bisect.insort(user.blocking, (tally.path, sorted(set(codes))))
             if len(user.blocking) > BLOCKING_PER_USER:
                 user.blocking.pop()
+            if record is not None:
+                self._keep_detail(tally, record)
+
+    def _keep_detail(self, tally: Tally, record: dict[str, Any] | str) -> None:
+        """Keep the file's details if it is among the first DETAIL_PER_USER of its user and
+        the first DETAIL_FILES in all, by (user, path): the same page whatever the order."""
+        key = (tally.user, tally.path)
+        keys = self.detail_keys
+        if key in self.details:
+            return
+        if len(keys) >= DETAIL_FILES and key > keys[-1]:
+            return
+        mine = self.detail_users[tally.user]
+        if mine >= DETAIL_PER_USER:
+            last = keys[bisect.bisect_left(keys, (tally.user, "\U0010ffff")) - 1]
+            if key > last:
+                return
+        if isinstance(record, str):
+            try:
+                record = json.loads(record)
+            except ValueError:
+                return
+        assert isinstance(record, dict)
+        bisect.insort(keys, key)
+        self.details[key] = _detail(record)
+        self.detail_users[tally.user] += 1
+        if self.detail_users[tally.user] > DETAIL_PER_USER:
+            self._drop(keys[bisect.bisect_left(keys, (tally.user, "\U0010ffff")) - 1])
+        if len(keys) > DETAIL_FILES:
+            self._drop(keys[-1])
+
+    def _drop(self, key: tuple[str, str]) -> None:
+        self.detail_keys.remove(key)
+        del self.details[key]
+        self.detail_users[key[0]] -= 1
+
+    def drill_down(self) -> dict[str, Any]:
+        """The HTML report's per-user details: what is shown, and how much is left out."""
+        users: dict[str, list[dict[str, Any]]] = {}
+        for key in self.detail_keys:
+            users.setdefault(key[0], []).append(self.details[key])
+        needing = sum(u.blocked_files for u in self.users.values())
+        return {
+            "users": users,
+            "shown": len(self.detail_keys),
+            "needing": needing,
+            "limits": {"files": DETAIL_FILES, "per_user": DETAIL_PER_USER, "findings": DETAIL_FINDINGS},
+        }
 
     def summary(self) -> dict[str, Any]:
         users = {
@@ -152,7 +263,18 @@ class Aggregate:
             "files_not_done": self.not_done,
             "users_ready": sum(1 for u in self.users.values() if u.ready),
             "users_total": len(self.users),
+            "decisions": self.decisions(),
         }
+
+    def decisions(self) -> list[dict[str, Any]]:
+        """The site decisions that settle most, first: a claim mounted at the top folder of
+        unmounted paths covers them all (inventory says whether they are only read)."""
+        out = []
+        for top, (n, files, users) in sorted(self.mount_gaps.items(), key=lambda kv: (-kv[1][0], kv[0])):
+            out.append(
+                {"mount": top, "findings": n, "files": files, "users": len(users), **mount_claim(top, read_only=False)}
+            )
+        return out
 
 
 Records = list[tuple[OwnFolder, str]]  # journals: (folder, file name)
@@ -196,7 +318,7 @@ def write_reports(
         out.write(b'\n], "summary": ' + json_text(summary).encode("utf-8") + b"}\n")
     folder.write("summary.json", (json_outline(summary) + "\n").encode("utf-8"))
     folder.write("report.md", markdown(summary).encode("utf-8"))
-    folder.write("report.html", html_page(summary).encode("utf-8"))
+    folder.write("report.html", html_page(summary, agg.drill_down()).encode("utf-8"))
     return summary
 
 
@@ -224,6 +346,22 @@ def markdown(s: dict[str, Any]) -> str:
     skipped = {k: v for k, v in st.items() if k not in ("written", "would-change", "unchanged")}
     if skipped:
         lines += ["Files not migrated: " + ", ".join(f"{k} {v}" for k, v in skipped.items()), ""]
+    if s.get("decisions"):
+        lines += ["## Decisions first", ""]
+        for d in s["decisions"]:
+            lines += [
+                f"- **mount a claim at {md_code(d['mount'])}**: it settles {d['findings']} of the "
+                f"{counted(s['errors_remaining'], 'error')} left (SM601 path-not-mounted) in "
+                f"{counted(d['files'], 'file')} of {counted(d['users'], 'user')}. "
+                "In the profile (`read_only = true` where jobs only read it: `inventory` tells):",
+                "",
+                "  ```toml",
+                *[f"  {line}" for line in d["profile"].splitlines()],
+                "  ```",
+                "",
+                f"  In the Helm values: {md_code(d['helm'])}.",
+                "",
+            ]
     blocked = [(name, u) for name, u in s["users"].items() if not u["ready"]]
     lines += ["## Needs a human", ""]
     if not blocked:
@@ -266,66 +404,17 @@ def markdown(s: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-_PAGE = """<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>sbatch-migrate bulk report</title>
-<style>
-body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222}
-h1{font-size:1.5em}.totals span{display:inline-block;margin-right:2em}
-.incomplete span{display:block;color:#a00;font-weight:bold}
-table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}
-td.n{text-align:right}.no{color:#b00020;font-weight:bold}.yes{color:#1b5e20}
-svg text{font-size:12px}
-</style></head><body>
-<h1>sbatch-migrate bulk report</h1>
-<p class="incomplete" id="incomplete"></p>
-<p class="totals" id="totals"></p>
-<h2>Findings by rule</h2>
-<svg id="chart" role="img" aria-label="findings by rule"></svg>
-<h2>Users</h2>
-<table id="users"><thead><tr><th>user</th><th>job scripts</th><th>changed</th><th>errors</th>
-<th>warnings</th><th>ready</th></tr></thead><tbody></tbody></table>
-<script id="data" type="application/json">__DATA__</script>
-<script>
-const s = JSON.parse(document.getElementById("data").textContent);
-(s.incomplete || []).forEach(gap => {
-  const e = document.createElement("span"); e.textContent = "Incomplete: " + gap;
-  document.getElementById("incomplete").appendChild(e); });
-const t = document.getElementById("totals");
-[["job scripts", s.job_scripts], ["files looked at", s.files_seen],
- ["users ready", s.users_ready + " of " + s.users_total],
- ["errors to fix by hand", s.errors_remaining], ["errors found", s.findings.error],
- ["warnings", s.findings.warning]].forEach(([k, v]) => {
-  const e = document.createElement("span"); e.textContent = k + ": " + v; t.appendChild(e); });
-const rules = Object.entries(s.rules).sort((a, b) => b[1].count - a[1].count);
-const max = Math.max(1, ...rules.map(r => r[1].count));
-const svg = document.getElementById("chart"), NS = "http://www.w3.org/2000/svg", bh = 22;
-svg.setAttribute("width", 760); svg.setAttribute("height", rules.length * bh + 10);
-rules.forEach(([code, r], i) => {
-  const y = i * bh + 5, w = Math.max(1, 420 * r.count / max);
-  const label = document.createElementNS(NS, "text");
-  label.setAttribute("x", 0); label.setAttribute("y", y + 15); label.textContent = code + " " + r.rule;
-  const bar = document.createElementNS(NS, "rect");
-  bar.setAttribute("x", 250); bar.setAttribute("y", y); bar.setAttribute("width", w);
-  bar.setAttribute("height", bh - 6); bar.setAttribute("fill", "#3f6fb5");
-  bar.setAttribute("class", "bar"); bar.setAttribute("data-code", code);
-  const n = document.createElementNS(NS, "text");
-  n.setAttribute("x", 255 + w); n.setAttribute("y", y + 15); n.textContent = r.count;
-  svg.append(label, bar, n);
-});
-const body = document.querySelector("#users tbody");
-Object.entries(s.users).forEach(([name, u]) => {
-  const tr = document.createElement("tr"); tr.setAttribute("data-user", name);
-  [name, u.files, u.changed, u.errors, u.warnings].forEach((v, i) => {
-    const td = document.createElement("td"); td.textContent = v; if (i) td.className = "n"; tr.appendChild(td); });
-  const td = document.createElement("td"); td.textContent = u.ready ? "yes" : "no";
-  td.className = u.ready ? "yes" : "no"; tr.appendChild(td); body.appendChild(tr);
-});
-</script>
-</body></html>
-"""
+def html_page(summary: dict[str, Any], drill_down: dict[str, Any] | None = None) -> str:
+    """One self-contained page: the summary and the bounded per-user details are embedded
+    as JSON and drawn by inline script.  Filters (rule, severity) live in the address's
+    fragment (``report.html#rule=SM601&severity=error``), so a filtered view can be shared."""
+    from importlib import resources
 
-
-def html_page(summary: dict[str, Any]) -> str:
-    """One self-contained page: the summary is embedded as JSON and drawn by inline script."""
+    page = resources.files("sbatch_migrate.bulk").joinpath("report.html").read_text(encoding="utf-8")
+    details = drill_down or {"users": {}, "shown": 0, "needing": 0, "limits": {}}
     data = json_text(summary).replace("</", "<\\/")  # cannot close the <script>
-    return _PAGE.replace("__DATA__", data)
+    more = json_text(details).replace("</", "<\\/")
+    # split first: a user's name or path holding a placeholder's text must not be filled in
+    head, rest = page.split("__DATA__", 1)
+    middle, tail = rest.split("__DETAILS__", 1)
+    return head + data + middle + more + tail

@@ -57,4 +57,5 @@ class PathNotMounted(Rule):
                 f"{use.path} ({use.kind}) is not on a volume mounted in the pod (mounted: "
                 f"{mounts}): the job would fail with `No such file or directory`; mount it "
                 "([[storage.mounts]] in the profile and the Helm values) or move the data",
+                subject=use.path,
             )

@@ -39,6 +39,7 @@ class Finding:
     edits: tuple[Edit, ...] = ()
     removals: tuple[Any, ...] = ()  # tree-sitter nodes of commands to remove
     fixed: bool = False
+    subject: str | None = None  # what it is about, for grouping across files (SM601: the path)
 
     @property
     def fixable(self) -> bool:
@@ -63,9 +64,10 @@ class Rule:
         edits: tuple[Edit, ...] | list[Edit] = (),
         removals: tuple[Any, ...] | list[Any] = (),
         severity: Severity | None = None,  # a rule whose case is milder than its usual one
+        subject: str | None = None,
     ) -> Finding:
         level = self.severity if severity is None else severity
-        return Finding(self.code, self.name, level, start, end, message, tuple(edits), tuple(removals))
+        return Finding(self.code, self.name, level, start, end, message, tuple(edits), tuple(removals), subject=subject)
 
     @classmethod
     def doc(cls) -> str:

@@ -70,7 +70,7 @@ def finding_dict(result: Result, f: Finding) -> dict[str, Any]:
     src = result.source
     start = src.position(f.start)
     end = src.position(max(f.start, f.end))
-    return {
+    out = {
         "code": f.code,
         "rule": f.rule,
         "severity": f.severity.value,
@@ -81,6 +81,9 @@ def finding_dict(result: Result, f: Finding) -> dict[str, Any]:
         "message": f.message,
         "fixed": f.fixed,
     }
+    if f.subject is not None:
+        out["subject"] = f.subject
+    return out
 
 
 def file_dict(result: Result, path: str | None = None) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from typing import Any
 
 from ..output.report import json_text, md_code, md_text
 from ..profile import Profile
+from .decisions import mount_claim, top_folder
 
 EXAMPLES = 5  # unresolved images listed with where they come from, per origin
 
@@ -127,9 +128,11 @@ class Inventory:
         with the profile lines and the Helm values it takes."""
         tops: dict[str, dict[str, Any]] = {}
         for prefix, v in self.paths.items():
-            if v["mounted"] or not prefix.startswith("/"):
+            if v["mounted"]:
                 continue
-            top = "/" + prefix.strip("/").split("/", 1)[0]
+            top = top_folder(prefix)
+            if top is None:
+                continue
             d = tops.setdefault(top, {"paths": 0, "uses": 0, "users": set(), "write": False})
             d["paths"] += 1
             d["uses"] += v["scripts"]
@@ -137,20 +140,13 @@ class Inventory:
             d["write"] = d["write"] or v["write"]
         out = []
         for top, d in sorted(tops.items(), key=lambda kv: (-kv[1]["uses"], kv[0])):
-            claim = top.strip("/").replace("/", "-") + "-pvc"
             out.append(
                 {
                     "mount": top,
                     "paths": d["paths"],
                     "script_uses": d["uses"],
                     "users": len(d["users"]),
-                    "profile": f'[[storage.mounts]]\nclaim = "{claim}"\npath = "{top}"\n'
-                    + ("" if d["write"] else "read_only = true\n"),
-                    "helm": (
-                        f"slurmd.volumeMounts: [{{name: {claim}, mountPath: {top}}}]; "
-                        f"podSpec.volumes: [{{name: {claim}, persistentVolumeClaim: {{claimName: {claim}}}}}] "
-                        "(the NodeSet's and the LoginSet's)"
-                    ),
+                    **mount_claim(top, read_only=not d["write"]),
                 }
             )
         return out
