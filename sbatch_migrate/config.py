@@ -23,7 +23,7 @@ from .profile import load as load_profile
 if TYPE_CHECKING:
     from .checks.rule import Rule
 
-KEYS = ("profile", "partition-map", "select", "ignore", "per-file-ignores", "extra-rules")
+KEYS = ("profile", "partition-map", "select", "ignore", "per-file-ignores", "extra-rules", "unsafe-fixes")
 
 
 class ConfigError(ValueError):
@@ -39,6 +39,7 @@ class Config:
     ignore: tuple[str, ...] = ()
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
     extra_rules: tuple[str, ...] = ()
+    unsafe_fixes: bool = False  # also apply fixes that may change what a job asks for
 
     @property
     def root(self) -> Path:
@@ -126,6 +127,9 @@ def _from_table(table: Any, path: Path, prefix: str) -> Config:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise err(f"per-file-ignores.{pattern!r}", "a list of rule codes")
         per_file.append((pattern, tuple(v.upper() for v in value)))
+    unsafe = table.get("unsafe-fixes", False)
+    if not isinstance(unsafe, bool):
+        raise err("unsafe-fixes", "true or false")
     extra = table.get("extra-rules", [])
     if not isinstance(extra, list) or not all(isinstance(v, str) for v in extra):
         raise err("extra-rules", "a list of paths to .toml rule files")
@@ -137,6 +141,7 @@ def _from_table(table: Any, path: Path, prefix: str) -> Config:
         ignore=codes("ignore"),
         per_file_ignores=tuple(per_file),
         extra_rules=tuple(str((path.parent / e).resolve()) for e in extra),
+        unsafe_fixes=unsafe,
     )
 
 

@@ -27,13 +27,13 @@ def profile() -> Profile:
     return load()
 
 
-def run(text: str | bytes, profile: Profile | None = None) -> Result:
+def run(text: str | bytes, profile: Profile | None = None, unsafe_fixes: bool = False) -> Result:
     data = text.encode() if isinstance(text, str) else text
-    return migrate(Source.from_bytes(data, "job.sh"), profile or load())
+    return migrate(Source.from_bytes(data, "job.sh"), profile or load(), unsafe_fixes=unsafe_fixes)
 
 
-def out(text: str | bytes, profile: Profile | None = None) -> str:
-    return run(text, profile).output.decode()
+def out(text: str | bytes, profile: Profile | None = None, unsafe_fixes: bool = False) -> str:
+    return run(text, profile, unsafe_fixes).output.decode()
 
 
 def codes(result: Result) -> list[str]:

@@ -1248,3 +1248,26 @@ def test_a_hostile_path_cannot_break_the_cached_tally(path: str) -> None:
     tally = tally_of(record)
     assert tally is not None
     assert untally("/home/u1/job.sh", dump_tally(tally)) == tally._replace(status="")  # the cache keeps status apart
+
+
+def test_bulk_applies_unsafe_fixes_only_when_asked_and_caches_them_apart(tmp_path: Path) -> None:
+    profile = tmp_path / "site.toml"
+    builtin = (Path(__file__).resolve().parent.parent / "rules" / "twcc-to-slinky.toml").read_text()
+    profile.write_text(builtin.replace("add_time = false", "add_time = true"))
+    root = tmp_path / "home" / "u1"
+    root.mkdir(parents=True)
+    job = root / "job.sh"
+    job.write_text("#!/bin/bash\n#SBATCH -p gp1d\nhostname\n")
+    _age([job])
+    cache = tmp_path / "cache"
+    base = ("bulk", str(tmp_path / "home"), "--profile", str(profile), "--cache-dir", str(cache), "-q")
+    assert cli(*base, "--out-dir", str(tmp_path / "safe"), "--report-dir", str(tmp_path / "r1")).returncode == 0
+    [rec] = _records(tmp_path / "r1").values()
+    assert [f["unsafe_fix"] for f in rec["findings"] if f["code"] == "SM103"] == [True]  # type: ignore[attr-defined]
+    assert cli(*base, "--unsafe-fixes", "--report-dir", str(tmp_path / "r2")).returncode == 0
+    [rec] = _records(tmp_path / "r2").values()
+    assert "cached" not in rec  # another kind of result: not the safe run's from the cache
+    assert [f["fixed"] for f in rec["findings"] if f["code"] == "SM103"] == [True]  # type: ignore[attr-defined]
+    assert job.read_text() == "#!/bin/bash\n#SBATCH -p gp1d\nhostname\n"  # a dry run
+    mirrored = (tmp_path / "safe" / str(job).lstrip("/")).read_text()
+    assert mirrored == "#!/bin/bash\n#SBATCH -p slinky\nhostname\n"

@@ -375,3 +375,33 @@ def test_colour_follows_no_color_and_force_color(env: dict[str, str], ansi: bool
     )
     assert ("\x1b[" in p.stderr) is ansi  # not a terminal here: colour only when forced
     assert "\x1b[" not in p.stdout  # the migrated script never
+
+
+def test_unsafe_fixes_are_withheld_unless_asked_for_and_show_fixes_lists_them(tmp_path: Path) -> None:
+    """As ruff: a fix that may change what the job asks for (SM103's added --time) is
+    applied only with --unsafe-fixes (or `unsafe-fixes = true` in the configuration)."""
+    profile = tmp_path / "site.toml"
+    builtin = (Path(__file__).resolve().parent.parent / "rules" / "twcc-to-slinky.toml").read_text()
+    profile.write_text(builtin.replace("add_time = false", "add_time = true"))
+    job = tmp_path / "job.sh"
+    job.write_text("#!/bin/bash\n#SBATCH -p gp4d\nhostname\n")
+    r = CliRunner().invoke(main, ["--profile", str(profile), "--isolated", "--show-fixes", str(job)])
+    assert "--time" not in r.stdout and "#SBATCH -p slinky" in r.stdout
+    assert "SM103 [warning]" in r.stderr and "(unsafe fix: --unsafe-fixes)" in r.stderr
+    assert "1 unsafe fix withheld (--unsafe-fixes applies it)" in r.stderr
+    assert "Fixed 1 finding:" in r.stderr and "1 × SM101 (partition-rename)" in r.stderr
+    r = CliRunner().invoke(main, ["--profile", str(profile), "--isolated", "--unsafe-fixes", "--show-fixes", str(job)])
+    assert "#SBATCH --time=4-00:00:00\n" in r.stdout and "unsafe fix withheld" not in r.stderr
+    assert "Fixed 2 findings:" in r.stderr and "1 × SM103 (partition-time-limit)" in r.stderr
+    # the configuration can say it once for a repository; the command line still wins
+    (tmp_path / ".sbatch-migrate.toml").write_text(f'profile = "{profile}"\nunsafe-fixes = true\n')
+    r = CliRunner().invoke(main, [str(job)])
+    assert "#SBATCH --time=4-00:00:00\n" in r.stdout
+    r = CliRunner().invoke(main, ["--no-unsafe-fixes", str(job)])
+    assert "--time" not in r.stdout
+    (tmp_path / ".sbatch-migrate.toml").write_text("unsafe-fixes = 1\n")
+    r = CliRunner().invoke(main, [str(job)])
+    assert r.exit_code == 2 and "unsafe-fixes: expected true or false" in r.stderr
+    # --check: nothing is written, so "Would fix"
+    r = CliRunner().invoke(main, ["--isolated", "--check", "--show-fixes", str(job)])
+    assert "Would fix 1 finding:" in r.stdout

@@ -43,9 +43,12 @@ def test_profile_can_rewrite_a_fabric_variable() -> None:
 
     rule = VariableRule(("UCX_NET_DEVICES",), "SM301", "pod device", (("UCX_NET_DEVICES", "mlx5_2:1"),))
     prof = replace(load(), variables=(rule, *load().variables))
-    result = run(H + 'export UCX_NET_DEVICES="mlx5_0:1"\nexport UCX_TLS=rc\n', prof)
+    result = run(H + 'export UCX_NET_DEVICES="mlx5_0:1"\nexport UCX_TLS=rc\n', prof, unsafe_fixes=True)
     assert result.output.decode() == H + 'export UCX_NET_DEVICES="mlx5_2:1"\nexport UCX_TLS=rc\n'
     assert [f.fixed for f in result.findings] == [True, False]
+    # another device changes how the job runs: an unsafe fix, withheld unless asked for
+    held = run(H + 'export UCX_NET_DEVICES="mlx5_0:1"\nexport UCX_TLS=rc\n', prof)
+    assert not held.changed and [f.unsafe_fix for f in held.findings] == [True, False]
 
 
 def test_unrelated_variables_not_flagged() -> None:

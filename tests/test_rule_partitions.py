@@ -98,18 +98,24 @@ def test_time_limit_proposed() -> None:
     assert "SM103" not in codes(run(H + "#SBATCH -p gtest\n"))
 
 
-def test_time_limit_added_when_the_profile_says_so() -> None:
+def test_time_limit_added_when_the_profile_says_so_and_unsafe_fixes_are_on() -> None:
     from dataclasses import replace
 
     prof = replace(load(), add_time=True)
-    assert out(H + "#SBATCH -p gp2d,gp1d\necho\n", prof) == H + ("#SBATCH -p slinky\n#SBATCH --time=2-00:00:00\necho\n")
+    added = H + "#SBATCH -p slinky\n#SBATCH --time=2-00:00:00\necho\n"
+    assert out(H + "#SBATCH -p gp2d,gp1d\necho\n", prof, unsafe_fixes=True) == added
     # idempotent: the second run finds the --time
-    again = run(H + "#SBATCH -p slinky\n#SBATCH --time=2-00:00:00\necho\n", prof)
+    again = run(added, prof, unsafe_fixes=True)
     assert not again.changed
+    # the added limit changes what the job asks for: an unsafe fix, withheld by default
+    held = run(H + "#SBATCH -p gp2d,gp1d\necho\n", prof)
+    assert held.output.decode() == H + "#SBATCH -p slinky\necho\n"  # the safe rename still applies
+    [f] = [f for f in held.findings if f.code == "SM103"]
+    assert f.unsafe_fix and not f.fixed
 
 
 def test_time_limit_insertion_at_end_of_file_without_newline() -> None:
     from dataclasses import replace
 
     prof = replace(load(), add_time=True)
-    assert out(H + "#SBATCH -p gp1d", prof) == H + "#SBATCH -p slinky\n#SBATCH --time=1-00:00:00"
+    assert out(H + "#SBATCH -p gp1d", prof, unsafe_fixes=True) == H + "#SBATCH -p slinky\n#SBATCH --time=1-00:00:00"

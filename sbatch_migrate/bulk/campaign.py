@@ -69,13 +69,14 @@ class Options:
     cache_dir: Path | None = None
     keep_mtime: bool = False
     inventory: bool = False  # also record what each script needs from the pod
+    unsafe_fixes: bool = False  # also apply the fixes that may change what a job asks for
     report_group: int | None = None  # a group the reports are shared with (read only)
     run_id: str = field(default_factory=lambda: time.strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6])
 
     @property
     def cache_key(self) -> str:
         rules = ",".join(r.code for r in self.rules)
-        key = f"{__version__}|{self.profile.digest}|{rules}|{self.inventory}"
+        key = f"{__version__}|{self.profile.digest}|{rules}|{self.inventory}|{self.unsafe_fixes}"
         return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
@@ -218,7 +219,7 @@ def _process(c: Candidate) -> Outcome:
         source = Source.from_bytes(data, c.path)
     except InputError:
         return outcome({**base, "status": "binary"}, key, content)
-    result = migrate(source, opts.profile, opts.rules)
+    result = migrate(source, opts.profile, opts.rules, opts.unsafe_fixes)
     record = {**base, **file_dict(result, c.path)}
     if result.changed and any(f.severity.value == "error" and not f.fixed for f in result.findings):
         # a file that needs a human: the report shows what the tool changed beside what is left
@@ -455,7 +456,7 @@ _RESUMED_AS_STARTED = {
     "write": "--write (a dry run's files are recorded as done: resumed with --write they would never be written)",
     "shard": "--shard",
     "tool": "tool version",
-    "key": "profile, selected rules or --inventory",
+    "key": "profile, selected rules, --unsafe-fixes or --inventory",
     "max_size": "--max-size",
     "out_dir": "--out-dir",
     "backup_dir": "--backup-dir",

@@ -18,7 +18,8 @@ Check the interface names inside a job (`ip -br link`) and set the variable to m
 
 ## Fix safety
 No fix by default: the right value depends on the cluster. A profile entry with
-`set = { NAME = "value" }` rewrites the value once the site knows it.
+`set = { NAME = "value" }` rewrites the value once the site knows it. The rewrite is
+unsafe (it changes how NCCL talks): applied only with `--unsafe-fixes`.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from .rule import Severity
 
 class NcclFabric(VariableRule):
     fix = "sometimes"
+    fix_safety = "unsafe"
     code = "SM302"
     name = "nccl-fabric-variable"
     severity = Severity.WARNING

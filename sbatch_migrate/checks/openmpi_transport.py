@@ -17,6 +17,7 @@ Use UCX (`OMPI_MCA_pml=ucx`) where the pod sees InfiniBand, or leave the choice 
 
 ## Fix safety
 No fix by default; a profile entry with `set = { NAME = "value" }` rewrites the value.
+The rewrite is unsafe (it changes the transport): applied only with `--unsafe-fixes`.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from .rule import Severity
 
 class OpenmpiTransport(VariableRule):
     fix = "sometimes"
+    fix_safety = "unsafe"
     code = "SM304"
     name = "openmpi-transport-variable"
     severity = Severity.WARNING

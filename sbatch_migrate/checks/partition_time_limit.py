@@ -23,7 +23,8 @@ pending for ever.
 
 ## Fix safety
 The `--time` line is added only when the profile sets `[partitions] add_time = true`;
-otherwise it is proposed in the message.
+otherwise it is proposed in the message.  The added line is unsafe (it changes what the
+job asks for): applied only with `--unsafe-fixes`.
 """
 
 from __future__ import annotations
@@ -61,6 +62,7 @@ class PartitionTimeLimit(Rule):
     severity = Severity.WARNING
     summary = "renamed partition carried an implicit time limit and the script sets no --time"
     fix = "sometimes"
+    fix_safety = "unsafe"
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         implicit = ctx.profile.implicit_time

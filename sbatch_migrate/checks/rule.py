@@ -26,6 +26,9 @@ class Severity(StrEnum):
 
 
 FixKind = Literal["always", "sometimes", "never"]
+# safe: keeps what the job means (applied by default); unsafe: may change what it asks
+# for or how it runs (applied only with --unsafe-fixes, as ruff does)
+FixSafety = Literal["safe", "unsafe"]
 
 
 @dataclass
@@ -40,6 +43,7 @@ class Finding:
     removals: tuple[Any, ...] = ()  # tree-sitter nodes of commands to remove
     fixed: bool = False
     subject: str | None = None  # what it is about, for grouping across files (SM601: the path)
+    unsafe_fix: bool = False  # an unsafe fix was withheld (--unsafe-fixes applies it)
 
     @property
     def fixable(self) -> bool:
@@ -52,6 +56,7 @@ class Rule:
     severity: ClassVar[Severity]
     summary: ClassVar[str]
     fix: ClassVar[FixKind] = "never"
+    fix_safety: ClassVar[FixSafety] = "safe"
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         raise NotImplementedError

@@ -19,7 +19,8 @@ the device name with `ibv_devinfo` inside a job.
 
 ## Fix safety
 No fix by default: the right value depends on the cluster. A profile entry with
-`set = { NAME = "value" }` rewrites the value once the site knows it.
+`set = { NAME = "value" }` rewrites the value once the site knows it. The rewrite is
+unsafe (it changes which device UCX uses): applied only with `--unsafe-fixes`.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from .rule import Severity
 
 class UcxFabric(VariableRule):
     fix = "sometimes"
+    fix_safety = "unsafe"
     code = "SM301"
     name = "ucx-fabric-variable"
     severity = Severity.WARNING

@@ -91,6 +91,9 @@ def tree_settings(
     help="Let this group read the reports (folder 0750, files 0640; default: yours only, 0700/0600).",
 )
 @rule_options
+@click.option(
+    "--unsafe-fixes", is_flag=True, help="Also apply the fixes that may change what a job asks for (docs/rules.md)."
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar or summary.")
 def bulk_cmd(
     roots: tuple[str, ...],
@@ -112,6 +115,7 @@ def bulk_cmd(
     partition_map: tuple[str, ...],
     select: tuple[str, ...],
     ignore: tuple[str, ...],
+    unsafe_fixes: bool,
     quiet: bool,
 ) -> None:
     """Migrate whole trees (home and work directories): dry run unless --write."""
@@ -146,6 +150,7 @@ def bulk_cmd(
         cache_dir=cache_folder(cache, cache_dir),
         keep_mtime=keep_mtime,
         report_group=group_id(report_group),
+        unsafe_fixes=unsafe_fixes,
     )
     own = [("--report-dir", opts.report_dir), ("--backup-dir", opts.backup_dir), ("--out-dir", opts.out_dir)]
     for option, folder in own:

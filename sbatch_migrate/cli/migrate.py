@@ -12,7 +12,16 @@ import click
 
 from ..config import ConfigError, Settings, discover
 from ..fix.engine import Result, migrate
-from ..output.report import diff, file_dict, finding_dict, json_report, statistics_lines, summary_line, text_lines
+from ..output.report import (
+    diff,
+    file_dict,
+    finding_dict,
+    fixes_lines,
+    json_report,
+    statistics_lines,
+    summary_line,
+    text_lines,
+)
 from ..profile import ProfileError
 from ..read.kind import is_job_script
 from ..read.source import InputError, Source
@@ -104,6 +113,13 @@ def _size(n: int) -> str:
 )
 @click.option("--statistics", is_flag=True, help="Count the findings per rule instead of listing them.")
 @click.option(
+    "--unsafe-fixes/--no-unsafe-fixes",
+    default=None,
+    help="Also apply the fixes that may change what a job asks for (rules whose fix is unsafe: "
+    "docs/rules.md) [configuration's unsafe-fixes, else no].",
+)
+@click.option("--show-fixes", is_flag=True, help="List the fixes applied (or, with --check/--diff, available).")
+@click.option(
     "--fail-on",
     type=click.Choice(["error", "warning", "info"]),
     default="error",
@@ -131,6 +147,8 @@ def migrate_cmd(
     max_size: str,
     stdin_filename: str | None,
     statistics: bool,
+    unsafe_fixes: bool | None,
+    show_fixes: bool,
     fail_on: str,
     quiet: bool,
 ) -> None:
@@ -197,7 +215,8 @@ def migrate_cmd(
             here = settings_for(name)
         except (ProfileError, ConfigError) as exc:
             raise click.UsageError(str(exc)) from None
-        result = migrate(source, here.profile, here.rules_for(name))
+        unsafe = here.config.unsafe_fixes if unsafe_fixes is None else unsafe_fixes
+        result = migrate(source, here.profile, here.rules_for(name), unsafe)
         report = file_dict(result, name)
         if validate:
             from ..checks.sbatch_rejects import SbatchRejects
@@ -255,6 +274,9 @@ def migrate_cmd(
     elif fmt == "text" and not quiet:
         if statistics:
             for line in statistics_lines(reports):
+                click.echo(line, err=not text_to_stdout)
+        if show_fixes:
+            for line in fixes_lines(reports, written):
                 click.echo(line, err=not text_to_stdout)
         click.echo(summary_line(reports, failures, written), err=not text_to_stdout)
     if failures or unvalidated:

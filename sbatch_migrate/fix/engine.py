@@ -60,14 +60,21 @@ def select_rules(select: Iterable[str] = (), ignore: Iterable[str] = ()) -> list
     return out
 
 
-def migrate(source: Source, profile: Profile, rules: list[type[Rule]] | None = None) -> Result:
+def migrate(
+    source: Source, profile: Profile, rules: list[type[Rule]] | None = None, unsafe_fixes: bool = False
+) -> Result:
     """Migrate one script: read it, run the rules, apply their fixes, check the result.
-    Options are read with the target's Slurm release (the profile's ``slurm_version``)."""
+    Options are read with the target's Slurm release (the profile's ``slurm_version``).
+    ``unsafe_fixes``: also apply the fixes of rules whose fix may change what the job asks
+    for (``fix_safety = "unsafe"``); without it they are reported as available."""
     with options.release(profile.slurm_version):
-        return _migrate(source, profile, rules)
+        return _migrate(source, profile, rules, unsafe_fixes)
 
 
-def _migrate(source: Source, profile: Profile, rules: list[type[Rule]] | None) -> Result:
+_UNSAFE = frozenset(r.code for r in RULES if r.fix_safety == "unsafe")
+
+
+def _migrate(source: Source, profile: Profile, rules: list[type[Rule]] | None, unsafe_fixes: bool) -> Result:
     facts = collect(source)
     ctx = Context(facts, profile)
     findings: list[Finding] = []
@@ -86,6 +93,10 @@ def _migrate(source: Source, profile: Profile, rules: list[type[Rule]] | None) -
     # one finding per place and message (an exported SBATCH_GRES that two sbatch calls inherit)
     findings = list({(f.code, f.start, f.end, f.message): f for f in findings}.values())
     findings.sort(key=lambda f: (f.start, f.code))
+    if not unsafe_fixes:
+        for f in findings:
+            if f.code in _UNSAFE and (f.edits or f.removals):
+                f.edits, f.removals, f.unsafe_fix = (), (), True
     edits = _apply(source, facts, findings)
     output = apply_edits(source, edits)
     if output != source.data and not _directive_only(facts, edits) and not _still_parses(source, facts, output):

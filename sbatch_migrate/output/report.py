@@ -83,6 +83,8 @@ def finding_dict(result: Result, f: Finding) -> dict[str, Any]:
     }
     if f.subject is not None:
         out["subject"] = f.subject
+    if f.unsafe_fix:
+        out["unsafe_fix"] = True
     return out
 
 
@@ -129,6 +131,8 @@ def text_lines(file: dict[str, Any], written: bool = True, colour: bool = False)
     out = []
     for item in file["findings"]:
         fixed = (" (fixed)" if written else " (fixable)") if item["fixed"] else ""
+        if item.get("unsafe_fix"):
+            fixed = " (unsafe fix: --unsafe-fixes)"
         where = f"{file['path']}:{item['line']}:{item['column']}:"
         what = f"{item['code']} [{item['severity']}]"
         if colour:
@@ -168,7 +172,29 @@ def summary_line(files: list[dict[str, Any]], failures: int = 0, written: bool =
     )
     if failures:
         text += f"; {failures} unreadable"
+    hidden = sum(1 for f in files for item in f["findings"] if item.get("unsafe_fix"))
+    if hidden:
+        text += f"; {counted(hidden, 'unsafe fix')} withheld (--unsafe-fixes applies {'it' if hidden == 1 else 'them'})"
     return text
+
+
+def fixes_lines(files: list[dict[str, Any]], written: bool = True) -> list[str]:
+    """What was fixed, per file and rule (as ``ruff --show-fixes``): ``Fixed 3 findings:``
+    then ``- job.sh:`` and ``    2 × SM101 (partition-rename)``."""
+    per_file = []
+    total = 0
+    for f in files:
+        counts: Counter[tuple[str, str]] = Counter((i["code"], i["rule"]) for i in f["findings"] if i["fixed"])
+        if counts:
+            total += sum(counts.values())
+            per_file.append((f["path"], counts))
+    if not total:
+        return ["No fixes applied." if written else "No fixes available."]
+    out = [f"{'Fixed' if written else 'Would fix'} {counted(total, 'finding')}:"]
+    for path, counts in per_file:
+        out.append(f"- {path}:")
+        out += [f"    {n} × {code} ({rule})" for (code, rule), n in sorted(counts.items())]
+    return out
 
 
 def counted(n: int, noun: str) -> str:

@@ -20,12 +20,21 @@ def render() -> str:
     ]
     for r in RULES:
         summary = r.summary.replace("|", "\\|")
-        out.append(f"| [{r.code}](#{r.code.lower()}-{r.name}) | {r.name} | {r.severity.value} | {r.fix} | {summary} |")
+        fix = r.fix + (" (unsafe)" if r.fix_safety == "unsafe" else "")
+        out.append(f"| [{r.code}](#{r.code.lower()}-{r.name}) | {r.name} | {r.severity.value} | {fix} | {summary} |")
     for r in RULES:
         doc = r.doc().replace("\n## ", "\n### ")
         if doc.startswith("## "):
             doc = "#" + doc
-        out += ["", f"## {r.code} {r.name}", "", f"Severity: **{r.severity.value}**. Fix: **{r.fix}**.", "", doc]
+        out += [
+            "",
+            f"## {r.code} {r.name}",
+            "",
+            f"Severity: **{r.severity.value}**. Fix: **{r.fix}**"
+            + (" (unsafe: `--unsafe-fixes`)." if r.fix_safety == "unsafe" else "."),
+            "",
+            doc,
+        ]
     return "\n".join(out) + "\n"
 
 
