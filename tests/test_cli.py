@@ -205,6 +205,25 @@ def test_shell_completion_of_rule_codes() -> None:
     assert "plain,SM201" in p.stdout.splitlines() and "plain,SM101" not in p.stdout.splitlines()
 
 
+@pytest.mark.parametrize(
+    ("words", "cword", "offered", "not_offered"),
+    [
+        ("sbatch-migrate cl", "1", ["plain,cluster", "file,cl"], ["plain,bulk"]),  # a command, or a file
+        ("sbatch-migrate ", "1", ["plain,bulk", "plain,job-submit-lua", "plain,inventory"], []),
+        ("sbatch-migrate --dif", "1", ["plain,--diff"], []),  # the default command's options
+        ("sbatch-migrate bulk --unsafe", "2", ["plain,--unsafe-fixes"], []),
+        ("sbatch-migrate job.sh --show", "2", ["plain,--show-fixes"], ["plain,cluster"]),
+    ],
+)
+def test_shell_completion_of_subcommands_and_options(
+    words: str, cword: str, offered: list[str], not_offered: list[str]
+) -> None:
+    exe = [sys.executable, "-m", "sbatch_migrate"]
+    env = dict(os.environ, _SBATCH_MIGRATE_COMPLETE="bash_complete", COMP_WORDS=words, COMP_CWORD=cword)
+    got = subprocess.run(exe, capture_output=True, text=True, env=env, check=False).stdout.splitlines()
+    assert all(o in got for o in offered) and not any(o in got for o in not_offered), got
+
+
 def test_library_entry_point_at_the_package_root() -> None:
     """`from sbatch_migrate import migrate, Source, load_profile` is the documented library use."""
     import sbatch_migrate

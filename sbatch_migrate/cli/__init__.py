@@ -16,6 +16,7 @@ from __future__ import annotations
 import importlib
 
 import click
+from click.shell_completion import CompletionItem
 
 from .. import __version__
 
@@ -52,9 +53,25 @@ class _DefaultGroup(click.Group):
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         if args and args[0] not in COMMANDS and args[0] not in ("--help", "-h", "--version"):
             args = ["migrate", *args]
-        elif not args:
+        elif not args and not ctx.resilient_parsing:  # completing the first word: a command or a file
             args = ["migrate"]
         return super().parse_args(ctx, args)
+
+    def shell_complete(self, ctx: click.Context, incomplete: str) -> list[CompletionItem]:
+        """The first word: a subcommand, or a file (``sbatch-migrate job.sh``)."""
+        items = super().shell_complete(ctx, incomplete)
+        if not incomplete.startswith("-"):
+            items.append(CompletionItem(incomplete, type="file"))
+            return items
+        migrate = self.get_command(ctx, "migrate")  # `sbatch-migrate --diff job.sh`: its options
+        seen = {item.value for item in items}
+        for param in migrate.get_params(ctx) if migrate is not None else ():
+            if isinstance(param, click.Option) and not param.hidden:
+                for name in [*param.opts, *param.secondary_opts]:
+                    if name.startswith(incomplete) and name not in seen:
+                        items.append(CompletionItem(name, help=param.help))
+                        seen.add(name)
+        return items
 
 
 @click.group(cls=_DefaultGroup, context_settings={"help_option_names": ["-h", "--help"]})
