@@ -1,4 +1,5 @@
-"""The corpus: ``corpus/<case>/input.*`` with ``expected.*`` (migrated) and ``report.json``.
+"""The corpus: ``corpus/<case>/input.*`` with ``expected.*`` (migrated) and ``report.json``
+(and ``path.txt``: the name the input is read under, where its format goes by name).
 
 ``python -m tests.corpus`` rewrites the golden files from the current code; review the
 diff before committing it.
@@ -37,9 +38,18 @@ def profile_of(case: Path):  # type: ignore[no-untyped-def]
     return load(str(own)) if own.is_file() else load()
 
 
+def path_of(case: Path) -> str:
+    """The name the input is read under: a case's ``path.txt`` when its format is known by
+    its name and place (``profiles/slurm/config.yaml``), else the input's own path."""
+    named = case / "path.txt"
+    if named.is_file():
+        return f"{case.relative_to(ROOT).as_posix()}/{named.read_text().strip()}"
+    return input_of(case).relative_to(ROOT).as_posix()
+
+
 def render(case: Path) -> tuple[bytes, str]:
     src = input_of(case)
-    rel = src.relative_to(ROOT).as_posix()
+    rel = path_of(case)
     result = migrate(Source.from_bytes(src.read_bytes(), rel), profile_of(case))
     return result.output, json_report([file_dict(result, rel)])
 

@@ -31,6 +31,10 @@ DIFF_BYTES = 8192  # per file (the diff is cut at a line boundary, and says so)
 # a file in one of these states was not migrated and needs someone to look: its user is
 # not ready, the run's exit code says so, and the report lists it for a human
 NOT_DONE = frozenset({"write-failed", "error", "skipped-changed", "unreadable"})
+# findings that say the tool did not read a file's body (SM903: csh, another interpreter),
+# a note by severity: nothing can be said of what is there, so the file needs a human and
+# its user is not ready.  (A submission config it does not read is an error, SM911.)
+NOT_ANALYSED = frozenset({"SM903"})
 
 
 @dataclass
@@ -174,6 +178,8 @@ class Aggregate:
                 self.rules_fixed[code] += 1
             elif severity == "error":
                 user.errors += 1
+                codes.append(code)
+            elif code in NOT_ANALYSED:
                 codes.append(code)
             if severity == "warning":
                 user.warnings += 1

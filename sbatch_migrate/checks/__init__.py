@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .body_not_analysed import BodyNotAnalysed
+from .config_not_read import ConfigNotRead
 from .container_launch import ContainerLaunch
 from .cpus_over_capacity import CpusOverCapacity
 from .directive_syntax import DirectiveSyntax
@@ -60,6 +61,7 @@ RULES: tuple[type[Rule], ...] = tuple(
     sorted(
         (
             BodyNotAnalysed,
+            ConfigNotRead,
             ContainerLaunch,
             CpusOverCapacity,
             DirectiveSyntax,

@@ -36,6 +36,7 @@ class Result:
     findings: list[Finding]
     facts: ScriptFacts
     edits: list[Edit]  # the edits applied to the original bytes
+    format: str = ""  # a submission config's format (read/formats.py); "" for a job script
 
     @property
     def changed(self) -> bool:
@@ -67,6 +68,13 @@ def migrate(
     Options are read with the target's Slurm release (the profile's ``slurm_version``).
     ``unsafe_fixes``: also apply the fixes of rules whose fix may change what the job asks
     for (``fix_safety = "unsafe"``); without it they are reported as available."""
+    from ..read.formats import config_format
+
+    fmt = config_format(source.path, source.data)
+    if fmt is not None:  # a workflow manager's config: read with its own grammar, never as bash
+        from .configs import migrate_config
+
+        return migrate_config(source, profile, fmt, rules)
     with options.release(profile.slurm_version):
         return _migrate(source, profile, rules, unsafe_fixes)
 

@@ -89,11 +89,14 @@ def finding_dict(result: Result, f: Finding) -> dict[str, Any]:
 
 
 def file_dict(result: Result, path: str | None = None) -> dict[str, Any]:
-    return {
+    out: dict[str, Any] = {
         "path": path or result.source.path,
         "changed": result.changed,
         "findings": [finding_dict(result, f) for f in result.findings],
     }
+    if result.format:
+        out["format"] = result.format  # a workflow manager's config, not a job script
+    return out
 
 
 def summary(files: list[dict[str, Any]], failures: int = 0) -> dict[str, Any]:

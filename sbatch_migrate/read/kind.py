@@ -26,6 +26,11 @@ _PY_LAUNCH = re.compile(rb"""["'](?:sbatch|srun|salloc|singularity|apptainer)\b|
 _PYTHON = re.compile(rb"^#![ \t]*\S*/(env[ \t]+(-\S+[ \t]+)*)?python")
 
 
+# names and suffixes a submission config may have (read/formats.py decides by content)
+_CONFIG_SUFFIXES = frozenset({".yaml", ".yml", ".config", ".nf", ".smk", ".mk", ".conf", ".hocon"})
+_CONFIG_NAMES = frozenset({"Snakefile", "Makefile", "makefile", "GNUmakefile", "nextflow.config"})
+
+
 def suffix_of(path: str) -> str:
     name = path.rsplit("/", 1)[-1]
     return "." + name.rsplit(".", 1)[-1].lower() if "." in name.lstrip(".") else ""
@@ -42,10 +47,19 @@ def _launch_word(data: bytes) -> bool:
 
 
 def is_job_script(path: str, data: bytes) -> bool:
+    """A job script, or a submission config a workflow manager submits through (read with
+    its own grammar: :mod:`.formats`)."""
     suffix = suffix_of(path)
+    if suffix in _CONFIG_SUFFIXES or path.rsplit("/", 1)[-1] in _CONFIG_NAMES:
+        from .formats import config_format
+
+        if config_format(path, data) is not None:
+            return True
     shebang = data.startswith(b"#!")
     if suffix == ".py" or (shebang and _PYTHON.match(data)):
         if has_directive(data):
+            return True
+        if b"SLURMCluster" in data or b"SlurmProvider" in data:  # dask-jobqueue, Parsl: they submit
             return True
         return _launch_word(data) and _PY_LAUNCH.search(data) is not None
     if suffix in JOB_SUFFIXES or (shebang and _SHELL.match(data)) or has_directive(data):

@@ -28,6 +28,17 @@ from .shell import Arg, Assignment, Word
 SUBPROCESS = {"run", "call", "check_call", "check_output", "Popen", "getoutput", "getstatusoutput"}
 SHELL_FUNCS = {"os.system", "os.popen", "subprocess.getoutput", "subprocess.getstatusoutput"}
 SUBMITIT_CLASSES = {"SlurmExecutor", "AutoExecutor"}
+# launchers that write the job script themselves: dask-jobqueue's SLURMCluster, Parsl's
+# SlurmProvider.  Their keywords: the partition, sbatch option strings, shell lines run
+# before the worker starts
+LAUNCHER_CLASSES: dict[str, dict[str, tuple[str, ...]]] = {
+    "SLURMCluster": {
+        "partition": ("queue",),
+        "options": ("job_extra_directives", "job_extra"),
+        "lines": ("job_script_prologue", "env_extra"),
+    },
+    "SlurmProvider": {"partition": ("partition",), "options": ("scheduler_options",), "lines": ("worker_init",)},
+}
 _UNKNOWN = "\x00"  # an argv element only known at run time
 
 
@@ -154,6 +165,7 @@ def _python_parses(data: bytes) -> bool:
 # calls, or an embedded ``#SBATCH`` line; a file holding none of these words has no facts
 _WORDS: tuple[bytes, ...] = (b"subprocess", b"system", b"popen", b"environ", b"putenv", b"update_parameters")
 _WORDS += tuple(name.encode() for name in SUBMITIT_CLASSES)
+_WORDS += tuple(name.encode() for name in LAUNCHER_CLASSES)
 
 
 def nothing_to_read(data: bytes) -> bool:
@@ -215,6 +227,7 @@ def _wanted(name: str) -> bool:
         or name in ("os.environ.update", "os.putenv")
         or short == "update_parameters"
         or short in SUBMITIT_CLASSES
+        or short in LAUNCHER_CLASSES
     )
 
 
@@ -371,6 +384,27 @@ def _make_visitor(cst: Any, provider: Any) -> Any:
                 self.env_dict(positional[0], "os.environ.update")
             elif name == "os.putenv" and len(positional) == 2:
                 self.env(positional[0], positional[1], "os.putenv")
+            if short in LAUNCHER_CLASSES:
+                keys = LAUNCHER_CLASSES[short]
+                for key in keys["partition"]:
+                    if key in kwargs:
+                        self.partition_kw(kwargs[key], f"{short}({key}=...)")
+                for key in keys["options"]:
+                    value = kwargs.get(key)
+                    if isinstance(value, (m.List, m.Tuple)):
+                        for el in value.elements:
+                            self.option_string(el.value, f"{short}({key}=...)")
+                    elif value is not None:
+                        self.option_string(value, f"{short}({key}=...)")
+                for key in keys["lines"]:
+                    value = kwargs.get(key)
+                    if isinstance(value, (m.List, m.Tuple)):
+                        index = len(self.facts.lists)
+                        self.facts.lists.append(tuple(self.span(el.value) for el in value.elements))
+                        for i, el in enumerate(value.elements):
+                            self.shell(el.value, f"{short}({key}=...)", (index, i))
+                    elif value is not None:
+                        self.shell(value, f"{short}({key}=...)")
             if short == "update_parameters" or short in SUBMITIT_CLASSES:
                 for key in ("slurm_partition", "partition"):
                     if key in kwargs:
@@ -410,6 +444,21 @@ def _make_visitor(cst: Any, provider: Any) -> Any:
                 self.facts.partitions.append(
                     PySite(opt.value, raw, arg.word.start + offset, arg.word.start, arg.word.end, label)
                 )
+
+        def option_string(self, node: Any, where: str) -> None:
+            """sbatch options in one string (``'-p gtest --gres=gpu:1'``, Parsl's
+            ``'#SBATCH -p gtest'`` lines): each partition option's value is a site."""
+            from ..fix.configs import option_partitions
+
+            s = self.string(node, where) if isinstance(node, m.SimpleString) else None
+            if s is None or s.value is None:
+                return
+            self.used.add(id(node))
+            for a, b, value in option_partitions(s.value):
+                start = s.start + len(s.value[:a].encode())
+                end = s.start + len(s.value[:b].encode())
+                raw = value if s.editable else None
+                self.facts.partitions.append(PySite(value, raw, start, start, end, f"{where}: -p"))
 
         def partition_kw(self, node: Any, where: str) -> None:
             start, end = self.span(node)

@@ -1,0 +1,222 @@
+"""Migrating a submission config (a workflow manager's or launcher's, not a job script):
+the same rules where the same meaning appears, on what :mod:`..read.configs` finds.
+
+- a partition it names (a value, or ``-p``/``--partition`` in an option string): renamed
+  as the profile maps it (SM101), or reported when the profile does not know it (SM102);
+- a ``module`` line in a prologue: reported as the module rules report it in a job script
+  (SM201-SM204; no fix: the line sits in someone else's setting, which may run elsewhere);
+- a format the tool recognises but does not read, or text its grammar cannot parse: SM911.
+
+Edits are byte-span replacements of plain text (a quoted value with escapes or
+interpolation is reported, never edited); the output is parsed again with the same grammar
+and the edits are dropped if it reads worse than the input.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from ..checks.config_not_read import ConfigNotRead
+from ..checks.fix_withheld import FixWithheld
+from ..checks.module_command import ModuleCommandRule
+from ..checks.module_load_other import ModuleLoadOther
+from ..checks.module_purge import ModulePurge
+from ..checks.module_singularity import ModuleSingularity
+from ..checks.partition_rename import PartitionRename
+from ..checks.rule import Finding, Rule, Severity
+from ..checks.unknown_partition import UnknownPartition
+from ..model.facts import ScriptFacts, Unit
+from ..model.modules import package_of
+from ..model.partitions import mapped
+from ..profile import Profile
+from ..read import configs
+from ..read import directives as dirs
+from ..read.formats import LABEL, NOT_READ
+from ..read.source import Source
+from .edits import Edit, apply_edits
+
+if TYPE_CHECKING:
+    from .engine import Result
+
+_OPTION = re.compile(r"(?:^|(?<=[\s'\"]))(?:-p[ \t]*|--partition(?:=|[ \t]+))([A-Za-z0-9_.+@%,-]+)")
+_COMMAND = re.compile(r"\b(?:sbatch|srun|salloc)\b|#SBATCH\b")
+_MODULE = re.compile(r"(?:^|(?<=[;\n&|]))[ \t]*(module|ml)[ \t]+([^\s;&|]+)[ \t]*([^;\n&|]*)")
+_LOAD = {"load", "add", "try-load", "try-add", "load-any"}
+_ACTED_ON = re.compile(r"queue|partition|clusterOptions|beforeScript|prologue|module|sbatch|srun|salloc|-p\b", re.I)
+
+
+def _offset(text: str, i: int) -> int:
+    return len(text[:i].encode("utf-8"))
+
+
+def option_partitions(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, value) of each partition option in an option string: from its start
+    when it holds only options (``--gres=gpu:1 -p gtest``), else after each sbatch/srun/
+    salloc command in it (``mkdir -p logs && sbatch -p gtest``: not mkdir's ``-p``)."""
+    only_options = text.lstrip(" \t'\"").startswith("-")
+    starts = [0] if only_options else [m.start() for m in _COMMAND.finditer(text)]
+    out = []
+    seen = set()
+    for begin in starts:
+        end = len(text)
+        stop = re.search(r"&&|\|\||[;|\n]", text[begin:])
+        if stop is not None and not only_options:
+            end = begin + stop.start()
+        for m in _OPTION.finditer(text, begin, end):
+            if m.start(1) not in seen:
+                seen.add(m.start(1))
+                out.append((m.start(1), m.end(1), m.group(1)))
+    return out
+
+
+def migrate_config(source: Source, profile: Profile, fmt: str, rules: list[type[Rule]] | None = None) -> Result:
+    from .engine import Result
+
+    data = source.data
+    codes = {r.code for r in rules} if rules is not None else None
+    findings: list[Finding] = []
+
+    def add(f: Finding) -> None:
+        if codes is None or f.code in codes:
+            findings.append(f)
+
+    facts = ScriptFacts(source, "other", [Unit(0, len(data), dirs.scan(b""), None)])
+    if fmt in NOT_READ:
+        add(
+            ConfigNotRead().finding(
+                0,
+                0,
+                f"{LABEL[fmt]}: a submission config sbatch-migrate does not read: check by hand the partitions it "
+                "names, the module lines it runs before each job, and its container settings",
+            )
+        )
+        return Result(source, data, findings, facts, [], fmt)
+    read = configs.read(fmt, data)
+    for start, end in read.errors:
+        region = data[max(0, start - 1) : end + 1].decode("utf-8", "replace")
+        idle = _ACTED_ON.search(region) is None  # it names nothing the tool would read there
+        add(
+            ConfigNotRead().finding(
+                start,
+                end,
+                f"{LABEL[fmt]}: its grammar cannot read the text here (line {source.position(start).line} to "
+                f"{source.position(end).line}): nothing in that region is edited or checked"
+                + ("; it names no partition, option or prologue" if idle else "; check it by hand"),
+                severity=Severity.WARNING if idle else None,
+            )
+        )
+    edits: list[Edit] = []
+    taken: set[tuple[int, int]] = set()
+    for site in read.sites:
+        for start, end, value, where in _partition_values(site):
+            if (start, end) in taken:
+                continue
+            taken.add((start, end))
+            new, unknown = mapped(value, profile)
+            if unknown:
+                known = ", ".join(sorted(profile.partition_map)) or "none"
+                add(
+                    UnknownPartition().finding(
+                        start,
+                        end,
+                        f"partition {','.join(unknown)!r} ({where}) is not in the profile's partition map (known: "
+                        f"{known}); left unchanged: map it with --partition-map {unknown[0]}=NAME",
+                    )
+                )
+            elif new != value.split(","):
+                inside = any(a <= end and start <= b for a, b in read.errors)
+                fix = [Edit(start, end, ",".join(new))] if site.editable and not inside else []
+                add(
+                    PartitionRename().finding(
+                        start,
+                        end,
+                        f"partition {value} does not exist on the target cluster ({where}): rename it to "
+                        f"{','.join(new)}"
+                        + (
+                            ""
+                            if fix
+                            else " (by hand: the text around it does not parse)"
+                            if inside
+                            else " (by hand: the value is not plain text here)"
+                        ),
+                        edits=fix,
+                    )
+                )
+                edits += fix
+        if site.kind == "prologue":
+            for f in _module_findings(site, profile):
+                add(f)
+    if not edits:
+        return Result(source, data, findings, facts, [], fmt)
+    for f in findings:
+        f.fixed = bool(f.edits)
+    output = apply_edits(source, sorted(edits, key=lambda e: e.start))
+    if len(configs.errors_of(configs.parser(configs.GRAMMAR[fmt]).parse(output))) > len(read.errors):
+        for f in findings:
+            f.fixed = False
+        add(
+            FixWithheld().finding(0, 0, f"the migrated {LABEL[fmt]} would not parse: no fix applied (please report it)")
+        )
+        return Result(source, data, findings, facts, [], fmt)
+    return Result(source, output, findings, facts, edits, fmt)
+
+
+def _partition_values(site: configs.Site) -> list[tuple[int, int, str, str]]:
+    """(start, end, value, where) of the partitions a site names."""
+    if site.kind == "partition":
+        value = site.text.strip()
+        if not value or "$" in value or "{" in value:
+            return []
+        lead = _offset(site.text, len(site.text) - len(site.text.lstrip()))
+        return [(site.start + lead, site.start + lead + len(value.encode()), value, site.where)]
+    if site.kind == "options":
+        return [
+            (site.start + _offset(site.text, s), site.start + _offset(site.text, e), v, f"{site.where}: -p")
+            for s, e, v in option_partitions(site.text)
+            if "$" not in v
+        ]
+    return []
+
+
+def _module_findings(site: configs.Site, profile: Profile) -> list[Finding]:
+    out = []
+    for m in _MODULE.finditer(site.text):
+        tool, sub, rest = m.group(1), m.group(2), m.group(3)
+        start = site.start + _offset(site.text, m.start())
+        end = site.start + _offset(site.text, m.end())
+        line = m.group(0).strip()
+        rest = rest.strip()
+        if tool == "ml" and sub not in _LOAD and not sub.islower():
+            rest, sub = f"{sub} {rest}", "load"
+        if sub in _LOAD:
+            names = [w for w in rest.split() if not w.startswith("-")]
+            if names and all(package_of(n) in profile.remove_modules for n in names):
+                out.append(
+                    ModuleSingularity().finding(
+                        start,
+                        end,
+                        f"`{line}` in {site.where}: there are no Environment Modules in the pod; Apptainer is "
+                        "preinstalled in the slurmd image: remove it from this setting",
+                    )
+                )
+            elif names:
+                out.append(
+                    ModuleLoadOther().finding(
+                        start,
+                        end,
+                        f"`{line}` in {site.where}: {' '.join(names)} cannot be loaded in the pod (no module system): "
+                        "put the software in the container image, or on a volume the pod mounts",
+                    )
+                )
+        elif sub == "purge":
+            out.append(
+                ModulePurge().finding(start, end, f"`{line}` in {site.where}: fails in the pod (no module system)")
+            )
+        else:
+            out.append(
+                ModuleCommandRule().finding(
+                    start, end, f"`{line}` in {site.where}: fails with `command not found` in the pod"
+                )
+            )
+    return out

@@ -1,0 +1,229 @@
+"""Submission configs of workflow managers and launchers: recognised by what they are, read
+with their own grammars (never as bash), migrated by the same rules where the same meaning
+appears; the formats the tool does not read are said, and count against readiness."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sbatch_migrate.fix.engine import migrate
+from sbatch_migrate.profile import load
+from sbatch_migrate.read import configs
+from sbatch_migrate.read.formats import config_format
+from sbatch_migrate.read.kind import is_job_script
+from sbatch_migrate.read.source import Source
+
+from .test_bulk import cli
+
+SNAKEMAKE = """executor: slurm
+jobs: 100
+default-resources:
+  slurm_partition: gp2d
+  runtime: 1440
+set-resources:
+  train:
+    slurm_partition: "gtest"
+    slurm_extra: "'--gres=gpu:1 --partition=gp1d'"
+"""
+DASK = """jobqueue:
+  slurm:
+    queue: gp1d
+    cores: 4
+    memory: 16GB
+    job-extra-directives: ["--gres=gpu:1"]
+    job-script-prologue:
+      - module load singularity
+      - source activate env
+"""
+HYDRA = """defaults:
+  - override hydra/launcher: submitit_slurm
+hydra:
+  launcher:
+    _target_: hydra_plugins.hydra_submitit_launcher.submitit_launcher.SlurmLauncher
+    partition: gtest
+    gres: gpu:1
+    setup:
+      - module load cuda/11.8
+"""
+NEXTFLOW = """process {
+  executor = 'slurm'
+  queue = 'gp1d'
+  beforeScript = 'module load singularity; module load cuda/11.8'
+  withLabel: gpu {
+    clusterOptions = '--gres=gpu:1 -p gtest'
+  }
+}
+singularity {
+  enabled = true
+  runOptions = '--nv'
+}
+"""
+MAKEFILE = (
+    "PARTITION ?= gtest\nrun:\n\tmkdir -p logs && sbatch -p $(PARTITION) job.sh\n\tsrun --partition=gp1d hostname\n"
+)
+CROMWELL = 'backend {\n  default = SLURM\n  providers {\n    SLURM {\n      actor-factory = "cromwell.backend.impl.sfs.config.ConfigBackendLifecycleActorFactory"\n      config {\n        submit = "sbatch -p gp1d -J ${job_name} ${script}"\n      }\n    }\n  }\n}\n'  # noqa: E501
+
+
+@pytest.mark.parametrize(
+    ("path", "text", "fmt"),
+    [
+        ("/home/u1/.config/snakemake/slurm/config.yaml", SNAKEMAKE, "snakemake-profile"),
+        ("/home/u1/proj/profiles/twcc/config.v8+.yaml", SNAKEMAKE, "snakemake-profile"),
+        ("/home/u1/.config/dask/jobqueue.yaml", DASK, "dask-jobqueue"),
+        ("/home/u1/proj/conf/hydra/launcher/twcc.yaml", HYDRA, "hydra-submitit"),
+        ("/home/u1/proj/nextflow.config", NEXTFLOW, "nextflow"),
+        ("/home/u1/proj/conf/twcc.config", NEXTFLOW, "nextflow"),
+        ("/home/u1/proj/Makefile", MAKEFILE, "makefile"),
+        ("/home/u1/proj/Snakefile", 'rule a:\n    resources: slurm_partition="gp1d"\n', "snakefile"),
+        ("/home/u1/cromwell/slurm.conf", CROMWELL, "cromwell"),
+        # not submission configs: nothing about Slurm, or not this kind of file
+        ("/home/u1/proj/docker-compose.yml", "services:\n  web:\n    image: nginx\n", None),
+        ("/home/u1/proj/config.yaml", "learning_rate: 0.1\nepochs: 10\n", None),
+        ("/home/u1/proj/Makefile", "all:\n\tgcc -o a a.c\n", None),
+        ("/home/u1/proj/app.config", "[server]\nport = 80\n", None),
+        ("/home/u1/proj/nextflow.config", "params.reads = 'data/*.fq'\n", None),
+    ],
+)
+def test_formats_are_recognised_by_what_they_are(path: str, text: str, fmt: str | None) -> None:
+    assert config_format(path, text.encode()) == fmt
+    if fmt is not None:
+        assert is_job_script(path, text.encode())  # bulk reads it (with its own grammar)
+
+
+def _migrate(path: str, text: str) -> tuple[str, list[str], list[str]]:
+    result = migrate(Source.from_bytes(text.encode(), path), load())
+    return result.output.decode(), [f.code for f in result.findings], [f.code for f in result.findings if f.fixed]
+
+
+@pytest.mark.parametrize(
+    ("path", "before", "after", "codes"),
+    [
+        (
+            "/h/profiles/slurm/config.yaml",
+            SNAKEMAKE,
+            SNAKEMAKE.replace("gp2d", "slinky").replace('"gtest"', '"slinky"').replace("=gp1d", "=slinky"),
+            ["SM101", "SM101", "SM101"],
+        ),
+        ("/h/.config/dask/jobqueue.yaml", DASK, DASK.replace("gp1d", "slinky"), ["SM101", "SM201"]),
+        ("/h/conf/hydra/launcher/twcc.yaml", HYDRA, HYDRA.replace("gtest", "slinky"), ["SM101", "SM203"]),
+        (
+            "/h/nextflow.config",
+            NEXTFLOW,
+            NEXTFLOW.replace("'gp1d'", "'slinky'").replace("-p gtest", "-p slinky"),
+            ["SM101", "SM201", "SM203", "SM101"],
+        ),
+        ("/h/Makefile", MAKEFILE, MAKEFILE.replace("gtest", "slinky").replace("=gp1d", "=slinky"), ["SM101", "SM101"]),
+        ("/h/cromwell/slurm.conf", CROMWELL, CROMWELL, ["SM911"]),
+    ],
+)
+def test_the_same_rules_where_the_same_meaning_appears(path: str, before: str, after: str, codes: list[str]) -> None:
+    out, found, _ = _migrate(path, before)
+    assert out == after
+    assert found == codes
+
+
+def test_a_config_is_never_read_as_bash() -> None:
+    """A Nextflow `singularity { runOptions '--nv' }` scope is no container launch, and its
+    Groovy is no bash that does not parse."""
+    _, found, _ = _migrate("/h/nextflow.config", NEXTFLOW)
+    assert not {"SM901", "SM908", "SM403", "SM504", "SM006"} & set(found)
+    _, found, _ = _migrate("/h/profiles/x/config.yaml", SNAKEMAKE)
+    assert not {"SM901", "SM908", "SM006"} & set(found)
+
+
+def test_mkdir_p_is_not_a_partition_and_variables_are_not_renamed() -> None:
+    text = "run:\n\tmkdir -p gtest && sbatch --partition=$$PART job.sh\n"
+    out, found, _ = _migrate("/h/Makefile", text)
+    assert out == text and "SM101" not in found
+
+
+def test_a_config_that_does_not_parse_is_said_and_left_alone() -> None:
+    text = "executor: slurm\ndefault-resources:\n  slurm_partition: [gp2d\n"
+    out, found, _ = _migrate("/h/profiles/p/config.yaml", text)
+    assert out == text and "SM911" in found
+
+
+def test_python_launchers_submit_too() -> None:
+    """dask-jobqueue's SLURMCluster and Parsl's SlurmProvider write the job script
+    themselves: their partition, option strings and prologue lines are the script's."""
+    text = (
+        "from dask_jobqueue import SLURMCluster\nfrom parsl.providers import SlurmProvider\n"
+        'c = SLURMCluster(queue="gp1d", cores=4, memory="8GB", job_extra_directives=["-p gtest"],\n'
+        '                 job_script_prologue=["module load singularity", "source activate env"])\n'
+        'p = SlurmProvider(partition="gp2d", scheduler_options="#SBATCH --gres=gpu:2",\n'
+        '                  worker_init="module load cuda")\n'
+    )
+    out, found, fixed = _migrate("/h/run.py", text)
+    assert 'queue="slinky"' in out and '["-p slinky"]' in out and 'partition="slinky"' in out
+    assert 'job_script_prologue=["source activate env"]' in out  # the singularity module line goes
+    assert "SM006" not in found  # Parsl's '#SBATCH ...' options are no job script without a #!
+    assert found.count("SM203") == 1 and fixed.count("SM101") == 3
+
+
+YAML_NAMES = st.sampled_from(["gtest", "gp1d", "gp2d", "gp4d", "slinky"])
+OTHER = st.dictionaries(
+    st.sampled_from(["jobs", "latency-wait", "printshellcmds", "use-singularity", "retries"]),
+    st.one_of(st.integers(0, 999), st.booleans(), st.sampled_from(["yes", "'quoted'", '"x y"'])),
+    max_size=4,
+)
+
+
+@st.composite
+def snakemake_profile(draw: st.DrawFn) -> str:
+    lines = ["executor: slurm"]
+    for key, value in draw(OTHER).items():
+        lines.append(f"{key}: {str(value).lower() if isinstance(value, bool) else value}")
+    lines.append("default-resources:")
+    style = draw(st.sampled_from(["map", "list", "quoted"]))
+    name = draw(YAML_NAMES)
+    if style == "map":
+        lines.append(f"  slurm_partition: {name}")
+    elif style == "list":
+        lines.append(f"  - slurm_partition={name}")
+    else:
+        lines.append(f"  slurm_partition: '{name}'")
+    if draw(st.booleans()):
+        lines += ["set-resources:", "  big:", f'    slurm_extra: "--gres=gpu:1 -p {draw(YAML_NAMES)}"']
+    return "\n".join(lines) + "\n"
+
+
+@settings(max_examples=60, deadline=None)
+@given(snakemake_profile())
+def test_migrated_profiles_still_parse_and_a_second_pass_is_a_fixed_point(text: str) -> None:
+    path = "/h/profiles/p/config.yaml"
+    once, _, _ = _migrate(path, text)
+    tree = configs.parser("yaml").parse(once.encode())
+    assert not configs.errors_of(tree)
+    assert not any(old in once for old in ("gtest", "gp1d", "gp2d", "gp4d"))
+    twice, found, _ = _migrate(path, once)
+    assert twice == once and "SM101" not in found
+    import yaml
+
+    assert yaml.safe_load(once)["executor"] == "slurm"  # a YAML loader reads it as before
+
+
+def test_bulk_lists_what_it_could_not_read_and_never_calls_that_user_ready(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    (home / "u1" / "cromwell").mkdir(parents=True)
+    (home / "u1" / "cromwell" / "slurm.conf").write_text(CROMWELL)
+    (home / "u2" / "profiles" / "slurm").mkdir(parents=True)
+    (home / "u2" / "profiles" / "slurm" / "config.yaml").write_text(SNAKEMAKE)
+    report = tmp_path / "r"
+    p = cli("bulk", str(home), "--report-dir", str(report), "--no-cache", "-q")
+    assert p.returncode == 0, p.stderr
+    md = (report / "report.md").read_text()
+    assert "Nothing: every error was fixed" not in md
+    assert "slurm.conf`: SM911" in md
+    import json
+
+    summary = json.loads((report / "summary.json").read_text())
+    users = summary["users"]
+    blocked = [name for name, u in users.items() if not u["ready"]]
+    assert blocked  # the one whose only submission is a Cromwell config is not ready
+    records = [json.loads(line) for line in (report / "files.jsonl").read_text().splitlines()]
+    formats = {Path(r["path"]).name: r.get("format") for r in records}
+    assert formats == {"slurm.conf": "cromwell", "config.yaml": "snakemake-profile"}
