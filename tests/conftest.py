@@ -8,7 +8,7 @@ from sbatch_migrate.fix.engine import Result, migrate
 from sbatch_migrate.profile import Profile, load
 from sbatch_migrate.read.source import Source
 
-from .slurm_cluster import IMAGE
+from .slurm_cluster import IMAGE, LocalCluster
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -52,3 +52,15 @@ def jobdir(tmp_path: Path) -> Path:
     store.parent.mkdir(parents=True)
     store.write_bytes(b"SIF stand-in image\n")
     return tmp_path
+
+
+@pytest.fixture(scope="session")
+def cluster(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """The local Slurm shaped like the new cluster (tests/slurm_cluster.py), one per session:
+    the modules that use it skip themselves where it cannot run (missing_requirements)."""
+    c = LocalCluster(tmp_path_factory.mktemp("slurm"))
+    try:
+        c.start()
+        yield c
+    finally:
+        c.stop()

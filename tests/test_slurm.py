@@ -34,16 +34,6 @@ _why = missing_requirements()
 pytestmark = pytest.mark.skipif(_why is not None, reason=_why or "")
 
 
-@pytest.fixture(scope="session")
-def cluster(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    c = LocalCluster(tmp_path_factory.mktemp("slurm"))
-    try:
-        c.start()
-        yield c
-    finally:
-        c.stop()
-
-
 def migrated(path: Path) -> bytes:
     return migrate(Source.from_bytes(path.read_bytes(), str(path)), load()).output
 

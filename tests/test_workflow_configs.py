@@ -108,7 +108,12 @@ def _migrate(path: str, text: str) -> tuple[str, list[str], list[str]]:
             SNAKEMAKE.replace("gp2d", "slinky").replace('"gtest"', '"slinky"').replace("=gp1d", "=slinky"),
             ["SM101", "SM101", "SM101"],
         ),
-        ("/h/.config/dask/jobqueue.yaml", DASK, DASK.replace("gp1d", "slinky"), ["SM101", "SM201"]),
+        (
+            "/h/.config/dask/jobqueue.yaml",
+            DASK,
+            DASK.replace("gp1d", "slinky").replace("      - module load singularity\n", ""),  # the item goes
+            ["SM101", "SM201"],
+        ),
         ("/h/conf/hydra/launcher/twcc.yaml", HYDRA, HYDRA.replace("gtest", "slinky"), ["SM101", "SM203"]),
         (
             "/h/nextflow.config",

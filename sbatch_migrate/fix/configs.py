@@ -145,8 +145,9 @@ def migrate_config(source: Source, profile: Profile, fmt: str, rules: list[type[
                 )
                 edits += fix
         if site.kind == "prologue":
-            for f in _module_findings(site, profile):
+            for f in _module_findings(site, profile, read.errors):
                 add(f)
+                edits += f.edits
     if not edits:
         return Result(source, data, findings, facts, [], fmt)
     for f in findings:
@@ -179,7 +180,7 @@ def _partition_values(site: configs.Site) -> list[tuple[int, int, str, str]]:
     return []
 
 
-def _module_findings(site: configs.Site, profile: Profile) -> list[Finding]:
+def _module_findings(site: configs.Site, profile: Profile, errors: list[tuple[int, int]]) -> list[Finding]:
     out = []
     for m in _MODULE.finditer(site.text):
         tool, sub, rest = m.group(1), m.group(2), m.group(3)
@@ -192,12 +193,19 @@ def _module_findings(site: configs.Site, profile: Profile) -> list[Finding]:
         if sub in _LOAD:
             names = [w for w in rest.split() if not w.startswith("-")]
             if names and all(package_of(n) in profile.remove_modules for n in names):
+                # the list item is this command alone: it goes (the list keeps its others)
+                alone = site.item_lines is not None and site.text.strip() == line
+                lines = site.item_lines if alone else None
+                clear = lines is not None and not any(a <= lines[1] and lines[0] <= b for a, b in errors)
+                fix = [Edit(lines[0], lines[1], "")] if lines is not None and clear else []
                 out.append(
                     ModuleSingularity().finding(
                         start,
                         end,
                         f"`{line}` in {site.where}: there are no Environment Modules in the pod; Apptainer is "
-                        "preinstalled in the slurmd image: remove it from this setting",
+                        "preinstalled in the slurmd image: "
+                        + ("the item is removed" if fix else "remove it from this setting"),
+                        edits=fix,
                     )
                 )
             elif names:

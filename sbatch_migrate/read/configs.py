@@ -30,6 +30,9 @@ class Site:
     text: str
     where: str  # the key path, for messages: `default-resources.slurm_partition`
     editable: bool = True  # plain text: a replacement of its bytes means the same thing
+    # a YAML block-sequence item alone on its lines, among others: (start, end) of its
+    # lines, newline included (removing them removes the item and leaves a list)
+    item_lines: tuple[int, int] | None = None
 
 
 @dataclass
@@ -145,6 +148,20 @@ def _items(node: Any) -> list[Any]:
     return []
 
 
+def _item_lines(item: Any, data: bytes) -> tuple[int, int] | None:
+    """The lines of a block-sequence item (``- module load singularity``) when nothing else
+    is on them."""
+    parent = item.parent
+    if parent is None or parent.type != "block_sequence_item":
+        return None
+    start = data.rfind(b"\n", 0, parent.start_byte) + 1
+    end = data.find(b"\n", parent.end_byte)
+    end = len(data) if end == -1 else end + 1
+    if data[start : parent.start_byte].strip() or data[parent.end_byte : end].strip():
+        return None
+    return start, end
+
+
 _RESOURCE = re.compile(r"(slurm_partition|partition)\s*=\s*['\"]?([^'\"\s,]+)")
 
 
@@ -166,7 +183,8 @@ def _yaml(node: Any, data: bytes, path: list[str], facts: ConfigFacts) -> None:
                 for item in [value] if scalar is not None else items:
                     s = _scalar(item, data)
                     if s is not None:
-                        facts.sites.append(Site(kind, s[0], s[1], s[2], where, s[3]))
+                        lines = _item_lines(item, data) if len(items) > 1 else None
+                        facts.sites.append(Site(kind, s[0], s[1], s[2], where, s[3], lines))
             elif scalar is not None and scalar[2].lstrip().startswith(("sbatch", "srun", "salloc")):
                 facts.sites.append(Site("options", scalar[0], scalar[1], scalar[2], where, scalar[3]))
             for item in items:  # resource lists: `- slurm_partition=gp2d`
