@@ -232,3 +232,28 @@ def test_bulk_lists_what_it_could_not_read_and_never_calls_that_user_ready(tmp_p
     records = [json.loads(line) for line in (report / "files.jsonl").read_text().splitlines()]
     formats = {Path(r["path"]).name: r.get("format") for r in records}
     assert formats == {"slurm.conf": "cromwell", "config.yaml": "snakemake-profile"}
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        (
+            'import subprocess\nargv = ["-p", "gtest", "--gres=gpu:1"]\nsubprocess.run(["sbatch", *argv, "job.sh"])\n',
+            'import subprocess\nargv = ["-p", "slinky", "--gres=gpu:1"]\nsubprocess.run(["sbatch", *argv, "job.sh"])\n',
+        ),
+        (
+            'import subprocess\nopts = ["--partition=gp1d"]\ncmd = ["sbatch"] + opts + ["job.sh"]\n'
+            "subprocess.run(cmd, check=True)\n",
+            'import subprocess\nopts = ["--partition=slinky"]\ncmd = ["sbatch"] + opts + ["job.sh"]\n'
+            "subprocess.run(cmd, check=True)\n",
+        ),
+        # bound twice: which list runs is not known here, nothing is changed
+        (
+            'import subprocess\na = ["-p", "gp1d"]\na = ["-p", "gp2d"]\nsubprocess.run(["sbatch", *a])\n',
+            'import subprocess\na = ["-p", "gp1d"]\na = ["-p", "gp2d"]\nsubprocess.run(["sbatch", *a])\n',
+        ),
+    ],
+)
+def test_argv_built_in_a_variable_and_passed_to_sbatch_is_read(before: str, after: str) -> None:
+    out, _, _ = _migrate("/h/submit.py", before)
+    assert out == after

@@ -252,6 +252,31 @@ def _make_visitor(cst: Any, provider: Any) -> Any:
             self.aliases: dict[str, str] = {}  # local name -> dotted origin
             self.used: set[int] = set()  # string nodes already taken
             self.templates: set[int] = set()  # strings with .format(...)
+            self.lists: dict[str, Any] = {}  # a name bound once, to a list: `argv = ["-p", "gtest"]`
+
+        def visit_Module(self, node: Any) -> None:
+            """The names bound exactly once in the file, to a list or tuple literal (or a sum
+            of them): argv built in a variable and passed to sbatch is read through them."""
+            bound: dict[str, Any] = {}
+            times: dict[str, int] = {}
+            stack = [node]
+            while stack:
+                n = stack.pop()
+                if isinstance(n, m.Assign):
+                    for target in n.targets:
+                        if isinstance(target.target, m.Name):
+                            times[target.target.value] = times.get(target.target.value, 0) + 1
+                            bound[target.target.value] = n.value
+                elif isinstance(n, (m.AugAssign, m.AnnAssign)) and isinstance(n.target, m.Name):
+                    times[n.target.value] = times.get(n.target.value, 0) + 2  # changed in place: not known
+                elif isinstance(n, (m.For, m.CompFor)) and isinstance(n.target, m.Name):
+                    times[n.target.value] = times.get(n.target.value, 0) + 2
+                stack.extend(n.children)
+            self.lists = {
+                k: v
+                for k, v in bound.items()
+                if times.get(k) == 1 and isinstance(v, (m.List, m.Tuple, m.BinaryOperation))
+            }
 
         # -- helpers ---------------------------------------------------------------
         def span(self, node: Any) -> tuple[int, int]:
@@ -296,12 +321,24 @@ def _make_visitor(cst: Any, provider: Any) -> Any:
                 return PyString(cstart, cend, None, editable, True, where, masked=masked)
             return None
 
-        def argv(self, node: Any) -> list[Arg] | None:
+        def argv(self, node: Any, depth: int = 0) -> list[Arg] | None:
+            if depth > 8:
+                return None
+            if isinstance(node, m.Name) and node.value in self.lists:
+                return self.argv(self.lists[node.value], depth + 1)  # cmd = ["sbatch", ...]; run(cmd)
+            if isinstance(node, m.BinaryOperation) and isinstance(node.operator, m.Add):
+                left, right = self.argv(node.left, depth + 1), self.argv(node.right, depth + 1)
+                return None if left is None or right is None else left + right  # ["sbatch"] + opts
             if not isinstance(node, (m.List, m.Tuple)):
                 return None
             out = []
             for el in node.elements:
                 value = el.value
+                if isinstance(el, m.StarredElement):  # ["sbatch", *argv]: argv's elements, where it is bound
+                    spliced = self.argv(value, depth + 1)
+                    if spliced is not None:
+                        out += spliced
+                        continue
                 if isinstance(value, m.SimpleString):
                     s = self.string(value, "argv")
                     if s is not None and s.value is not None:
