@@ -257,3 +257,29 @@ def test_bulk_lists_what_it_could_not_read_and_never_calls_that_user_ready(tmp_p
 def test_argv_built_in_a_variable_and_passed_to_sbatch_is_read(before: str, after: str) -> None:
     out, _, _ = _migrate("/h/submit.py", before)
     assert out == after
+
+
+def test_container_settings_and_resources_are_checked_against_the_pod() -> None:
+    text = (
+        "process {\n  executor = 'slurm'\n  queue = 'slinky'\n  container = '/home/u1/images/tf.sif'\n"
+        "  clusterOptions = '--gres=gpu:16'\n}\nsingularity {\n  runOptions = '--nv -B /work/u1/data:/data'\n"
+        "  cacheDir = '/work/TWCC_cntr/cache'\n}\n"
+    )
+    result = migrate(Source.from_bytes(text.encode(), "/h/nextflow.config"), load())
+    found = [(f.code, f.subject) for f in result.findings]
+    assert ("SM501", None) in found  # 16 GPUs per node: a pod has 8
+    assert ("SM601", "/home/u1/images/tf.sif") in found and ("SM601", "/work/u1/data") in found
+    assert not [s for c, s in found if c == "SM601" and s and s.startswith("/work/TWCC_cntr")]  # mounted
+    assert "SM504" not in [c for c, _ in found]  # GPUs are asked for: --nv is right
+    bare = migrate(
+        Source.from_bytes(b"process.executor = 'slurm'\nsingularity.runOptions = '--nv'\n", "/h/nextflow.config"),
+        load(),
+    )
+    assert [f.code for f in bare.findings] == ["SM504"]
+    yaml_text = (
+        'executor: slurm\nsingularity-args: "--nv -B /work/u9/x"\ndefault-resources:\n  slurm_partition: slinky\n'
+    )
+    codes = [
+        f.code for f in migrate(Source.from_bytes(yaml_text.encode(), "/h/profiles/p/config.yaml"), load()).findings
+    ]
+    assert codes == ["SM504", "SM601"]

@@ -148,6 +148,9 @@ def migrate_config(source: Source, profile: Profile, fmt: str, rules: list[type[
             for f in _module_findings(site, profile, read.errors):
                 add(f)
                 edits += f.edits
+    for f in _container_findings(read, profile):
+        add(f)
+    findings.sort(key=lambda f: (f.start, f.code))
     if not edits:
         return Result(source, data, findings, facts, [], fmt)
     for f in findings:
@@ -178,6 +181,68 @@ def _partition_values(site: configs.Site) -> list[tuple[int, int, str, str]]:
             if "$" not in v
         ]
     return []
+
+
+_GPUS = re.compile(r"--gres[= ]gpu(?::[A-Za-z][\w.-]*)?:(\d+)|--gpus-per-node[= ](?:[A-Za-z][\w.-]*:)?(\d+)")
+_BIND = re.compile(r"(?:^|\s)(?:-B|--bind)[ =]?(\S+)")
+
+
+def _container_findings(read: configs.ConfigFacts, profile: Profile) -> list[Finding]:
+    """What the config asks of the pod: GPUs per node beyond a NodeSet pod's (SM501),
+    ``--nv`` with no GPU asked anywhere (SM504), image, cache and bind paths that no mount
+    covers (SM601)."""
+    from ..checks.gpus_over_capacity import GpusOverCapacity
+    from ..checks.nv_without_gpu import NvWithoutGpu
+    from ..checks.path_not_mounted import PathNotMounted
+    from ..model.needs import exists_in_pod
+
+    out: list[Finding] = []
+    asked = 0
+    for site in read.sites:
+        if site.kind != "options":
+            continue
+        for m in _GPUS.finditer(site.text):
+            n = int(m.group(1) or m.group(2))
+            asked = max(asked, n)
+            if profile.gpus_per_node and n > profile.gpus_per_node:
+                out.append(
+                    GpusOverCapacity().finding(
+                        site.start,
+                        site.end,
+                        f"{site.where}: {n} GPUs per node requested but a {profile.nodeset} pod has "
+                        f"{profile.gpus_per_node}: every such job is refused",
+                    )
+                )
+    mounts = ", ".join(m.path for m in profile.mounts) or "none"
+    for site in read.sites:
+        paths: list[str] = []
+        if site.kind == "container":
+            if re.search(r"(?:^|\s)--nv\b", site.text) and not asked:
+                out.append(
+                    NvWithoutGpu().finding(
+                        site.start,
+                        site.end,
+                        f"`--nv` in {site.where}, but this config asks for no GPU: the job gets none and --nv finds "
+                        "no driver in the pod (add --gres=gpu:N, or drop --nv)",
+                    )
+                )
+            paths = [b.split(":", 1)[0] for m in _BIND.finditer(site.text) for b in m.group(1).split(",")]
+        elif site.kind == "image":
+            paths = [site.text.strip()]
+        for path in paths:
+            roots = any(path == r or path.startswith(r.rstrip("/") + "/") for r in profile.storage_roots)
+            if path.startswith("/") and roots and not exists_in_pod(path, profile):
+                out.append(
+                    PathNotMounted().finding(
+                        site.start,
+                        site.end,
+                        f"{path} ({site.where}) is not on a volume mounted in the pod (mounted: {mounts}): the jobs "
+                        "would fail with `No such file or directory`; mount it ([[storage.mounts]] in the profile and "
+                        "the Helm values) or move it",
+                        subject=path,
+                    )
+                )
+    return out
 
 
 def _module_findings(site: configs.Site, profile: Profile, errors: list[tuple[int, int]]) -> list[Finding]:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, Literal
 
-SiteKind = Literal["partition", "options", "prologue"]
+SiteKind = Literal["partition", "options", "prologue", "container", "image"]
 
 
 @dataclass(frozen=True)
@@ -81,6 +81,10 @@ OPTION_KEYS = frozenset(
     }
 )
 PROLOGUE_KEYS = frozenset({"job_script_prologue", "env_extra", "prologue", "setup", "worker_init", "beforescript"})
+# options given to Apptainer/Singularity (`--nv`, `-B /work/...`) and image or cache paths
+CONTAINER_KEYS = frozenset({"singularity_args", "apptainer_args", "runoptions", "container_options"})
+IMAGE_KEYS = frozenset({"container", "cachedir", "singularity_prefix", "apptainer_prefix", "librarydir"})
+GPU_KEYS = frozenset({"gres", "gpus", "gpus_per_node", "accelerator", "gpu"})
 
 
 def errors_of(tree: Any) -> list[tuple[int, int]]:
@@ -178,6 +182,13 @@ def _yaml(node: Any, data: bytes, path: list[str], facts: ConfigFacts) -> None:
             items = _items(value)
             if k in PARTITION_KEYS and scalar is not None:
                 facts.sites.append(Site("partition", scalar[0], scalar[1], scalar[2], where, scalar[3]))
+            elif k in CONTAINER_KEYS and scalar is not None:
+                facts.sites.append(Site("container", scalar[0], scalar[1], scalar[2], where, scalar[3]))
+            elif k in IMAGE_KEYS and scalar is not None:
+                facts.sites.append(Site("image", scalar[0], scalar[1], scalar[2], where, scalar[3]))
+            elif k in GPU_KEYS and scalar is not None:
+                gres = scalar[2] if scalar[2].startswith("gpu") else f"gpu:{scalar[2]}"
+                facts.sites.append(Site("options", scalar[0], scalar[1], f"--gres={gres}", where, False))
             elif k in OPTION_KEYS or k in PROLOGUE_KEYS:
                 kind: SiteKind = "options" if k in OPTION_KEYS else "prologue"
                 for item in [value] if scalar is not None else items:
@@ -202,7 +213,14 @@ def _yaml(node: Any, data: bytes, path: list[str], facts: ConfigFacts) -> None:
 
 
 # -- Groovy (Nextflow) ------------------------------------------------------------------------
-NEXTFLOW_KEYS = {"queue": "partition", "clusteroptions": "options", "beforescript": "prologue"}
+NEXTFLOW_KEYS = {
+    "queue": "partition",
+    "clusteroptions": "options",
+    "beforescript": "prologue",
+    "runoptions": "container",
+    "container": "image",
+    "cachedir": "image",
+}
 
 
 def _groovy_string(node: Any, data: bytes) -> tuple[int, int, str, bool] | None:
