@@ -283,3 +283,50 @@ def test_container_settings_and_resources_are_checked_against_the_pod() -> None:
         f.code for f in migrate(Source.from_bytes(yaml_text.encode(), "/h/profiles/p/config.yaml"), load()).findings
     ]
     assert codes == ["SM504", "SM601"]
+
+
+@st.composite
+def nextflow_config(draw: st.DrawFn) -> str:
+    """A Nextflow config: process settings in plain, selector and dotted forms, quotes of
+    both kinds, other settings and comments among them."""
+    q = draw(st.sampled_from(["'", '"']))
+    lines = ["// generated", f"process.executor = {q}slurm{q}"]
+    body = [f"    queue = {q}{draw(YAML_NAMES)}{q}"]
+    if draw(st.booleans()):
+        body.append(f"    clusterOptions = {q}--gres=gpu:1 -p {draw(YAML_NAMES)}{q}")
+    if draw(st.booleans()):
+        body.append(f"    withLabel: big {{\n        queue = {q}{draw(YAML_NAMES)}{q}\n    }}")
+    if draw(st.booleans()):
+        body.append(f"    memory = {q}8 GB{q}")
+    lines += ["process {", *body, "}"]
+    if draw(st.booleans()):
+        lines.append(f"process.queue = {q}{draw(YAML_NAMES)}{q}")
+    if draw(st.booleans()):
+        lines.append("params.outdir = 'results'")
+    return "\n".join(lines) + "\n"
+
+
+@st.composite
+def makefile(draw: st.DrawFn) -> str:
+    op = draw(st.sampled_from(["=", "?=", ":="]))
+    lines = [f"PART {op} {draw(YAML_NAMES)}", "", "run:"]
+    if draw(st.booleans()):
+        lines.append("\tmkdir -p logs")
+    lines.append("\tsbatch -p $(PART) job.sh")
+    if draw(st.booleans()):
+        lines.append(f"\tsrun --partition={draw(YAML_NAMES)} hostname")
+    return "\n".join(lines) + "\n"
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.one_of(nextflow_config().map(lambda t: ("nextflow.config", "groovy", t)),
+                 makefile().map(lambda t: ("Makefile", "make", t))))  # fmt: skip
+def test_migrated_nextflow_and_make_still_parse_and_are_a_fixed_point(case: tuple[str, str, str]) -> None:
+    name, grammar, text = case
+    path = f"/h/proj/{name}"
+    before = configs.errors_of(configs.parser(grammar).parse(text.encode()))
+    once, _, _ = _migrate(path, text)
+    assert len(configs.errors_of(configs.parser(grammar).parse(once.encode()))) <= len(before)
+    assert not before and not any(old in once for old in ("gtest", "gp1d", "gp2d", "gp4d"))
+    twice, found, _ = _migrate(path, once)
+    assert twice == once and "SM101" not in found

@@ -148,6 +148,8 @@ def migrate_config(source: Source, profile: Profile, fmt: str, rules: list[type[
             for f in _module_findings(site, profile, read.errors):
                 add(f)
                 edits += f.edits
+            for f in _variable_findings(site, profile):
+                add(f)
     for f in _container_findings(read, profile):
         add(f)
     findings.sort(key=lambda f: (f.start, f.code))
@@ -242,6 +244,27 @@ def _container_findings(read: configs.ConfigFacts, profile: Profile) -> list[Fin
                         subject=path,
                     )
                 )
+    return out
+
+
+_ASSIGN = re.compile(r"(?:^|(?<=[;\n&|]))[ \t]*(?:export[ \t]+)?([A-Za-z_]\w*)=(\S*)")
+
+
+def _variable_findings(site: configs.Site, profile: Profile) -> list[Finding]:
+    """Variables the profile flags (UCX, NCCL, Open MPI ...) set in a prologue line: the
+    variable rule of the entry's code reports them, as in a job script (no fix here)."""
+    from ..checks import RULES
+
+    by_code = {r.code: r for r in RULES}
+    out = []
+    for m in _ASSIGN.finditer(site.text):
+        spec = next((v for v in profile.variables if v.matches(m.group(1))), None)
+        rule = by_code.get(spec.code) if spec is not None else None
+        if spec is None or rule is None:
+            continue
+        start = site.start + _offset(site.text, m.start(1))
+        end = site.start + _offset(site.text, m.end())
+        out.append(rule().finding(start, end, f"`{m.group(1)}={m.group(2)}` in {site.where}: {spec.why}"))
     return out
 
 
