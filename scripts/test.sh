@@ -25,11 +25,12 @@ if [ "${SBATCH_MIGRATE_NO_INSTALL:-0}" != 1 ]; then
   [ -x "$VENV/bin/python" ] || "$PY" -m venv "$VENV"
   "$VENV/bin/python" -m pip install -q --upgrade pip
   "$VENV/bin/python" -m pip install -q -e '.[test]'
-  # Snakemake and its Slurm executor, for tests/test_workflow_tools.py: a venv of their own
+  # Snakemake and its Slurm executor, Parsl, Hydra with its submitit launcher, for
+  # tests/test_workflow_tools.py: a venv of their own
   # (snakemake pins `packaging` below what pre-commit's virtualenv needs)
   TOOLS=${TOOLS_VENV:-.venv-tools}
   [ -x "$TOOLS/bin/python" ] || "$PY" -m venv "$TOOLS"
-  "$TOOLS/bin/python" -m pip install -q snakemake snakemake-executor-plugin-slurm
+  "$TOOLS/bin/python" -m pip install -q snakemake snakemake-executor-plugin-slurm parsl hydra-core hydra-submitit-launcher
 fi
 
 "$VENV/bin/ruff" check sbatch_migrate tests bench

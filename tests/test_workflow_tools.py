@@ -141,3 +141,84 @@ def test_snakemakes_slurm_executor_submits_with_the_migrated_profile(cluster: Lo
             assert "Partition=slinky " in shown, shown
         else:
             assert job is None and "invalid partition" in said.lower(), said[-3000:]
+
+
+def _tools_python(module: str) -> str:
+    """The tools venv's Python when it has ``module`` (scripts/test.sh makes it), else skip."""
+    python = ROOT / ".venv-tools" / "bin" / "python"
+    if not python.is_file():
+        pytest.skip("the tools venv is not there (scripts/test.sh makes .venv-tools)")
+    probe = subprocess.run([str(python), "-c", f"import {module}"], capture_output=True, check=False)
+    if probe.returncode != 0:
+        pytest.skip(f"{module} is not installed in .venv-tools")
+    return str(python)
+
+
+PARSL = """import os
+import sys
+
+from parsl.providers import SlurmProvider
+
+provider = SlurmProvider(
+    partition="gp2d",
+    nodes_per_block=1,
+    init_blocks=0,
+    walltime="00:05:00",
+    scheduler_options="#SBATCH --gres=gpu:1",
+    worker_init="module load singularity",
+)
+provider.script_dir = sys.argv[1]
+print("JOB", provider.submit("hostname", tasks_per_node=1, job_name="parsl.test"), flush=True)
+"""
+
+
+def test_parsl_submits_from_the_migrated_provider_to_the_new_partition(cluster: LocalCluster, tmp_path: Path) -> None:
+    python = _tools_python("parsl")
+    after = migrated(PARSL, "/h/parsl_config.py")
+    assert 'partition="slinky"' in after and 'worker_init=""' in after  # the module line goes
+    for name, text in (("after", after), ("before", PARSL)):
+        script = tmp_path / f"{name}.py"
+        script.write_text(text)
+        (tmp_path / name).mkdir()
+        p = subprocess.run(
+            [python, str(script), str(tmp_path / name)], capture_output=True, text=True, env=cluster.env, timeout=120
+        )
+        if name == "after":
+            m = re.search(r"JOB (\d+)", p.stdout)
+            assert m is not None, p.stderr[-2000:]
+            shown = cluster.scontrol("show", "job", m.group(1), "-o").stdout
+            subprocess.run(["scancel", m.group(1)], env=cluster.env, check=False)
+            assert "Partition=slinky " in shown, shown
+        else:
+            assert p.returncode != 0 and "invalid partition specified: gp2d" in p.stderr, p.stderr[-2000:]
+
+
+def test_hydras_submitit_launcher_runs_the_migrated_config_in_the_new_partition(
+    cluster: LocalCluster, tmp_path: Path
+) -> None:
+    python = _tools_python("hydra_plugins.hydra_submitit_launcher")
+    config = (CORPUS / "hydra_submitit" / "input.yaml").read_text().replace("timeout_min: 1440", "timeout_min: 5")
+    app = (
+        "import os\nimport hydra\n\n\n"
+        '@hydra.main(version_base=None, config_path="conf", config_name="config")\n'
+        "def main(cfg):\n"
+        '    print("ran in", os.environ.get("SLURM_JOB_PARTITION"))\n\n\n'
+        'if __name__ == "__main__":\n    main()\n'
+    )
+    for name, text in (("after", migrated(config, "/h/conf/hydra/launcher/twcc.yaml")), ("before", config)):
+        work = tmp_path / name
+        (work / "conf" / "hydra" / "launcher").mkdir(parents=True)
+        (work / "conf" / "config.yaml").write_text("x: 1\n")
+        (work / "conf" / "hydra" / "launcher" / "twcc.yaml").write_text(text)
+        (work / "my_app.py").write_text(app)
+        env = {**cluster.env, "PATH": f"{Path(python).parent}:{os.environ.get('PATH', '')}"}
+        p = subprocess.run(
+            [python, "my_app.py", "-m", "hydra/launcher=twcc", "x=1"],
+            cwd=work, capture_output=True, text=True, env=env, timeout=180,
+        )  # fmt: skip
+        logs = "".join(f.read_text(errors="replace") for f in work.rglob("*_log.out"))
+        if name == "after":
+            assert p.returncode == 0, (p.stdout + p.stderr)[-3000:]
+            assert "ran in slinky" in logs, logs[-2000:]
+        else:
+            assert p.returncode != 0 and "invalid partition" in (p.stdout + p.stderr).lower()
