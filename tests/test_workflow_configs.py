@@ -330,3 +330,11 @@ def test_migrated_nextflow_and_make_still_parse_and_are_a_fixed_point(case: tupl
     assert not before and not any(old in once for old in ("gtest", "gp1d", "gp2d", "gp4d"))
     twice, found, _ = _migrate(path, once)
     assert twice == once and "SM101" not in found
+
+
+def test_a_prologue_that_pulls_the_image_is_reported() -> None:
+    text = (
+        "jobqueue:\n  slurm:\n    queue: slinky\n    job-script-prologue:\n      - singularity pull x.sif docker://x\n"
+    )
+    _, found, _ = _migrate("/h/.config/dask/jobqueue.yaml", text)
+    assert found == ["SM402"]

@@ -150,6 +150,18 @@ def migrate_config(source: Source, profile: Profile, fmt: str, rules: list[type[
                 edits += f.edits
             for f in _variable_findings(site, profile):
                 add(f)
+            for m in _BUILD.finditer(site.text):
+                from ..checks.image_build_in_job import ImageBuildInJob
+
+                start = site.start + _offset(site.text, m.start())
+                add(
+                    ImageBuildInJob().finding(
+                        start,
+                        site.start + _offset(site.text, m.end()),
+                        f"`{m.group(0)}` in {site.where}: every job builds or pulls the image again (and the pod may "
+                        "not reach the registry): pull it once on the login pod into a mounted folder",
+                    )
+                )
     for f in _container_findings(read, profile):
         add(f)
     findings.sort(key=lambda f: (f.start, f.code))
@@ -247,6 +259,7 @@ def _container_findings(read: configs.ConfigFacts, profile: Profile) -> list[Fin
     return out
 
 
+_BUILD = re.compile(r"\b(?:singularity|apptainer)[ \t]+(?:pull|build)\b")
 _ASSIGN = re.compile(r"(?:^|(?<=[;\n&|]))[ \t]*(?:export[ \t]+)?([A-Za-z_]\w*)=(\S*)")
 
 
