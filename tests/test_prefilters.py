@@ -81,6 +81,16 @@ def full_analysis(data: bytes) -> pyfront.PyFacts:
         pyfront.nothing_to_read = gate  # type: ignore[assignment]
 
 
+def test_text_with_none_of_the_words_is_not_even_parsed() -> None:
+    """Without any word a read call or assignment is spelt with, nothing in the file can be
+    read: it is not parsed (a large library module with a quoted 'srun' cost 60 ms), so a
+    syntax error there goes unreported; what libcst would find is only that error."""
+    data = b"KEYWORDS = ('srun', 'sbatch'\n"
+    assert pyfront.nothing_to_read(data) is True
+    facts = full_analysis(data)
+    assert facts.error is not None and facts == pyfront.PyFacts(error=facts.error)
+
+
 @pytest.mark.parametrize(
     ("text", "nothing"),
     [
@@ -94,7 +104,7 @@ def full_analysis(data: bytes) -> pyfront.PyFacts:
         ("from os import environ as E\nE['UCX_TLS'] = 'rc'\n", False),
         ("ex.update_parameters(slurm_partition='gtest')\n", False),
         ("S = '''#!/bin/bash\n#SBATCH -p gtest\n'''\n", False),
-        ("print('unclosed\n", False),  # libcst says where
+        ("import subprocess\nprint('unclosed\n", False),  # libcst says where
         ("name = 'system'\n", True),  # the word, but no call
     ],
 )
@@ -136,6 +146,15 @@ STATEMENTS = [
     "class C: pass",
     "z = system",
     "w = [environ]",
+    "from os import (\n    system as s2,\n)",
+    "s2('srun x')",
+    "from subprocess import (\n    run as r2,\n)",
+    "r2(['sbatch', 'x.sh'])",
+    "E = os.environ",
+    "E['UCX_TLS'] = 'rc'",
+    "K = ('subprocess', 'putenv', 'exn:fail:filesystem')",
+    "os . system ('srun x')",
+    "x = subprocess\n",
 ]
 
 

@@ -257,6 +257,7 @@ def _release_folder() -> None:
     """Close the folders kept open (a run in this process is over, or a new one starts)."""
     chains: dict[str, Chain] = _W.get("chains") or {}
     _W["chains"] = {}  # tree root -> the folders open on the path last read from
+    _W["last_folder"] = None  # (folder, its descriptor in a chain): the folder read last
     for chain in chains.values():
         chain.close()
 
@@ -266,11 +267,17 @@ def _folder(file: str) -> int:
     a time without following a symlink (as the walk reaches it, :class:`~.walk.Chain`);
     the folders on the path stay open, as the files of a folder, and then of its
     neighbours, come one after another."""
+    folder = file[: file.rfind("/")] or "/"
+    last = _W.get("last_folder")
+    if last is not None and last[0] == folder:  # the files of a folder come one after another
+        return int(last[1])
     root = root_of(file, _W["roots"])
     chains: dict[str, Chain] = _W["chains"]
     if root not in chains:
         chains[root] = Chain(root)
-    return chains[root].fd(os.path.dirname(file))
+    fd = chains[root].fd(folder)
+    _W["last_folder"] = (folder, fd)
+    return fd
 
 
 _SWAPPED = "a folder on its path is a symlink now (it was a folder when the tree was listed): not followed"
@@ -288,17 +295,22 @@ def _read(folder: int, name: str, limit: int) -> tuple[os.stat_result | None, by
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
             return None, b""
-        parts: list[bytes] = []
-        got = 0
         want = min(st.st_size + 1, limit, SNIFF)  # one byte more than its size: sees a file that grew
+        first = os.read(fd, want)
+        # binary: the rest does not matter; a short read of a regular file: its end
+        if b"\x00" in first or len(first) < want:
+            return st, first
+        parts = [first]
+        got = len(first)
+        want = min(limit, st.st_size + 1) - got  # the rest in one read, as its size says
         while got < limit:
-            chunk = os.read(fd, want)
+            chunk = os.read(fd, max(want, 1 << 16))
             if not chunk:
                 break
-            if not parts and b"\x00" in chunk:  # binary: the rest does not matter
-                return st, chunk
             parts.append(chunk)
             got += len(chunk)
+            if len(chunk) < want:  # short: the end
+                break
             want = min(limit - got, 1 << 16)
         return st, b"".join(parts)
     finally:

@@ -20,6 +20,7 @@ imported only here, only for Python files.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -166,6 +167,14 @@ def _python_parses(data: bytes) -> bool:
 _WORDS: tuple[bytes, ...] = (b"subprocess", b"system", b"popen", b"environ", b"putenv", b"update_parameters")
 _WORDS += tuple(name.encode() for name in SUBMITIT_CLASSES)
 _WORDS += tuple(name.encode() for name in LAUNCHER_CLASSES)
+_ALTS = b"|".join(_WORDS)
+# where a word of _WORDS can name what the visitor acts on: followed by a call, an index or
+# an attribute (`os.system(`, `os.environ[`, `subprocess.run`), or on an import line, or
+# before `as` (an alias in an import spread over lines)
+_SPELT = re.compile(
+    rb"(?:" + _ALTS + rb")\s*[(.\[]|^[ \t]*(?:from|import)[ \t][^\n]*(?:" + _ALTS + rb")|(?:" + _ALTS + rb")\s+as\b",
+    re.M,
+)
 
 
 def nothing_to_read(data: bytes) -> bool:
@@ -176,17 +185,22 @@ def nothing_to_read(data: bytes) -> bool:
     the way the visitor names them (imports and their aliases resolved, see
     :func:`_wanted`); False sends the file to libcst: a call or assignment the visitor
     acts on, an ``#SBATCH`` in the file, text that is not UTF-8 or does not parse (libcst
-    then says where and why)."""
+    then says where and why) where such a call could be spelt: a file without any of the
+    words (``_WORDS``) is not parsed at all, since nothing in it could be read."""
     import ast
 
     if b"#SBATCH" in data:
         return False
+    if _SPELT.search(data) is None:
+        # no call or assignment the visitor acts on is spelt here (a word of _WORDS used as
+        # a name: called, indexed, an attribute taken, or imported): nothing to read, and
+        # no need to parse.  A 150 kB lexer module listing 'subprocess' and 'putenv' among
+        # its keyword strings cost 60-100 ms to parse (bench/bench_tree.py's slowest files)
+        return True
     try:
         tree = ast.parse(data.decode("utf-8"))
     except (SyntaxError, ValueError, UnicodeDecodeError, RecursionError, MemoryError):
         return False
-    if not any(word in data for word in _WORDS):
-        return True
     aliases: dict[str, str] = {}
     nodes = list(ast.walk(tree))
     for node in nodes:  # all of them first: the visitor's aliases are a superset of these
