@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 
 from .. import __version__
 from ..output.report import REPORT_VERSION, counted, json_outline, json_text, md_code, md_text
-from ..site.decisions import mount_claim, top_folder
+from ..site.decisions import markdown_lines, mount_claim, top_folder
 from .ownfolder import OwnFolder
 
 BLOCKING_PER_USER = 50
@@ -355,19 +355,12 @@ def markdown(s: dict[str, Any]) -> str:
     if s.get("decisions"):
         lines += ["## Decisions first", ""]
         for d in s["decisions"]:
-            lines += [
-                f"- **mount a claim at {md_code(d['mount'])}**: it settles {d['findings']} of the "
-                f"{counted(s['errors_remaining'], 'error')} left (SM601 path-not-mounted) in "
-                f"{counted(d['files'], 'file')} of {counted(d['users'], 'user')}. "
-                "In the profile (`read_only = true` where jobs only read it: `inventory` tells):",
-                "",
-                "  ```toml",
-                *[f"  {line}" for line in d["profile"].splitlines()],
-                "  ```",
-                "",
-                f"  In the Helm values: {md_code(d['helm'])}.",
-                "",
-            ]
+            lead = (
+                f"it settles {d['findings']} of the {counted(s['errors_remaining'], 'error')} left "
+                f"(SM601 path-not-mounted) in {counted(d['files'], 'file')} of {counted(d['users'], 'user')}. "
+                "In the profile (`read_only = true` where jobs only read it: `inventory` tells):"
+            )
+            lines += markdown_lines(d, lead)
     blocked = [(name, u) for name, u in s["users"].items() if not u["ready"]]
     lines += ["## Needs a human", ""]
     if not blocked:

@@ -33,18 +33,17 @@ from ..model.target import literal_uses
 from .rule import Finding, Rule, Severity
 
 
-class UnknownAccount(Rule):
-    code = "SM512"
-    name = "unknown-account"
-    severity = Severity.ERROR
-    summary = "--account the target's accounting database does not have"
+class AccountingRule(Rule):
+    """A name the target's accounting database must know (``option``: account, qos)."""
+
+    option = "account"
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         if not ctx.profile.accounting:
             return
         for unit in ctx.units():
-            for use in literal_uses(unit.directives, ("account",)):
-                verdict = judge(ctx.profile, "account", (use.value or "").strip("\"'"))
+            for use in literal_uses(unit.directives, (self.option,)):
+                verdict = judge(ctx.profile, self.option, (use.value or "").strip("\"'"))
                 if verdict is not None:
                     yield self.finding(
                         use.start,
@@ -52,3 +51,11 @@ class UnknownAccount(Rule):
                         f"`{use.written} {use.value}`: {verdict.said}",
                         severity=None if verdict.refused else Severity.WARNING,
                     )
+
+
+class UnknownAccount(AccountingRule):
+    code = "SM512"
+    name = "unknown-account"
+    severity = Severity.ERROR
+    summary = "--account the target's accounting database does not have"
+    option = "account"

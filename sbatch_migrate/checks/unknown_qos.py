@@ -1,23 +1,22 @@
 """## What it does
-Reports an `--account`/`-A` the target's accounting database does not have (`[target]
-accounting`, `accounts` and `accounting_enforce`, written by `profile init` from the new
+Reports a `--qos`/`-q` the target's accounting database does not have (`[target]
+accounting`, `qos` and `accounting_enforce`, written by `profile init` from the new
 cluster's snapshot).  Where the target runs slurmdbd but the snapshot could not list its
-accounts, it warns that the account should be checked.  Silent when the target runs no
-accounting (slurmctld then accepts any account: checked with the local lab) or when the
-profile knows nothing of it.
+QOS, it warns that the QOS should be checked.  Silent when the target runs no accounting
+(slurmctld then ignores `--qos`: checked with the local lab) or when the profile knows
+nothing of it.
 
 ## Why is this bad?
-TWCC scripts name a TWCC project (`--account=MST108XXX`).  Where the new cluster enforces
-associations (`AccountingStorageEnforce=associations`, or `limits`/`qos`/`safe`) sbatch
-refuses the job (`Invalid account or account/partition combination specified`); where it
-does not, the job is charged to the user's default account instead.
+TWCC scripts may name a QOS of the old cluster.  Where the new cluster enforces QOS
+(`AccountingStorageEnforce=qos`) sbatch refuses the job (`Invalid qos specification`);
+where it does not, the QOS is ignored and the job runs with the default one, its limits
+and priority.
 
 ## Example
 ```bash
-#SBATCH --account=MST108XXX
+#SBATCH --qos=long
 ```
-Use the project's account on the new cluster, or have the administrators create it
-(`sacctmgr add account ...`).
+Use a QOS of the new cluster (`sacctmgr show qos`), or drop the option.
 
 ## Fix safety
 No fix.
@@ -25,30 +24,13 @@ No fix.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-from ..model.accounting import judge
-from ..model.context import Context
-from ..model.target import literal_uses
-from .rule import Finding, Rule, Severity
+from .rule import Severity
+from .unknown_account import AccountingRule
 
 
-class UnknownQos(Rule):
+class UnknownQos(AccountingRule):
     code = "SM511"
     name = "unknown-qos"
     severity = Severity.ERROR
     summary = "--qos the target's accounting database does not have"
-
-    def check(self, ctx: Context) -> Iterator[Finding]:
-        if not ctx.profile.accounting:
-            return
-        for unit in ctx.units():
-            for use in literal_uses(unit.directives, ("qos",)):
-                verdict = judge(ctx.profile, "qos", (use.value or "").strip("\"'"))
-                if verdict is not None:
-                    yield self.finding(
-                        use.start,
-                        use.end,
-                        f"`{use.written} {use.value}`: {verdict.said}",
-                        severity=None if verdict.refused else Severity.WARNING,
-                    )
+    option = "qos"

@@ -27,3 +27,20 @@ def mount_claim(top: str, read_only: bool) -> dict[str, str]:
             "(the NodeSet's and the LoginSet's)"
         ),
     }
+
+
+def markdown_lines(decision: dict[str, str], lead: str) -> list[str]:
+    """A decision as a Markdown list item: ``lead`` (what it settles), then the profile
+    lines and the Helm values it takes."""
+    from ..output.report import md_code
+
+    return [
+        f"- **mount a claim at {md_code(decision['mount'])}**: {lead}",
+        "",
+        "  ```toml",
+        *[f"  {line}" for line in decision["profile"].splitlines()],
+        "  ```",
+        "",
+        f"  In the Helm values: {md_code(decision['helm'])}.",
+        "",
+    ]

@@ -13,7 +13,7 @@ from typing import Any
 
 from ..output.report import json_text, md_code, md_text
 from ..profile import Profile
-from .decisions import mount_claim, top_folder
+from .decisions import markdown_lines, mount_claim, top_folder
 
 EXAMPLES = 5  # unresolved images listed with where they come from, per origin
 
@@ -180,17 +180,11 @@ def to_markdown(s: dict[str, Any]) -> str:
     if s["decisions"]:
         lines += ["## Decisions first", ""]
         for d in s["decisions"]:
-            lines += [
-                f"- **mount a claim at {md_code(d['mount'])}**: it covers {d['paths']} unmounted host paths, "
-                f"used {d['script_uses']} times in the scripts of {d['users']} users. In the profile:",
-                "",
-                "  ```toml",
-                *[f"  {line}" for line in d["profile"].splitlines()],
-                "  ```",
-                "",
-                f"  In the Helm values: {md_code(d['helm'])}.",
-                "",
-            ]
+            lead = (
+                f"it covers {d['paths']} unmounted host paths, used {d['script_uses']} times in the scripts of "
+                f"{d['users']} users. In the profile:"
+            )
+            lines += markdown_lines(d, lead)
     lines += [
         "## Blocking",
         "",
