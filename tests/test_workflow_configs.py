@@ -338,3 +338,20 @@ def test_a_prologue_that_pulls_the_image_is_reported() -> None:
     )
     _, found, _ = _migrate("/h/.config/dask/jobqueue.yaml", text)
     assert found == ["SM402"]
+
+
+def test_shapes_seen_in_public_nextflow_site_configs() -> None:
+    """Read with the tool from public nf-core site configs: a queue chosen per task by a
+    closure, a beforeScript in a triple-quoted string with .stripIndent(), the executor
+    scope's default queue."""
+    text = (
+        "process {\n    executor = 'slurm'\n"
+        "    queue = { task.time <= 2.h ? 'gtest' : 'gp1d' }\n"
+        '    beforeScript = """\n    module load singularity/3.1\n    module load squashfs-tools/4.3\n'
+        "    \"\"\".stripIndent()\n}\nexecutor {\n    name = 'slurm'\n    queue = 'gp2d'\n}\n"
+    )
+    result = migrate(Source.from_bytes(text.encode(), "/h/nextflow.config"), load())
+    found = [f.code for f in result.findings]
+    assert found == ["SM104", "SM201", "SM203", "SM101"], found
+    assert "queue = 'slinky'" in result.output.decode()  # the executor's default queue
+    assert "'gtest' : 'gp1d'" in result.output.decode()  # chosen per task: left for a person

@@ -94,7 +94,10 @@ def migrate_config(source: Source, profile: Profile, fmt: str, rules: list[type[
         return Result(source, data, findings, facts, [], fmt)
     read = configs.read(fmt, data)
     for start, end in read.errors:
-        region = data[max(0, start - 1) : end + 1].decode("utf-8", "replace")
+        # the whole lines: a region may be a token of a line that names a partition
+        line_start = data.rfind(b"\n", 0, start) + 1
+        line_end = data.find(b"\n", end)
+        region = data[line_start : len(data) if line_end == -1 else line_end].decode("utf-8", "replace")
         idle = _ACTED_ON.search(region) is None  # it names nothing the tool would read there
         add(
             ConfigNotRead().finding(
@@ -144,6 +147,17 @@ def migrate_config(source: Source, profile: Profile, fmt: str, rules: list[type[
                     )
                 )
                 edits += fix
+        if site.kind == "dynamic":
+            from ..checks.partition_unresolved import PartitionUnresolved
+
+            add(
+                PartitionUnresolved().finding(
+                    site.start,
+                    site.end,
+                    f"the partition ({site.where}) is chosen per task by code: check each name it can give "
+                    "against the profile's map by hand",
+                )
+            )
         if site.kind == "prologue":
             for f in _module_findings(site, profile, read.errors):
                 add(f)

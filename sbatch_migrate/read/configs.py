@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, Literal
 
-SiteKind = Literal["partition", "options", "prologue", "container", "image"]
+SiteKind = Literal["partition", "options", "prologue", "container", "image", "dynamic"]
 
 
 @dataclass(frozen=True)
@@ -246,6 +246,15 @@ def _groovy(node: Any, data: bytes, scope: list[str], facts: ConfigFacts) -> Non
         value = args.named_children[0] if args.named_child_count else None
         scope_here = scope
     if name is not None and value is not None and name.lower() in NEXTFLOW_KEYS:
+        if value.type == "method_invocation" and value.named_child_count:  # """...""".stripIndent()
+            value = value.named_children[0]
+        if value.type == "closure" and NEXTFLOW_KEYS[name.lower()] == "partition":
+            # `queue = { task.memory > 50.GB ? 'largemem' : 'short' }`: chosen per task
+            text = data[value.start_byte : value.end_byte].decode("utf-8", "replace")
+            facts.sites.append(
+                Site("dynamic", value.start_byte, value.end_byte, text, ".".join([*scope_here, name]), False)
+            )
+            return
         s = _groovy_string(value, data)
         if s is not None:
             where = ".".join([*scope_here, name])
