@@ -355,3 +355,15 @@ def test_shapes_seen_in_public_nextflow_site_configs() -> None:
     assert found == ["SM104", "SM201", "SM203", "SM101"], found
     assert "queue = 'slinky'" in result.output.decode()  # the executor's default queue
     assert "'gtest' : 'gp1d'" in result.output.decode()  # chosen per task: left for a person
+
+
+def test_a_multi_line_yaml_command_is_one_command() -> None:
+    """As a public Snakemake profile writes `cluster:` (smk-simple-slurm): sbatch on one line,
+    its options on the next ones; `mkdir -p` before it is no partition."""
+    text = (
+        "cluster:\n  mkdir -p logs/{rule} &&\n  sbatch\n    --partition=gtest\n    --qos={resources.qos}\n"
+        "default-resources:\n  - partition=gp1d\n  - mem_mb=1000\njobs: 500\n"
+    )
+    out, _, fixed = _migrate("/h/smk-simple/config.yaml", text)
+    assert "--partition=slinky" in out and "partition=slinky\n" in out and "mkdir -p logs" in out
+    assert fixed == ["SM101", "SM101"]

@@ -111,8 +111,9 @@ def migrate_config(source: Source, profile: Profile, fmt: str, rules: list[type[
         )
     edits: list[Edit] = []
     taken: set[tuple[int, int]] = set()
+    folded = configs.GRAMMAR[fmt] == "yaml"  # a YAML scalar's line breaks are spaces in its value
     for site in read.sites:
-        for start, end, value, where in _partition_values(site):
+        for start, end, value, where in _partition_values(site, folded):
             if (start, end) in taken:
                 continue
             taken.add((start, end))
@@ -194,8 +195,10 @@ def migrate_config(source: Source, profile: Profile, fmt: str, rules: list[type[
     return Result(source, output, findings, facts, edits, fmt)
 
 
-def _partition_values(site: configs.Site) -> list[tuple[int, int, str, str]]:
-    """(start, end, value, where) of the partitions a site names."""
+def _partition_values(site: configs.Site, folded: bool = False) -> list[tuple[int, int, str, str]]:
+    """(start, end, value, where) of the partitions a site names; ``folded``: the text's
+    line breaks are spaces (a multi-line YAML scalar: `sbatch` on one line, its options on
+    the next ones)."""
     if site.kind == "partition":
         value = site.text.strip()
         if not value or "$" in value or "{" in value:
@@ -205,7 +208,7 @@ def _partition_values(site: configs.Site) -> list[tuple[int, int, str, str]]:
     if site.kind == "options":
         return [
             (site.start + _offset(site.text, s), site.start + _offset(site.text, e), v, f"{site.where}: -p")
-            for s, e, v in option_partitions(site.text)
+            for s, e, v in option_partitions(site.text.replace("\n", " ") if folded else site.text)
             if "$" not in v
         ]
     return []
