@@ -367,3 +367,12 @@ def test_a_multi_line_yaml_command_is_one_command() -> None:
     out, _, fixed = _migrate("/h/smk-simple/config.yaml", text)
     assert "--partition=slinky" in out and "partition=slinky\n" in out and "mkdir -p logs" in out
     assert fixed == ["SM101", "SM101"]
+
+
+def test_parsl_takes_the_partition_first_as_its_site_configs_write_it() -> None:
+    text = (
+        "from parsl.providers import SlurmProvider\n"
+        "provider = SlurmProvider(\n    'gp1d',  # partition\n    account='MST108123',\n    walltime='01:00:00',\n)\n"
+    )
+    out, _, fixed = _migrate("/h/parsl_config.py", text)
+    assert "'slinky',  # partition" in out and fixed == ["SM101"]

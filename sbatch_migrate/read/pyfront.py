@@ -453,6 +453,9 @@ def _make_visitor(cst: Any, provider: Any) -> Any:
                 for key in keys["partition"]:
                     if key in kwargs:
                         self.partition_kw(kwargs[key], f"{short}({key}=...)")
+                if short == "SlurmProvider" and positional and "partition" not in kwargs:
+                    # Parsl's own site configs pass it first: SlurmProvider('compute', ...)
+                    self.partition_kw(positional[0], f"{short}(partition, ...)")
                 for key in keys["options"]:
                     value = kwargs.get(key)
                     if isinstance(value, (m.List, m.Tuple)):
