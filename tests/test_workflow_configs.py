@@ -376,3 +376,11 @@ def test_parsl_takes_the_partition_first_as_its_site_configs_write_it() -> None:
     )
     out, _, fixed = _migrate("/h/parsl_config.py", text)
     assert "'slinky',  # partition" in out and fixed == ["SM101"]
+
+
+def test_a_launcher_without_sbatch_words_or_scripts_is_read() -> None:
+    """dask-jobqueue and Parsl configs often hold no subprocess call, no #SBATCH text: they
+    are read all the same."""
+    text = 'from dask_jobqueue import SLURMCluster\ncluster = SLURMCluster(queue="gp1d", cores=4, memory="8GB")\n'
+    out, _, fixed = _migrate("/h/dask_run.py", text)
+    assert 'queue="slinky"' in out and fixed == ["SM101"]

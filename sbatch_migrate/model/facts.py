@@ -26,7 +26,7 @@ Language = Literal["bash", "python", "csh", "other"]
 
 # what makes a Python file worth parsing with libcst (slow): calls that run commands,
 # submitit, environment changes, or a job script inside a string
-_PY_CALLS = re.compile(rb"subprocess|os\.system|os\.popen|submitit|environ|putenv")
+_PY_CALLS = re.compile(rb"subprocess|os\.system|os\.popen|submitit|environ|putenv|SLURMCluster|SlurmProvider")
 _PY_SCRIPT = re.compile(rb"#SBATCH|#!/|#PBS")
 
 
