@@ -384,3 +384,36 @@ def test_a_launcher_without_sbatch_words_or_scripts_is_read() -> None:
     text = 'from dask_jobqueue import SLURMCluster\ncluster = SLURMCluster(queue="gp1d", cores=4, memory="8GB")\n'
     out, _, fixed = _migrate("/h/dask_run.py", text)
     assert 'queue="slinky"' in out and fixed == ["SM101"]
+
+
+@pytest.mark.parametrize(
+    ("path", "data", "after"),
+    [
+        (
+            "/h/Makefile",
+            b"run:\n\tsbatch --comment=caf\xe9 -p gtest job.sh\n\tsrun -p gp1d hostname\n",
+            b"run:\n\tsbatch --comment=caf\xe9 -p slinky job.sh\n\tsrun -p slinky hostname\n",
+        ),
+        (
+            "/h/profiles/p/config.yaml",
+            b'executor: slurm\ncluster: "sbatch --comment=caf\xe9 -p gtest"\n'
+            b"default-resources:\n  slurm_partition: gp1d\n",
+            b'executor: slurm\ncluster: "sbatch --comment=caf\xe9 -p slinky"\n'
+            b"default-resources:\n  slurm_partition: slinky\n",
+        ),
+    ],
+)
+def test_text_that_is_not_utf8_is_edited_exactly_and_kept_byte_for_byte(path: str, data: bytes, after: bytes) -> None:
+    """A Latin-1 byte is two bytes in the UTF-8 the grammars read: the spans are the
+    decoded text's and are mapped back (they once landed two bytes early: `-pslinkyd`)."""
+    result = migrate(Source.from_bytes(data, path), load())
+    assert result.output == after
+    assert "SM905" in [f.code for f in result.findings]
+
+
+def test_a_config_nested_thousands_deep_is_read_without_a_crash() -> None:
+    data = b"executor: slurm\nslurm_partition: gtest\nx: " + b"[" * 5000 + b"]" * 5000 + b"\n"
+    result = migrate(Source.from_bytes(data, "/h/profiles/p/config.yaml"), load())
+    assert b"slurm_partition: slinky" in result.output
+    text = b"process { queue = 'gp1d' }\n" + b"a { " * 3000 + b"} " * 3000 + b"\n"
+    assert b"queue = 'slinky'" in migrate(Source.from_bytes(text, "/h/nextflow.config"), load()).output

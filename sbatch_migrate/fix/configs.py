@@ -34,7 +34,7 @@ from ..read import configs
 from ..read import directives as dirs
 from ..read.formats import LABEL, NOT_READ
 from ..read.source import Source
-from .edits import Edit, apply_edits
+from .edits import Edit, apply_edits, splice
 
 if TYPE_CHECKING:
     from .engine import Result
@@ -73,7 +73,7 @@ def option_partitions(text: str) -> list[tuple[int, int, str]]:
 def migrate_config(source: Source, profile: Profile, fmt: str, rules: list[type[Rule]] | None = None) -> Result:
     from .engine import Result
 
-    data = source.data
+    data = source.parse_bytes  # UTF-8, as the grammars read it; apply_edits maps spans back
     codes = {r.code for r in rules} if rules is not None else None
     findings: list[Finding] = []
 
@@ -82,6 +82,11 @@ def migrate_config(source: Source, profile: Profile, fmt: str, rules: list[type[
             findings.append(f)
 
     facts = ScriptFacts(source, "other", [Unit(0, len(data), dirs.scan(b""), None)])
+    from ..checks.non_utf8 import NonUtf8
+    from ..model.context import Context
+
+    for f in NonUtf8().check(Context(facts, profile)):  # read as a guessed encoding: said as for a script
+        add(f)
     if fmt in NOT_READ:
         add(
             ConfigNotRead().finding(
@@ -91,7 +96,7 @@ def migrate_config(source: Source, profile: Profile, fmt: str, rules: list[type[
                 "names, the module lines it runs before each job, and its container settings",
             )
         )
-        return Result(source, data, findings, facts, [], fmt)
+        return Result(source, source.data, findings, facts, [], fmt)
     read = configs.read(fmt, data)
     for start, end in read.errors:
         # the whole lines: a region may be a token of a line that names a partition
@@ -130,7 +135,10 @@ def migrate_config(source: Source, profile: Profile, fmt: str, rules: list[type[
                 )
             elif new != value.split(","):
                 inside = any(a <= end and start <= b for a, b in read.errors)
-                fix = [Edit(start, end, ",".join(new))] if site.editable and not inside else []
+                # the bytes there must be the name as read (text that is not UTF-8 decodes
+                # to other lengths: an edit would land elsewhere)
+                exact = data[start:end] == value.encode("utf-8", "surrogateescape")
+                fix = [Edit(start, end, ",".join(new))] if site.editable and not inside and exact else []
                 add(
                     PartitionRename().finding(
                         start,
@@ -181,17 +189,19 @@ def migrate_config(source: Source, profile: Profile, fmt: str, rules: list[type[
         add(f)
     findings.sort(key=lambda f: (f.start, f.code))
     if not edits:
-        return Result(source, data, findings, facts, [], fmt)
+        return Result(source, source.data, findings, facts, [], fmt)
     for f in findings:
         f.fixed = bool(f.edits)
-    output = apply_edits(source, sorted(edits, key=lambda e: e.start))
-    if len(configs.errors_of(configs.parser(configs.GRAMMAR[fmt]).parse(output))) > len(read.errors):
+    ordered = sorted(edits, key=lambda e: e.start)
+    output = apply_edits(source, ordered)
+    migrated = splice(data, ordered, 0, len(data))  # as the grammar reads it
+    if len(configs.errors_of(configs.parser(configs.GRAMMAR[fmt]).parse(migrated))) > len(read.errors):
         for f in findings:
             f.fixed = False
         add(
             FixWithheld().finding(0, 0, f"the migrated {LABEL[fmt]} would not parse: no fix applied (please report it)")
         )
-        return Result(source, data, findings, facts, [], fmt)
+        return Result(source, source.data, findings, facts, [], fmt)
     return Result(source, output, findings, facts, edits, fmt)
 
 

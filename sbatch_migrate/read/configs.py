@@ -169,7 +169,17 @@ def _item_lines(item: Any, data: bytes) -> tuple[int, int] | None:
 _RESOURCE = re.compile(r"(slurm_partition|partition)\s*=\s*['\"]?([^'\"\s,]+)")
 
 
-def _yaml(node: Any, data: bytes, path: list[str], facts: ConfigFacts) -> None:
+def _yaml(root: Any, data: bytes, path: list[str], facts: ConfigFacts) -> None:
+    """Every mapping pair under ``root``, with its key path; a worklist, not recursion: a
+    user's file may nest thousands deep (``[[[[...]]]]``)."""
+    work = [(root, path)]
+    while work:
+        node, where_path = work.pop()
+        work += reversed(_yaml_node(node, data, where_path, facts))
+
+
+def _yaml_node(node: Any, data: bytes, path: list[str], facts: ConfigFacts) -> list[tuple[Any, list[str]]]:
+    """One node's sites; returns the nodes to look at next."""
     if node.type in ("block_mapping_pair", "flow_pair"):
         key_node = node.child_by_field_name("key")
         value = node.child_by_field_name("value")
@@ -206,10 +216,9 @@ def _yaml(node: Any, data: bytes, path: list[str], facts: ConfigFacts) -> None:
                         facts.sites.append(
                             Site("partition", start, start + len(m.group(2).encode()), m.group(2), where)
                         )
-            _yaml(value, data, here, facts)
-        return
-    for child in node.named_children:
-        _yaml(child, data, path, facts)
+            return [(value, here)]
+        return []
+    return [(child, path) for child in node.named_children]
 
 
 # -- Groovy (Nextflow) ------------------------------------------------------------------------
@@ -233,7 +242,16 @@ def _groovy_string(node: Any, data: bytes) -> tuple[int, int, str, bool] | None:
     return None
 
 
-def _groovy(node: Any, data: bytes, scope: list[str], facts: ConfigFacts) -> None:
+def _groovy(root: Any, data: bytes, scope: list[str], facts: ConfigFacts) -> None:
+    """Every setting under ``root``, with its scope; a worklist, not recursion."""
+    work = [(root, scope)]
+    while work:
+        node, where_scope = work.pop()
+        work += reversed(_groovy_node(node, data, where_scope, facts))
+
+
+def _groovy_node(node: Any, data: bytes, scope: list[str], facts: ConfigFacts) -> list[tuple[Any, list[str]]]:
+    """One node's sites; returns the nodes to look at next."""
     name = value = None
     if node.type == "assignment_expression" and node.named_child_count >= 2:
         left, value = node.named_children[0], node.named_children[-1]
@@ -254,19 +272,17 @@ def _groovy(node: Any, data: bytes, scope: list[str], facts: ConfigFacts) -> Non
             facts.sites.append(
                 Site("dynamic", value.start_byte, value.end_byte, text, ".".join([*scope_here, name]), False)
             )
-            return
+            return []
         s = _groovy_string(value, data)
         if s is not None:
             where = ".".join([*scope_here, name])
             facts.sites.append(Site(NEXTFLOW_KEYS[name.lower()], s[0], s[1], s[2], where, s[3]))  # type: ignore[arg-type]
-        return
+        return []
     if node.type == "method_invocation" and node.named_child_count >= 2 and node.named_children[-1].type == "closure":
         head = node.named_children[0]
         label = data[head.start_byte : head.end_byte].decode("utf-8", "replace")
-        _groovy(node.named_children[-1], data, [*scope, label], facts)
-        return
-    for child in node.named_children:
-        _groovy(child, data, scope, facts)
+        return [(node.named_children[-1], [*scope, label])]
+    return [(child, scope) for child in node.named_children]
 
 
 # -- Make ----------------------------------------------------------------------------------------
