@@ -417,3 +417,38 @@ def test_a_config_nested_thousands_deep_is_read_without_a_crash() -> None:
     assert b"slurm_partition: slinky" in result.output
     text = b"process { queue = 'gp1d' }\n" + b"a { " * 3000 + b"} " * 3000 + b"\n"
     assert b"queue = 'slinky'" in migrate(Source.from_bytes(text, "/h/nextflow.config"), load()).output
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from(
+        ["/h/profiles/p/config.yaml", "/h/nextflow.config", "/h/Makefile", "/h/.config/dask/jobqueue.yaml"]
+    ),
+    st.lists(
+        st.sampled_from(
+            [
+                b"executor: slurm\n", b"slurm_partition: gtest\n", b"jobqueue:\n  slurm:\n    queue: gp1d\n",
+                b"process {\n", b"}\n", b"queue = 'gp1d'\n", b"clusterOptions = \"-p gtest\"\n", b"run:\n",
+                b"\tsbatch -p $(P) x\n", b"P ?= gp2d\n", b"  - module load singularity\n", b"job-script-prologue:\n",
+                b"\xe9", b"\r\n", b"[", b"{", b"'", b'"', b"\\", b"${x}", b"\t", b"  ",
+            ]
+        ),
+        max_size=12,
+    ),
+)  # fmt: skip
+def test_any_config_text_is_migrated_without_a_crash_and_parses_no_worse(path: str, pieces: list[bytes]) -> None:
+    from sbatch_migrate.read.formats import config_format
+    from sbatch_migrate.read.source import InputError
+
+    data = b"".join(pieces)
+    try:
+        source = Source.from_bytes(data, path)
+    except InputError:
+        return
+    result = migrate(source, load())  # never raises
+    fmt = config_format(path, data)
+    if fmt is not None and result.changed:
+        grammar = configs.parser(configs.GRAMMAR[fmt])
+        before = configs.errors_of(grammar.parse(source.parse_bytes))
+        again = Source.from_bytes(result.output, path)
+        assert len(configs.errors_of(grammar.parse(again.parse_bytes))) <= len(before)
