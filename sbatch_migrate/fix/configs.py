@@ -17,21 +17,31 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from ..checks import RULES
 from ..checks.config_not_read import ConfigNotRead
 from ..checks.fix_withheld import FixWithheld
+from ..checks.gpus_over_capacity import GpusOverCapacity
+from ..checks.image_build_in_job import ImageBuildInJob
 from ..checks.module_command import ModuleCommandRule
 from ..checks.module_load_other import ModuleLoadOther
 from ..checks.module_purge import ModulePurge
 from ..checks.module_singularity import ModuleSingularity
+from ..checks.non_utf8 import NonUtf8
+from ..checks.nv_without_gpu import NvWithoutGpu
 from ..checks.partition_rename import PartitionRename
+from ..checks.partition_unresolved import PartitionUnresolved
+from ..checks.path_not_mounted import PathNotMounted
 from ..checks.rule import Finding, Rule, Severity
 from ..checks.unknown_partition import UnknownPartition
+from ..model.context import Context
 from ..model.facts import ScriptFacts, Unit
 from ..model.modules import package_of
+from ..model.needs import exists_in_pod
 from ..model.partitions import mapped
 from ..profile import Profile
 from ..read import configs
 from ..read import directives as dirs
+from ..read.configs import option_partitions
 from ..read.formats import LABEL, NOT_READ
 from ..read.source import Source
 from .edits import Edit, apply_edits, splice
@@ -39,8 +49,6 @@ from .edits import Edit, apply_edits, splice
 if TYPE_CHECKING:
     from .engine import Result
 
-_OPTION = re.compile(r"(?:^|(?<=[\s'\"]))(?:-p[ \t]*|--partition(?:=|[ \t]+))([A-Za-z0-9_.+@%,-]+)")
-_COMMAND = re.compile(r"\b(?:sbatch|srun|salloc)\b|#SBATCH\b")
 _MODULE = re.compile(r"(?:^|(?<=[;\n&|]))[ \t]*(module|ml)[ \t]+([^\s;&|]+)[ \t]*([^;\n&|]*)")
 _LOAD = {"load", "add", "try-load", "try-add", "load-any"}
 _ACTED_ON = re.compile(r"queue|partition|clusterOptions|beforeScript|prologue|module|sbatch|srun|salloc|-p\b", re.I)
@@ -48,26 +56,6 @@ _ACTED_ON = re.compile(r"queue|partition|clusterOptions|beforeScript|prologue|mo
 
 def _offset(text: str, i: int) -> int:
     return len(text[:i].encode("utf-8"))
-
-
-def option_partitions(text: str) -> list[tuple[int, int, str]]:
-    """(start, end, value) of each partition option in an option string: from its start
-    when it holds only options (``--gres=gpu:1 -p gtest``), else after each sbatch/srun/
-    salloc command in it (``mkdir -p logs && sbatch -p gtest``: not mkdir's ``-p``)."""
-    only_options = text.lstrip(" \t'\"").startswith("-")
-    starts = [0] if only_options else [m.start() for m in _COMMAND.finditer(text)]
-    out = []
-    seen = set()
-    for begin in starts:
-        end = len(text)
-        stop = re.search(r"&&|\|\||[;|\n]", text[begin:])
-        if stop is not None and not only_options:
-            end = begin + stop.start()
-        for m in _OPTION.finditer(text, begin, end):
-            if m.start(1) not in seen:
-                seen.add(m.start(1))
-                out.append((m.start(1), m.end(1), m.group(1)))
-    return out
 
 
 def migrate_config(source: Source, profile: Profile, fmt: str, rules: list[type[Rule]] | None = None) -> Result:
@@ -82,9 +70,6 @@ def migrate_config(source: Source, profile: Profile, fmt: str, rules: list[type[
             findings.append(f)
 
     facts = ScriptFacts(source, "other", [Unit(0, len(data), dirs.scan(b""), None)])
-    from ..checks.non_utf8 import NonUtf8
-    from ..model.context import Context
-
     for f in NonUtf8().check(Context(facts, profile)):  # read as a guessed encoding: said as for a script
         add(f)
     if fmt in NOT_READ:
@@ -157,8 +142,6 @@ def migrate_config(source: Source, profile: Profile, fmt: str, rules: list[type[
                 )
                 edits += fix
         if site.kind == "dynamic":
-            from ..checks.partition_unresolved import PartitionUnresolved
-
             add(
                 PartitionUnresolved().finding(
                     site.start,
@@ -174,8 +157,6 @@ def migrate_config(source: Source, profile: Profile, fmt: str, rules: list[type[
             for f in _variable_findings(site, profile):
                 add(f)
             for m in _BUILD.finditer(site.text):
-                from ..checks.image_build_in_job import ImageBuildInJob
-
                 start = site.start + _offset(site.text, m.start())
                 add(
                     ImageBuildInJob().finding(
@@ -232,11 +213,6 @@ def _container_findings(read: configs.ConfigFacts, profile: Profile) -> list[Fin
     """What the config asks of the pod: GPUs per node beyond a NodeSet pod's (SM501),
     ``--nv`` with no GPU asked anywhere (SM504), image, cache and bind paths that no mount
     covers (SM601)."""
-    from ..checks.gpus_over_capacity import GpusOverCapacity
-    from ..checks.nv_without_gpu import NvWithoutGpu
-    from ..checks.path_not_mounted import PathNotMounted
-    from ..model.needs import exists_in_pod
-
     out: list[Finding] = []
     asked = 0
     for site in read.sites:
@@ -293,8 +269,6 @@ _ASSIGN = re.compile(r"(?:^|(?<=[;\n&|]))[ \t]*(?:export[ \t]+)?([A-Za-z_]\w*)=(
 def _variable_findings(site: configs.Site, profile: Profile) -> list[Finding]:
     """Variables the profile flags (UCX, NCCL, Open MPI ...) set in a prologue line: the
     variable rule of the entry's code reports them, as in a job script (no fix here)."""
-    from ..checks import RULES
-
     by_code = {r.code: r for r in RULES}
     out = []
     for m in _ASSIGN.finditer(site.text):

@@ -118,6 +118,30 @@ def read(fmt: str, data: bytes) -> ConfigFacts:
     return facts
 
 
+_OPTION = re.compile(r"(?:^|(?<=[\s'\"]))(?:-p[ \t]*|--partition(?:=|[ \t]+))([A-Za-z0-9_.+@%,-]+)")
+_COMMAND = re.compile(r"\b(?:sbatch|srun|salloc)\b|#SBATCH\b")
+
+
+def option_partitions(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, value) of each partition option in an option string: from its start
+    when it holds only options (``--gres=gpu:1 -p gtest``), else after each sbatch/srun/
+    salloc command in it (``mkdir -p logs && sbatch -p gtest``: not mkdir's ``-p``)."""
+    only_options = text.lstrip(" \t'\"").startswith("-")
+    starts = [0] if only_options else [m.start() for m in _COMMAND.finditer(text)]
+    out = []
+    seen = set()
+    for begin in starts:
+        end = len(text)
+        stop = re.search(r"&&|\|\||[;|\n]", text[begin:])
+        if stop is not None and not only_options:
+            end = begin + stop.start()
+        for m in _OPTION.finditer(text, begin, end):
+            if m.start(1) not in seen:
+                seen.add(m.start(1))
+                out.append((m.start(1), m.end(1), m.group(1)))
+    return out
+
+
 # -- YAML --------------------------------------------------------------------------------
 def _scalar(node: Any, data: bytes) -> tuple[int, int, str, bool] | None:
     """(start, end, text, editable) of a YAML scalar's value (inside its quotes)."""

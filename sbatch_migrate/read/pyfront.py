@@ -515,7 +515,7 @@ def _make_visitor(cst: Any, provider: Any) -> Any:
         def option_string(self, node: Any, where: str) -> None:
             """sbatch options in one string (``'-p gtest --gres=gpu:1'``, Parsl's
             ``'#SBATCH -p gtest'`` lines): each partition option's value is a site."""
-            from ..fix.configs import option_partitions
+            from .configs import option_partitions
 
             s = self.string(node, where) if isinstance(node, m.SimpleString) else None
             if s is None or s.value is None:
