@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sbatch_migrate.read import pyfront
+from sbatch_migrate.read.formats import config_format
 from sbatch_migrate.read.kind import JOB_SUFFIXES, is_job_script, suffix_of
 
 # the verdict as the patterns alone give it (what is_job_script was before its prefilters)
@@ -22,10 +23,13 @@ _PYTHON = re.compile(rb"^#![ \t]*\S*/(env[ \t]+(-\S+[ \t]+)*)?python")
 
 
 def by_patterns(path: str, data: bytes) -> bool:
+    if config_format(path, data) is not None:  # a workflow manager's config (read/formats.py decides)
+        return True
     suffix = suffix_of(path)
     directive = _DIRECTIVE.search(data) is not None
     if suffix == ".py" or _PYTHON.match(data):
-        return directive or _PY_LAUNCH.search(data) is not None
+        launcher = b"SLURMCluster" in data or b"SlurmProvider" in data  # dask-jobqueue, Parsl
+        return directive or launcher or _PY_LAUNCH.search(data) is not None
     if suffix in JOB_SUFFIXES or _SHELL.match(data) or directive:
         return True
     return _COMMAND.search(data) is not None and data.startswith(b"#!")
@@ -56,12 +60,30 @@ PIECES = [
     b"`srun`",
     b";apptainer ",
     b"#SBATCH",
+    b"SLURMCluster(",
+    b"executor: slurm\n",
+    b"default-resources:\n",
+    b"process {\n",
+    b"\tsbatch -p x\n",
     b"\n#PBS",
     b"singularity exec",
     b"\xff\xfe",
     b"#!/bin/sh\n",
 ]
-NAMES = ["job", "job.sh", "run.py", "x.SLURM", "notes.txt", "a.b/c", ".bashrc", "Makefile", "t.pbs"]
+NAMES = [
+    "job",
+    "job.sh",
+    "run.py",
+    "x.SLURM",
+    "notes.txt",
+    "a.b/c",
+    ".bashrc",
+    "Makefile",
+    "t.pbs",
+    "profiles/x/config.yaml",
+    "nextflow.config",
+    "site.config",
+]
 
 
 @settings(max_examples=3000)
