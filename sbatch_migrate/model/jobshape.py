@@ -204,13 +204,15 @@ def shape_of(get: Callable[[str], OptionUse | None]) -> JobShape:
         most = ntasks
         fixed = nodes == most or ntasks == 1
     elif ntpn and not ntasks and nodes_opt is None:
-        # sbatch sets --ntasks from --ntasks-per-node times the minimum node count (one):
-        # the job is one node (--ntasks-per-node=1 --gpus=9 is refused on 8-GPU nodes)
-        nodes = most = 1
-        fixed = True
+        # sbatch sets --ntasks from --ntasks-per-node times the minimum node count (one),
+        # and those tasks bound the nodes: at most ntpn of them (--ntasks-per-node=1
+        # --gpus=9 is refused on 8-GPU nodes; --ntasks-per-node=2 --gpus=9 runs on two)
+        nodes, most = 1, ntpn
+        fixed = ntpn == 1
     tasks_src: OptionUse | None
     if ntpn:
-        tpn, tasks_exact, tasks_src = ntpn, True, ntpn_opt
+        # without --nodes the ntpn tasks may spread over as many nodes: exact on one only
+        tpn, tasks_exact, tasks_src = ntpn, nodes_opt is not None or ntasks is not None or fixed, ntpn_opt
     elif ntasks and most:
         # Slurm packs the first nodes: only one task each is sure, unless there is one per node
         tpn, tasks_exact, tasks_src = math.ceil(ntasks / most), fixed and ntasks == most, ntasks_opt
