@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sbatch_migrate.read import pyfront
+from sbatch_migrate.read import pyfront, pyregions
 from sbatch_migrate.read.formats import config_format
 from sbatch_migrate.read.kind import JOB_SUFFIXES, is_job_script, suffix_of
 
@@ -94,13 +94,14 @@ def test_is_job_script_gives_the_patterns_verdict(name: str, pieces: list[bytes]
 
 
 def full_analysis(data: bytes) -> pyfront.PyFacts:
-    """libcst on every file, as before the gate."""
-    gate = pyfront.nothing_to_read
-    pyfront.nothing_to_read = lambda data: False  # type: ignore[assignment]
-    try:
-        return pyfront.analyse(data)
-    finally:
-        pyfront.nothing_to_read = gate  # type: ignore[assignment]
+    """libcst on the whole file, as before the gate and the regions."""
+    return pyfront.analyse(data, whole=True)
+
+
+def nothing_to_read(data: bytes) -> bool:
+    """The gate: the plan has nothing for libcst to read."""
+    plan = pyregions.plan(data)
+    return plan is not None and not plan.regions
 
 
 def test_text_with_none_of_the_words_is_not_even_parsed() -> None:
@@ -108,7 +109,7 @@ def test_text_with_none_of_the_words_is_not_even_parsed() -> None:
     read: it is not parsed (a large library module with a quoted 'srun' cost 60 ms), so a
     syntax error there goes unreported; what libcst would find is only that error."""
     data = b"KEYWORDS = ('srun', 'sbatch'\n"
-    assert pyfront.nothing_to_read(data) is True
+    assert nothing_to_read(data) is True
     facts = full_analysis(data)
     assert facts.error is not None and facts == pyfront.PyFacts(error=facts.error)
 
@@ -132,7 +133,7 @@ def test_text_with_none_of_the_words_is_not_even_parsed() -> None:
 )
 def test_the_gate(text: str, nothing: bool) -> None:
     data = text.encode()
-    assert pyfront.nothing_to_read(data) is nothing
+    assert nothing_to_read(data) is nothing
     if nothing:
         assert full_analysis(data) == pyfront.PyFacts()
 
@@ -184,5 +185,99 @@ STATEMENTS = [
 @given(st.lists(st.sampled_from(STATEMENTS), max_size=6))
 def test_the_gate_never_hides_a_fact(lines: list[str]) -> None:
     data = ("\n".join(lines) + "\n").encode()
-    if pyfront.nothing_to_read(data):
+    if nothing_to_read(data):
         assert full_analysis(data) == pyfront.PyFacts()
+
+
+# pieces the visitor acts on, in the forms real launchers write them, and what is around them
+REGION_STATEMENTS = [
+    *STATEMENTS,
+    "cmd = ['sbatch', '-p', 'gtest']",
+    "cmd = ['srun'] + ['-p', 'gtest']",
+    "opts = ('--partition=gtest',)",
+    "subprocess.run(cmd)",
+    "subprocess.run(['sbatch', *opts, 'job.sh'])",
+    "subprocess.check_output(\n    ['sbatch', '--partition', 'gtest',\n     'x.sh'],\n"
+    "    env={'NCCL_IB_HCA': 'mlx5_0'},\n)",
+    "print(subprocess.run(['srun', '-p', 'gtest', 'x']))",
+    "subprocess.run(['srun', '-p', p]) or os.system('srun -p gtest y')",
+    "cmd += ['-p', 'x']",
+    "for cmd in ([],): pass",
+    "os.environ['A'] = os.environ['B'] = 'v'",
+    "os.environ[k] = 'v'",
+    "x = [subprocess.call(['sbatch', 'é.sh'])]  # é",
+    "s = 'ü'; subprocess.run(['sbatch', '-p', 'gtest'])",
+    "ex.update_parameters(slurm_partition='gtest', slurm_setup=['module load singularity', 'export UCX_TLS=rc'])",
+    "cluster = SLURMCluster(queue='gtest', job_extra_directives=['-p gtest'], job_script_prologue=['module load x'])",
+    "SlurmProvider('gtest', worker_init='module load singularity')",
+    "subprocess.run(f'srun -p {p} x', shell=True)",
+    "subprocess.run('srun \\\\n -p gtest', shell=True)",
+    "subprocess.run(('sbatch ' '-p gtest'), shell=True)",
+    "@deco(subprocess.run(['srun', 'x']))\ndef g(a=os.system('srun -p gtest z')): pass",
+    "h = lambda: os.system('srun -p gtest w')",
+    "import os as subprocess",
+    "from submitit import AutoExecutor as AE",
+    "AE(folder='x').update_parameters(partition='gtest')",
+    "'{} -p gtest'.format(subprocess.run(['srun', 'x']))",
+    "S = '''#!/bin/bash\\n#SBATCH -p gtest\\nsrun x\\n'''",
+    "T = '#SBATCH -p {}\\nsrun y\\n'.format(p)",
+    "U = f'#SBATCH -p {p}\\n#SBATCH -N {n:>{w}}\\n'",
+    "V = ('#!/bin/bash\\n' '#SBATCH -p gtest\\n')",
+    "W = b'#SBATCH -p gtest\\n'",
+    "open('j.sh', 'w').write('#SBATCH -p gtest\\nsrun z\\n')",
+    "subprocess.run(['sbatch'], input='#!/bin/sh\\n#SBATCH -p gtest\\n')",
+    "# #SBATCH -p gtest in a comment",
+    "'''doc: #SBATCH lines go first'''",
+    'X = """\n#SBATCH -p gtest\nsrun x\n"""',
+]
+WRAPPERS = ["{}", "def f():\n{}", "class K:\n    def m(self):\n{}", "if x:\n{}", "try:\n{}\nexcept E:\n    pass"]
+
+
+def _indented(text: str, depth: int) -> str:
+    return "\n".join(" " * (4 * depth) + line for line in text.split("\n"))
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(st.tuples(st.sampled_from(REGION_STATEMENTS), st.sampled_from(WRAPPERS)), max_size=6),
+    st.sampled_from(["\n", "\r\n", "\r"]),
+)
+def test_reading_the_regions_finds_what_reading_the_whole_file_finds(
+    parts: list[tuple[str, str]], newline: str
+) -> None:
+    """libcst on the plan's pieces only gives the same facts, in the same order and with the
+    same spans, as libcst on the whole file: the aliases and the names bound once come
+    from the plan, the rest of a fact from its piece."""
+    blocks = []
+    for statement, wrapper in parts:
+        depth = wrapper.count(":\n") + wrapper.count("class")
+        blocks.append(wrapper.format(_indented(statement, depth)) if wrapper != "{}" else statement)
+    data = newline.join("\n".join(blocks).split("\n")).encode() + newline.encode()
+    assert pyfront.analyse(data) == full_analysis(data)
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted(p for p in __import__("pathlib").Path(__file__).parent.parent.joinpath("corpus").rglob("*.py")),
+    ids=lambda p: p.parent.name,
+)
+def test_the_regions_on_the_corpus_launchers(path: __import__("pathlib").Path) -> None:
+    data = path.read_bytes()
+    assert pyfront.analyse(data) == full_analysis(data)
+
+
+def test_a_large_library_module_that_launches_is_read_in_pieces() -> None:
+    """submitit's own core.py (37 kB, calls subprocess with sbatch) took 400 ms whole; its
+    pieces are a few calls and the lists they name."""
+    body = "\n".join(f"def f{i}(x):\n    '''doc {i}'''\n    return [x * {i} for _ in range(3)]\n" for i in range(400))
+    data = (
+        "import subprocess\n"
+        + body
+        + "def submit(p):\n    cmd = ['sbatch', '-p', 'gtest']\n    return subprocess.check_output(cmd)\n"
+    ).encode()
+    plan = pyregions.plan(data)
+    assert plan is not None and len(plan.regions) == 1 and "cmd" in plan.lists
+    region = plan.regions[0]
+    assert data[region.start : region.end] == b"subprocess.check_output(cmd)"
+    facts = pyfront.analyse(data)
+    assert facts == full_analysis(data) and [p.value for p in facts.partitions] == ["gtest"]

@@ -189,6 +189,19 @@ def test_python_noise_never_crashes(text: str) -> None:
     assert isinstance(result.output, bytes)
 
 
+def test_valid_python_libcst_cannot_read_is_said_not_called_an_error() -> None:
+    """Deeper than libcst's recursion goes, inside the call it must read: the file is read
+    whole (:mod:`sbatch_migrate.read.pyregions`) and libcst's limit is said."""
+    deep = " + ".join(["1"] * 800)
+    text = "#!/usr/bin/env python3\n#SBATCH -p gtest\nimport subprocess\n"
+    text += f"subprocess.run(['sbatch', 'j.sh'], timeout={deep})\n"
+    compile(text, "launch.py", "exec")  # CPython reads it
+    result = run_py(text)
+    found = [f.code for f in result.findings]
+    assert "SM909" in found and "SM902" not in found
+    assert b"#SBATCH -p slinky" in result.output  # the directives are still migrated
+
+
 @pytest.mark.parametrize(
     "body",
     [
@@ -196,14 +209,17 @@ def test_python_noise_never_crashes(text: str) -> None:
         "x = " + " + ".join(["1"] * 800) + "\n",  # deeper than libcst's recursion goes
     ],
 )
-def test_valid_python_libcst_cannot_read_is_said_not_called_an_error(body: str) -> None:
+def test_what_libcst_cannot_read_outside_the_launches_does_not_hide_them(body: str) -> None:
+    """libcst reads only the pieces the front end acts on: Python it cannot read elsewhere
+    in the file no longer keeps the launch from being read."""
     text = "#!/usr/bin/env python3\n#SBATCH -p gtest\nimport subprocess\n" + body
-    text += "subprocess.run(['sbatch', 'j.sh'])\n"
-    compile(text, "launch.py", "exec")  # CPython reads it
+    text += "subprocess.run(['sbatch', '-p', 'gtest', 'j.sh'])\n"
+    compile(text, "launch.py", "exec")
     result = run_py(text)
     found = [f.code for f in result.findings]
-    assert "SM909" in found and "SM902" not in found
-    assert b"#SBATCH -p slinky" in result.output  # the directives are still migrated
+    assert "SM909" not in found and "SM902" not in found
+    assert b"#SBATCH -p slinky" in result.output
+    assert b"['sbatch', '-p', 'slinky', 'j.sh']" in result.output
 
 
 def test_python_nested_deeper_than_cpython_compiles_is_an_error() -> None:

@@ -1,7 +1,9 @@
 """## What it does
 Notes a Python batch script or launcher that is valid Python (CPython parses it) but that
-the tool's Python reader, libcst, cannot read: a construct libcst does not know yet, or an
-expression nested too deeply for it.
+the tool's Python reader, libcst, cannot read where it must: libcst reads only the calls,
+assignments and strings the tool acts on (found with CPython's own parser), and one of
+them holds a construct libcst does not know yet, or is nested too deeply for it.  The
+same construct elsewhere in the file is not read and not said.
 
 ## Why is this bad?
 The job itself is fine; but its calls (`subprocess`, `os.system`, submitit) were not
@@ -12,7 +14,8 @@ still are).  The finding says so, so that a clean report is not taken for a chec
 ```python
 #!/usr/bin/env python3
 #SBATCH -p gtest
-x = 1 + 1 + 1 + ...   # thousands of terms: deeper than libcst goes
+import subprocess
+subprocess.run(["sbatch", "job.sh"], timeout=1 + 1 + 1 + ...)   # hundreds of terms: deeper than libcst goes
 ```
 
 ## Fix safety

@@ -20,7 +20,6 @@ imported only here, only for Python files.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -122,12 +121,22 @@ class PyFacts:
     unread: tuple[int, str] | None = None  # valid Python that libcst cannot read (offset, why)
 
 
-def analyse(data: bytes) -> PyFacts:
-    if nothing_to_read(data):
+def analyse(data: bytes, whole: bool = False) -> PyFacts:
+    """The facts of a Python file.  Only the pieces :func:`.pyregions.plan` names are
+    read with libcst (``whole``: the whole file, as the reference the plan is tested
+    against)."""
+    from . import pyregions
+
+    plan = None if whole else pyregions.plan(data)
+    if plan is not None and not plan.regions:
         return PyFacts()
     import libcst as cst
     from libcst.metadata import ByteSpanPositionProvider, MetadataWrapper
 
+    if plan is not None:
+        facts = _read_regions(data, plan, cst, ByteSpanPositionProvider, MetadataWrapper)
+        if facts is not None:
+            return facts
     facts = PyFacts()
     try:
         module = cst.parse_module(data.decode("utf-8"))
@@ -152,6 +161,70 @@ def analyse(data: bytes) -> PyFacts:
     return facts
 
 
+def _read_regions(data: bytes, plan: Any, cst: Any, provider: Any, wrapper_cls: Any) -> PyFacts | None:
+    """The facts of the plan's regions, each piece read as a module of its own; None when
+    a piece does not read back as the call or assignment the plan says it is (then the
+    file is read whole)."""
+    facts = PyFacts()
+    spans: dict[Any, tuple[int, int]] = {}
+
+    def piece(start: int, end: int) -> Any:
+        """The one statement ``data[start:end]`` is, its nodes' spans moved to the file's."""
+        try:
+            module = cst.parse_module(data[start:end].decode("utf-8"))
+            positions = wrapper_cls(module, unsafe_skip_copy=True).resolve(provider)
+        except (cst.ParserSyntaxError, UnicodeDecodeError, RecursionError):
+            return None
+        if len(module.body) != 1 or not isinstance(module.body[0], cst.SimpleStatementLine):
+            return None
+        line = module.body[0]
+        if len(line.body) != 1 or module.header or module.footer or line.leading_lines:
+            return None
+        for node, s in positions.items():
+            spans[node] = (start + s.start, start + s.start + s.length)
+        return line.body[0]
+
+    class Lists:
+        """The names bound once (``visit_Module`` finds them in a whole file), their values
+        read when an argv names them."""
+
+        def __init__(self) -> None:
+            self.read: dict[str, Any] = {}
+
+        def __contains__(self, name: str) -> bool:
+            return name in plan.lists
+
+        def __getitem__(self, name: str) -> Any:
+            if name not in self.read:
+                value = piece(*plan.lists[name])
+                if not isinstance(value, cst.Expr):
+                    raise _NotAPiece(name)
+                self.read[name] = value.value
+            return self.read[name]
+
+    visitor = _Visitor(facts, data, cst, provider, spans)
+    visitor.lists = Lists()
+    for region in plan.regions:
+        statement = piece(region.start, region.end)
+        if region.kind == "statement":
+            if not isinstance(statement, cst.Assign):
+                return None
+        elif not isinstance(statement, cst.Expr):
+            return None
+        elif region.kind == "call" and not isinstance(statement.value, cst.Call):
+            return None
+        visitor.aliases = dict(region.aliases)
+        try:
+            statement.visit(visitor)
+        except _NotAPiece:
+            return None
+    return facts
+
+
+class _NotAPiece(Exception):
+    """A bound-once name's value did not read back as one expression."""
+
+
 def _python_parses(data: bytes) -> bool:
     """CPython compiles it (and so would run it)."""
     try:
@@ -161,109 +234,14 @@ def _python_parses(data: bytes) -> bool:
     return True
 
 
-# every name the visitor acts on is spelt out in the file: a call's name or the import that
-# aliases it (``os.system``, ``from subprocess import run as r``), ``os.environ``, submitit's
-# calls, or an embedded ``#SBATCH`` line; a file holding none of these words has no facts
-_WORDS: tuple[bytes, ...] = (b"subprocess", b"system", b"popen", b"environ", b"putenv", b"update_parameters")
-_WORDS += tuple(name.encode() for name in SUBMITIT_CLASSES)
-_WORDS += tuple(name.encode() for name in LAUNCHER_CLASSES)
-_IMPORT_LINE = re.compile(rb"[ \t]*(?:from|import)[ \t]")
-
-
-def _spelt(data: bytes) -> bool:
-    """A word of _WORDS where it can name what the visitor acts on: followed by a call, an
-    index or an attribute (``os.system(``, ``os.environ[``, ``subprocess.run``), before
-    ``as`` (an alias in an import spread over lines), or on an import line.  Each
-    occurrence is looked at (they are few): a pattern of all the forms would be tried at
-    every byte, 12 ms on a 150 kB module."""
-    for word in _WORDS:
-        at = data.find(word)
-        while at != -1:
-            end = at + len(word)
-            rest = data[end : end + 40].lstrip(b" \t")
-            if rest[:1] in (b"(", b".", b"[") or rest.startswith(b"as ") or rest.startswith(b"as\t"):
-                return True
-            line = data.rfind(b"\n", 0, at) + 1
-            if _IMPORT_LINE.match(data, line):
-                return True
-            at = data.find(word, end)
-    return False
-
-
-def nothing_to_read(data: bytes) -> bool:
-    """True when the file certainly gives no facts (libcst would parse it, find nothing
-    and report no error): decided with CPython's own parser, about 45 times faster than
-    libcst's, so that a large library module that only mentions ``'singularity'`` in a
-    string (pygments' lexers) never reaches libcst.  The calls and assignments are named
-    the way the visitor names them (imports and their aliases resolved, see
-    :func:`_wanted`); False sends the file to libcst: a call or assignment the visitor
-    acts on, an ``#SBATCH`` in the file, text that is not UTF-8 or does not parse (libcst
-    then says where and why) where such a call could be spelt: a file without any of the
-    words (``_WORDS``) is not parsed at all, since nothing in it could be read."""
-    import ast
-
-    if b"#SBATCH" in data:
-        return False
-    if not _spelt(data):
-        # no call or assignment the visitor acts on is spelt here (a word of _WORDS used as
-        # a name: called, indexed, an attribute taken, or imported): nothing to read, and
-        # no need to parse.  A 150 kB lexer module listing 'subprocess' and 'putenv' among
-        # its keyword strings cost 60-100 ms to parse (bench/bench_tree.py's slowest files)
-        return True
-    try:
-        tree = ast.parse(data.decode("utf-8"))
-    except (SyntaxError, ValueError, UnicodeDecodeError, RecursionError, MemoryError):
-        return False
-    aliases: dict[str, str] = {}
-    nodes = list(ast.walk(tree))
-    for node in nodes:  # all of them first: the visitor's aliases are a superset of these
-        if isinstance(node, ast.Import):
-            aliases.update((a.asname, a.name) for a in node.names if a.asname)
-        elif isinstance(node, ast.ImportFrom) and node.module:  # relative ones too, as the visitor
-            root, dot, rest = node.module.partition(".")
-            module = aliases.get(root, root) + dot + rest
-            aliases.update((a.asname or a.name, f"{module}.{a.name}") for a in node.names)
-    for node in nodes:
-        if isinstance(node, ast.Call):
-            if _wanted(_dotted(node.func, aliases)):
-                return False
-        elif isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            if any(isinstance(t, ast.Subscript) and _dotted(t.value, aliases) == "os.environ" for t in targets):
-                return False
-    return True
-
-
-def _dotted(node: Any, aliases: dict[str, str]) -> str:
-    import ast
-
-    if isinstance(node, ast.Name):
-        return aliases.get(node.id, node.id)
-    if isinstance(node, ast.Attribute):
-        base = _dotted(node.value, aliases)
-        return f"{base}.{node.attr}" if base else ""
-    return ""
-
-
-def _wanted(name: str) -> bool:
-    """A call the visitor acts on (see ``visit_Call``), by its dotted name."""
-    short = name.rsplit(".", 1)[-1]
-    return (
-        name in SHELL_FUNCS
-        or (name.startswith("subprocess.") and short in SUBPROCESS)
-        or name in ("os.environ.update", "os.putenv")
-        or short == "update_parameters"
-        or short in SUBMITIT_CLASSES
-        or short in LAUNCHER_CLASSES
-    )
-
-
 class _Visitor:
     """Built on first use (libcst is imported lazily), see :func:`analyse`."""
 
-    def __new__(cls, facts: PyFacts, data: bytes, cst: Any, provider: Any) -> Any:
+    def __new__(
+        cls, facts: PyFacts, data: bytes, cst: Any, provider: Any, spans: dict[Any, tuple[int, int]] | None = None
+    ) -> Any:
         visitor_cls = _make_visitor(cst, provider)
-        return visitor_cls(facts, data)
+        return visitor_cls(facts, data, spans)
 
 
 def _make_visitor(cst: Any, provider: Any) -> Any:
@@ -272,14 +250,15 @@ def _make_visitor(cst: Any, provider: Any) -> Any:
     class Visitor(m.CSTVisitor):  # type: ignore[name-defined]
         METADATA_DEPENDENCIES = (provider,)
 
-        def __init__(self, facts: PyFacts, data: bytes) -> None:
+        def __init__(self, facts: PyFacts, data: bytes, spans: dict[Any, tuple[int, int]] | None) -> None:
             super().__init__()
             self.facts = facts
             self.data = data
+            self.spans = spans  # reading pieces (_read_regions): the spans of their nodes in the file
             self.aliases: dict[str, str] = {}  # local name -> dotted origin
             self.used: set[int] = set()  # string nodes already taken
             self.templates: set[int] = set()  # strings with .format(...)
-            self.lists: dict[str, Any] = {}  # a name bound once, to a list: `argv = ["-p", "gtest"]`
+            self.lists: Any = {}  # a name bound once, to a list: `argv = ["-p", "gtest"]`
 
         def visit_Module(self, node: Any) -> None:
             """The names bound exactly once in the file, to a list or tuple literal (or a sum
@@ -307,6 +286,8 @@ def _make_visitor(cst: Any, provider: Any) -> Any:
 
         # -- helpers ---------------------------------------------------------------
         def span(self, node: Any) -> tuple[int, int]:
+            if self.spans is not None:
+                return self.spans[node]
             s = self.get_metadata(provider, node)
             return s.start, s.start + s.length
 
