@@ -1271,3 +1271,83 @@ def test_bulk_applies_unsafe_fixes_only_when_asked_and_caches_them_apart(tmp_pat
     assert job.read_text() == "#!/bin/bash\n#SBATCH -p gp1d\nhostname\n"  # a dry run
     mirrored = (tmp_path / "safe" / str(job).lstrip("/")).read_text()
     assert mirrored == "#!/bin/bash\n#SBATCH -p slinky\nhostname\n"
+
+
+def test_a_copy_answered_from_the_cache_has_a_diff_of_its_own(tmp_path: Path) -> None:
+    """A file that needs a human carries its diff in its record; a copy of it (same
+    content, its own path) answered from the cache gets the diff under its own name, not
+    the name of the file the result was stored for."""
+    root = tmp_path / "homes"
+    (root / "a").mkdir(parents=True)
+    (root / "b").mkdir()
+    job = b"#!/bin/bash\n#SBATCH -p gtest\nmodule load cuda/11.0 singularity/3.7.1 openmpi\nsrun hostname\n"
+    (root / "a" / "job.sh").write_bytes(job)
+    (root / "b" / "job.sh").write_bytes(job)
+    cache = tmp_path / "cache"
+    for run in ("r1", "r2"):
+        p = cli("bulk", str(root), "--report-dir", str(tmp_path / run), "--cache-dir", str(cache), "-q")
+        assert p.returncode == 0, p.stderr
+        for path, record in _records(tmp_path / run).items():
+            name = path.lstrip("/")
+            assert record["diff"].startswith(f"--- a/{name}\n+++ b/{name}\n"), (run, path)
+
+
+def test_an_unchanged_folder_is_answered_whole_from_the_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A folder whose listing (names, kinds, each file's stat data and owner) is the same
+    as when its records were stored is answered whole: the same records, counted the same;
+    a folder with one file changed, a --write run over a folder with files to write, and a
+    folder with a file written just now (racy) are not."""
+    from sbatch_migrate.bulk import cache as cache_module
+
+    monkeypatch.setattr(cache_module, "RACY_NS", 0)  # files of a test are all written just now
+    root = tmp_path / "site"
+    for folder in ("a", "b", "b/c"):
+        (root / folder).mkdir(parents=True)
+    (root / "a" / "job.sh").write_bytes(b"#!/bin/bash\n#SBATCH -p gtest\nsrun x\n")
+    (root / "a" / "ok.sh").write_bytes(b"#!/bin/bash\n#SBATCH -p slinky\nsrun x\n")
+    (root / "a" / "notes.txt").write_bytes(b"just text\n")
+    (root / "b" / "data.bin").write_bytes(b"\x00\x01")
+    (root / "b" / "link").symlink_to("../a/job.sh")
+    (root / "b" / "c" / "run.sh").write_bytes(b"#!/bin/bash\nmodule load singularity\n")
+    answered: list[str] = []
+    original = cache_module.ContentCache.folder
+
+    def spy(self: cache_module.ContentCache, folder: str, *args: object) -> object:
+        hit = original(self, folder, *args)  # type: ignore[arg-type]
+        if hit is not None:
+            answered.append(os.path.relpath(folder, root))
+        return hit
+
+    monkeypatch.setattr(cache_module.ContentCache, "folder", spy)
+
+    def run(name: str, cache: bool = True, write: bool = False) -> dict[str, dict[str, object]]:
+        answered.clear()
+        opts = bulk.Options(
+            roots=[str(root)],
+            profile=load(),
+            rules=list(RULES),
+            jobs=1,
+            write=write,
+            report_dir=tmp_path / name,
+            cache_dir=tmp_path / "cache" if cache else None,
+            backup_dir=tmp_path / "backups" if write else None,
+        )
+        bulk.run(opts)
+        return {p: {k: v for k, v in r.items() if k != "cached"} for p, r in _records(tmp_path / name).items()}
+
+    fresh = run("r0", cache=False)
+    assert run("r1") == fresh and answered == []
+    again = run("r2")
+    assert again == fresh and sorted(answered) == [".", "a", "b", "b/c"]
+    assert all(r.get("cached") for r in _records(tmp_path / "r2").values() if r["status"] != "symlink")
+    (root / "a" / "notes.txt").write_bytes(b"other text\n")
+    changed = run("r3")
+    assert "a" not in answered and "b/c" in answered
+    assert changed == run("r3-fresh", cache=False)
+    run("r4", write=True)  # a/job.sh and b/c/run.sh are written: their folders are not answered whole
+    assert "a" not in answered and "b/c" not in answered and "b" in answered
+    assert (root / "a" / "job.sh").read_bytes() == b"#!/bin/bash\n#SBATCH -p slinky\nsrun x\n"
+    monkeypatch.setattr(cache_module, "RACY_NS", 10**12)  # everything written in the last 1000 s: racy
+    racy = run("r5")
+    assert answered == ["."]  # it holds no file (its folders are in its fingerprint): nothing racy
+    assert racy == run("r5-fresh", cache=False)

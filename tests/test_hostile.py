@@ -654,23 +654,24 @@ def test_a_full_report_disk_stops_the_run_and_resume_finishes_it(base: Path, tmp
 
 
 def test_a_worker_killed_between_batches_costs_no_file(tmp_path: Path) -> None:
-    """A worker that dies while the pool is idle breaks it before the next batch is handed
+    """A worker that dies while the pool is idle breaks it before the next part is handed
     over: the hand-over itself fails then (it raised BrokenProcessPool out of the run)."""
     from sbatch_migrate.bulk import campaign
-    from sbatch_migrate.bulk.walk import Candidate, walk
     from sbatch_migrate.checks import RULES
     from sbatch_migrate.profile import load
 
     site = tmp_path / "site"
-    site.mkdir()
-    for i in range(40):
-        (site / f"j{i}.sh").write_bytes(JOB.replace(b"true", b"true %d" % i))
-    files = [c for c in walk([str(site)], 1 << 20) if isinstance(c, Candidate)]
+    for part in ("a", "b"):
+        (site / part).mkdir(parents=True)
+        for i in range(20):
+            (site / part / f"j{i}.sh").write_bytes(JOB.replace(b"true", b"true %d" % i))
     opts = campaign.Options(roots=[str(site)], profile=load(), rules=list(RULES), jobs=2)
+    done = []
     with campaign.session(opts) as folders:
-        workers = campaign._Workers(opts, folders)
+        workers = campaign._Workers(opts, folders, set())
         try:
-            done = workers.submit(files[:20]) + workers.submit([])  # the pool runs, then idles
+            workers.submit(str(site), [str(site / "a")])
+            done += workers.next()[1].folders  # the pool runs, then idles
             assert workers.pool is not None
             for pid in list(workers.pool._processes):  # kill the idle workers
                 os.kill(pid, signal.SIGKILL)
@@ -678,9 +679,11 @@ def test_a_worker_killed_between_batches_costs_no_file(tmp_path: Path) -> None:
             while not workers.pool._broken and time.monotonic() < deadline:
                 time.sleep(0.05)
             assert workers.pool._broken, "the pool did not notice its dead workers"
-            done += workers.submit(files[20:]) + workers.submit([])
+            workers.submit(str(site), [str(site / "b")])
+            done += workers.next()[1].folders
         finally:
             workers.close()
-    assert sorted(o.path for o in done) == sorted(c.path for c in files)
-    assert {o.status for o in done} == {"would-change"}
+    outcomes = [o for f in done for o in f.outcomes]
+    assert sorted(o.path for o in outcomes) == sorted(str(p) for p in site.rglob("*.sh"))
+    assert {o.status for o in outcomes} == {"would-change"}
     assert workers.deaths == 1

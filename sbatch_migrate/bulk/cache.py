@@ -12,8 +12,13 @@ depends on: the file's bytes and its suffix (``.py`` or not decides the language
   read by a worker; if its digest is in the cache, the stored result is reused with the
   new path and user instead of migrating again.
 
+- A folder whose listing is unchanged (its fingerprint: names, kinds, and each file's
+  stat data and owner, :func:`~.walk.list_folder`), none of its files racy, is answered
+  whole: its records as they were written, its tallies, its counts, without a look at any
+  file or a query per file.
+
 One SQLite file in WAL mode: the main process is the only writer (in batches); workers
-open it read-only to look digests up.
+open it read-only to look folders, stat data and digests up.
 """
 
 from __future__ import annotations
@@ -35,7 +40,7 @@ from .reports import Tally
 
 RACY_NS = 2_000_000_000  # mtime or ctime this close to when the entry was written: check the content
 Stat = tuple[int, int, int, int]  # size, mtime_ns, ctime_ns, inode
-LAYOUT = 6  # the table layout (pragma user_version); a cache of another layout is rebuilt
+LAYOUT = 7  # the table layout (pragma user_version); a cache of another layout is rebuilt
 
 
 FILE = "results.sqlite"
@@ -107,7 +112,53 @@ create table if not exists results (
   tally text not null
 );
 create index if not exists results_digest on results (digest, key);
+create table if not exists folders (
+  path blob not null,
+  shard text not null,  -- a shard's records of a folder are not another's
+  key text not null,
+  fingerprint blob not null,
+  newest_ns integer not null,  -- the latest mtime or ctime of its files
+  written_ns integer not null,
+  needs_write integer not null,  -- a record that --write would act on
+  lines text not null,  -- its records, one per line, as the journal takes them
+  statuses text not null,  -- {status: count}
+  tallies text not null,  -- [[status, path, tally, line], ...]: the records the aggregate reads
+  primary key (path, shard)
+);
 """
+
+
+class FolderHit(NamedTuple):
+    lines: str
+    statuses: dict[str, int]
+    tallies: list[tuple[str, Tally | None, str]]  # (status, tally, line)
+
+
+def _folder_hit(row: tuple[Any, ...]) -> FolderHit:
+    lines, statuses, tallies = row
+    return FolderHit(
+        lines, json.loads(statuses), [(status, untally(path, t), line) for status, path, t, line in json.loads(tallies)]
+    )
+
+
+def _stat_hits(db: sqlite3.Connection, key: str, files: list[tuple[str, Stat]]) -> dict[str, Hit]:
+    """The stored results of those files whose stat data are unchanged (racy entries
+    excepted), by path; one query for the lot."""
+    if not files:
+        return {}
+    wanted = {os.fsencode(path): (path, st) for path, st in files}
+    marks = ",".join("?" * len(wanted))
+    rows = db.execute(
+        "select path, size, mtime_ns, ctime_ns, ino, written_ns, status, record, tally from results "
+        f"where key = ? and path in ({marks})",
+        (key, *wanted),
+    ).fetchall()
+    hits = {}
+    for raw, size, mtime_ns, ctime_ns, ino, written_ns, status, record, tally in rows:
+        path, st = wanted[raw]
+        if st == (size, mtime_ns, ctime_ns, ino) and max(mtime_ns, ctime_ns) < written_ns - RACY_NS:
+            hits[path] = Hit(status, record, untally(path, tally))
+    return hits
 
 
 def digest(path: str, data: bytes) -> str:
@@ -147,25 +198,12 @@ class Cache:
             raise CacheError(f"cache {path} is not usable ({exc}): remove it, or give --no-cache") from None
         self.key = key
         self.pending: list[tuple[Any, ...]] = []
+        self.pending_folders: list[tuple[Any, ...]] = []
 
     def get(self, files: list[tuple[str, Stat]]) -> dict[str, Hit]:
         """The stored results of those files whose stat data are unchanged (racy entries
-        excepted), by path; one query for the lot."""
-        if not files:
-            return {}
-        wanted = {os.fsencode(path): (path, st) for path, st in files}
-        marks = ",".join("?" * len(wanted))
-        rows = self.db.execute(
-            "select path, size, mtime_ns, ctime_ns, ino, written_ns, status, record, tally from results "
-            f"where key = ? and path in ({marks})",
-            (self.key, *wanted),
-        ).fetchall()
-        hits = {}
-        for raw, size, mtime_ns, ctime_ns, ino, written_ns, status, record, tally in rows:
-            path, st = wanted[raw]
-            if st == (size, mtime_ns, ctime_ns, ino) and max(mtime_ns, ctime_ns) < written_ns - RACY_NS:
-                hits[path] = Hit(status, record, untally(path, tally))
-        return hits
+        excepted), by path."""
+        return _stat_hits(self.db, self.key, files)
 
     def put(self, path: str, stat: Stat, content: str, status: str, record: str, tally: Tally | None) -> None:
         """``stat`` as read; ``content``: its :func:`digest`; ``record``: JSON text."""
@@ -175,17 +213,46 @@ class Cache:
         if len(self.pending) >= 500:
             self.flush()
 
+    def put_folder(
+        self,
+        folder: str,
+        shard: str,
+        fingerprint: bytes,
+        newest_ns: int,
+        needs_write: bool,
+        lines: str,
+        statuses: dict[str, int],
+        tallies: list[tuple[str, str, Tally | None, str]],
+    ) -> None:
+        """A folder's records (``lines``, as the journal takes them), counts and tallied
+        records (status, path, tally, line), for a listing of this fingerprint."""
+        dumped = json.dumps([[status, path, dump_tally(t), line] for status, path, t, line in tallies])
+        row = (os.fsencode(folder), shard, self.key, fingerprint, newest_ns, time.time_ns(), int(needs_write))
+        self.pending_folders.append((*row, lines, json.dumps(statuses), dumped))
+        if len(self.pending_folders) >= 100:
+            self.flush()
+
     def flush(self) -> None:
-        if self.pending:
+        if self.pending or self.pending_folders:
             with self.db:
                 self.db.executemany(
                     "insert or replace into results values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", self.pending
                 )
+                self.db.executemany(
+                    "insert or replace into folders values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", self.pending_folders
+                )
             self.pending.clear()
+            self.pending_folders.clear()
 
     def close(self) -> None:
         self.flush()
         self.db.close()
+
+
+def _diff_head(path: str) -> str:
+    """The header of a record's diff (:func:`~sbatch_migrate.output.report.diff`)."""
+    name = path.lstrip("/")
+    return f"--- a/{name}\n+++ b/{name}\n"
 
 
 class ContentCache:
@@ -201,6 +268,30 @@ class ContentCache:
         except sqlite3.Error:
             pass  # the main process reports an unusable cache; a worker just migrates
 
+    def folder(self, folder: str, shard: str, fingerprint: bytes, write: bool) -> FolderHit | None:
+        """The stored records of a folder listed with this fingerprint, none of its files
+        racy (and, for a --write run, none it would act on)."""
+        if self.db is None:
+            return None
+        try:
+            row = self.db.execute(
+                "select lines, statuses, tallies from folders where path = ? and shard = ? and key = ? "
+                "and fingerprint = ? and newest_ns < written_ns - ? and (needs_write = 0 or ?)",
+                (os.fsencode(folder), shard, self.key, fingerprint, RACY_NS, int(not write)),
+            ).fetchone()
+        except sqlite3.Error:
+            return None  # no table yet (a first run)
+        return None if row is None else _folder_hit(row)
+
+    def stat_hits(self, files: list[tuple[str, Stat]]) -> dict[str, Hit]:
+        """As :meth:`Cache.get`, read only."""
+        if self.db is None or not files:
+            return {}
+        try:
+            return _stat_hits(self.db, self.key, files)
+        except sqlite3.Error:
+            return {}
+
     def find(self, content: str, path: str, user: str) -> Hit | None:
         """The result stored for the same content under any path, as this file's record."""
         if self.db is None:
@@ -215,6 +306,11 @@ class ContentCache:
         if row is None:
             return None
         record = json.loads(row[1])
+        if "diff" in record:  # its header names the file it was made for
+            head = _diff_head(record["path"])
+            if not record["diff"].startswith(head):
+                return None
+            record["diff"] = _diff_head(path) + record["diff"][len(head) :]
         record["path"], record["user"] = path, user
         tally = untally(path, row[2])
         if tally is not None:

@@ -1,5 +1,11 @@
 """Bulk migration of whole trees: safe, parallel, resumable, shardable.
 
+The workers walk the trees themselves, a part at a time (a few folders and what is under
+them, up to ``_PART`` files; the folders left go back to the main process as parts of
+their own), so that the walk is not one process's work.  The main process takes the parts'
+results in the order it handed them out: the records come in the same order whatever -j.
+A folder unchanged since a run with the same cache is answered whole (:mod:`.cache`).
+
 Per file, a worker: reads it without following symlinks, skips what is not a job script,
 migrates it with the core engine, and with ``--write``: checks the file did not change
 since it was read, saves a backup (bytes + description, synced), replaces the file
@@ -24,7 +30,7 @@ import time
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -42,10 +48,10 @@ from ..read.kind import is_job_script
 from ..read.source import InputError, Source
 from .backup import BackupStore
 from .cache import FILE as CACHE_FILE
-from .cache import Cache, ContentCache, Stat, digest
+from .cache import Cache, ContentCache, FolderHit, Stat, digest
 from .ownfolder import OwnFolder, UnsafeFolder, own_folder
 from .reports import Aggregate, Tally, bounded_diff, tally_of
-from .walk import Candidate, Chain, Skipped, walk
+from .walk import Candidate, Chain, Skipped, distinct_roots, list_folder
 from .writer import Changed, ChangedAfter, open_folder, replace_unchanged, root_of, write_at
 
 NO_WRITE_NEEDED = frozenset({"unchanged", "not-a-job-script", "binary"})
@@ -115,7 +121,7 @@ class Folders:
             self.lock = -1
 
 
-def _init_worker(opts: Options, folders: Folders | None = None) -> None:
+def _init_worker(opts: Options, folders: Folders | None = None, done: set[str] | None = None) -> None:
     # Migrating a shell script makes no reference cycles (tests/test_engine.py checks it):
     # its objects go by reference counting, and a cycle collection every few hundred
     # allocations only walks the live facts again (about 10% of a worker's time).  Collect
@@ -131,6 +137,7 @@ def _init_worker(opts: Options, folders: Folders | None = None) -> None:
     cache = folders.cache
     _W["cache"] = ContentCache(cache.inner_path(CACHE_FILE), opts.cache_key) if cache is not None else None
     _W["roots"] = [os.path.abspath(r) for r in opts.roots]
+    _W["done"] = done or set()
     _release_folder()
 
 
@@ -579,21 +586,25 @@ def run(
     counts: dict[str, int] = {}
     lines: list[str] = []  # records not yet handed to the file (written a batch at a time)
 
+    waiting = [0]  # records in ``lines``
+
     def journal() -> None:
         """Write the pending records and flush: a killed run loses at most one batch."""
         if out is not None:
             if lines:
                 out.write(("\n".join(lines) + "\n").encode("utf-8", "surrogateescape"))
                 lines.clear()
+                waiting[0] = 0
             out.flush()
 
     def emit(o: Outcome) -> None:
         counts[o.status] = counts.get(o.status, 0) + 1
         agg.add_tally(o.status, o.tally, o.line)
-        line = '{"cached": true, ' + o.line[1:] if o.cached else o.line
+        line = _cached_line(o.line) if o.cached else o.line
         if out is not None:
             lines.append(line)
-            if len(lines) >= 1024:  # a run answered from the cache submits no batch
+            waiting[0] += 1
+            if waiting[0] >= 1024:
                 journal()
         if on_record is not None:
             on_record(json.loads(line))
@@ -602,50 +613,79 @@ def run(
         if progress is not None:
             progress(1)
 
-    def uncached(files: list[Candidate]) -> list[Candidate]:
-        """Emit the cached records of unchanged files as they were stored (no re-encoding);
-        returns the others."""
-        if cache is None or opts.out_dir is not None:
-            return files
-        hits = cache.get([(c.path, (c.size, c.mtime_ns, c.ctime_ns, c.ino)) for c in files])
-        rest = []
-        for c in files:
-            hit = hits.get(c.path)
-            if hit is None or (opts.write and hit.status not in NO_WRITE_NEEDED):
-                rest.append(c)
-            else:
-                emit(Outcome(c.path, hit.record, hit.status, None, hit.tally, cached=True))
-        return rest
-
-    roots = [os.path.abspath(r) for r in opts.roots]
-    workers = _Workers(opts, folders)
-    try:
-        batch: list[Candidate] = []
-        found: list[Candidate] = []  # walked, not yet looked up in the cache
-        for item in walk(opts.roots, opts.max_size):
-            if not in_shard(item.path, opts.shard):
-                continue
-            if item.path in done:
-                if progress is not None:  # the bar counts what the walk found, done or not
-                    progress(1)
-                continue
-            if isinstance(item, Skipped):
-                emit(outcome(_skip_record(item, opts.write, roots)))
-                continue
-            found.append(item)
-            if len(found) < _LOOKUP:
-                continue
-            batch += uncached(found)
-            found = []
-            if len(batch) >= _BATCH:
-                for o in workers.submit(batch):
-                    emit(o)
-                batch = []
+    def emit_folder(fo: FolderOut) -> None:
+        hit = fo.hit
+        if hit is None:
+            for o in fo.outcomes:
+                emit(o)
+            if cache is not None and fo.fingerprint and all(o.status in _FOLDER_CACHEABLE for o in fo.outcomes):
+                stored = [_cached_line(o.line) if o.stat is not None or o.cached else o.line for o in fo.outcomes]
+                statuses: dict[str, int] = {}
+                for o in fo.outcomes:
+                    statuses[o.status] = statuses.get(o.status, 0) + 1
+                tallies: list[tuple[str, str, Tally | None, str]] = [
+                    (o.status, o.path, o.tally, line)
+                    for o, line in zip(fo.outcomes, stored, strict=True)
+                    if o.tally is not None
+                ]
+                needs_write = any(o.status not in NO_WRITE_NEEDED and o.status not in STABLE_SKIPS for o in fo.outcomes)
+                cache.put_folder(
+                    fo.folder, shard, fo.fingerprint, fo.newest_ns, needs_write, "\n".join(stored), statuses, tallies
+                )
+            return
+        n = sum(hit.statuses.values())
+        if not n:
+            return
+        for status, k in hit.statuses.items():
+            counts[status] = counts.get(status, 0) + k
+        agg.add_folder(hit.statuses, hit.tallies)
+        if out is not None:
+            lines.append(hit.lines)
+            waiting[0] += n
+            if waiting[0] >= 1024:
                 journal()
-        for o in workers.submit(batch + uncached(found)):
-            emit(o)
-        for o in workers.submit([]):
-            emit(o)
+        if on_record is not None:
+            for line in hit.lines.split("\n"):
+                on_record(json.loads(line))
+        if progress is not None:
+            progress(n)
+
+    shard = _shard_key(opts)
+    roots = [os.path.abspath(r) for r in opts.roots]
+    workers = _Workers(opts, folders, done)
+    try:
+        pending: list[tuple[str, str]] = []  # (tree root, folder) to walk: a stack, the next on top
+        for root in distinct_roots(opts.roots)[0]:
+            item = _root_item(root, opts.max_size)
+            if item is None:
+                pending.append((root, root))
+            elif not in_shard(item.path, opts.shard):
+                continue
+            elif item.path in done:
+                if progress is not None:
+                    progress(1)
+            elif isinstance(item, Skipped):
+                emit(outcome(_skip_record(item, opts.write, roots)))
+            else:
+                workers.submit(item.path, [], [item])
+        pending.reverse()
+        while pending or workers.inflight:
+            while pending and len(workers.inflight) < _IN_FLIGHT:
+                # a part starts from a few folders of one tree, fewer while there are few
+                root = pending[-1][0]
+                per = max(1, min(_FOLDERS_PER_PART, len(pending) // _IN_FLIGHT))
+                take: list[str] = []
+                while pending and pending[-1][0] == root and len(take) < per:
+                    take.append(pending.pop()[1])
+                workers.submit(root, take)
+            root, part = workers.next()
+            for fo in part.folders:
+                emit_folder(fo)
+            if progress is not None and part.resumed:
+                progress(part.resumed)
+            pending.extend((root, folder) for folder in reversed(part.rest))
+            if waiting[0] >= 256:
+                journal()
     finally:
         workers.close()
         if out is not None:
@@ -707,29 +747,129 @@ def merge_problems(states: list[tuple[Path, dict[str, Any] | None]]) -> tuple[li
     return problems, gaps
 
 
-_BATCH = 256
-_LOOKUP = 128  # files looked up in the cache with one query
+# -- parts of trees: the walk itself is done by the workers ------------------------------
+_PART = 256  # files a worker takes on in one part before it hands the folders left back
+_FOLDERS_PER_PART = 16  # folders a part starts from (while there are enough for every worker)
+# skipped entries whose record follows from the listing alone: a folder holding them can be
+# answered from the cache
+STABLE_SKIPS = frozenset({"symlink", "vcs-or-cache", "too-large", "special-file", "foreign-marker"})
+
+
+class FolderOut(NamedTuple):
+    """One folder's records: computed (``outcomes``), or its stored ones (``hit``)."""
+
+    folder: str
+    outcomes: list[Outcome]
+    hit: FolderHit | None = None
+    fingerprint: bytes = b""  # of its listing (b"": not to be stored)
+    newest_ns: int = 0  # the latest mtime or ctime of its files
+
+
+class Part(NamedTuple):
+    """What a worker sends back for a part: the folders it walked, in walk order, and the
+    folders it did not reach (each a part of its own later, in walk order)."""
+
+    folders: list[FolderOut]
+    rest: list[str]
+    resumed: int  # files the run being resumed already recorded
+
+
+def _shard_key(opts: Options) -> str:
+    return f"{opts.shard[0]}/{opts.shard[1]}" if opts.shard else ""
+
+
+def walk_part(root: str, folders: list[str], files: list[Candidate] | None = None) -> Part:
+    """Walk ``folders`` of the tree ``root`` depth first, each listed without following a
+    symlink (:func:`~.walk.list_folder`), and do every file of each, until ``_PART`` files
+    are done; returns their records and the folders left.  ``files``: roots that are
+    files, done first."""
+    opts: Options = _W["opts"]
+    done: set[str] = _W["done"]
+    store: ContentCache | None = _W["cache"] if opts.out_dir is None else None
+    chains: dict[str, Chain] = _W["chains"]
+    chain = chains.setdefault(root, Chain(root))
+    roots: list[str] = _W["roots"]
+    shard = _shard_key(opts)
+    stack = folders[::-1]
+    out = [FolderOut(c.path, [process(c)]) for c in files or []]
+    count = resumed = 0
+    while stack and count < _PART:
+        listing = list_folder(stack.pop(), chain, opts.max_size)
+        stack.extend(reversed(listing.subdirs))
+        _W["last_folder"] = (listing.folder, listing.fd) if listing.fd >= 0 else None
+        items = [i for i in listing.items if in_shard(i.path, opts.shard)]
+        if done:
+            left = [i for i in items if i.path not in done]
+            resumed += len(items) - len(left)
+            partly = len(left) != len(items)
+            items = left
+        else:
+            partly = False
+        if store is not None and listing.fingerprint and not partly:
+            whole = store.folder(listing.folder, shard, listing.fingerprint, opts.write)
+            if whole is not None:
+                out.append(FolderOut(listing.folder, [], whole))
+                count += len(items)
+                continue
+        found = [i for i in items if isinstance(i, Candidate)]
+        hits = store.stat_hits([(c.path, (c.size, c.mtime_ns, c.ctime_ns, c.ino)) for c in found]) if store else {}
+        outcomes: list[Outcome] = []
+        for item in items:
+            if isinstance(item, Skipped):
+                outcomes.append(outcome(_skip_record(item, opts.write, roots)))
+                continue
+            hit = hits.get(item.path)
+            if hit is not None and (not opts.write or hit.status in NO_WRITE_NEEDED):
+                outcomes.append(Outcome(item.path, hit.record, hit.status, None, hit.tally, cached=True))
+            else:
+                outcomes.append(process(item))
+            count += 1
+        newest = max((max(c.mtime_ns, c.ctime_ns) for c in found), default=0)
+        fingerprint = listing.fingerprint if not partly else b""
+        out.append(FolderOut(listing.folder, outcomes, None, fingerprint, newest))
+    return Part(out, stack[::-1], resumed)
+
+
+_IN_FLIGHT = 32  # parts handed out at a time (whatever -j: the records come in the same order)
 _PRIMER = b"#!/bin/bash\n#SBATCH -p gtest\nmodule load singularity\nsrun singularity run --nv x.sif true\n"
+_FOLDER_CACHEABLE = CACHEABLE | STABLE_SKIPS
+
+
+def _cached_line(line: str) -> str:
+    return '{"cached": true, ' + line[1:]
+
+
+def _root_item(root: str, max_size: int) -> Candidate | Skipped | None:
+    """A root that is not a folder to walk: a symlink (not followed), a file, or not there;
+    None for a folder."""
+    try:
+        st = os.lstat(root)
+    except OSError as exc:
+        return Skipped(root, f"unreadable: {exc.strerror or exc}")
+    if stat.S_ISLNK(st.st_mode):
+        return Skipped(root, "symlink")
+    if stat.S_ISREG(st.st_mode):
+        return Candidate(os.path.abspath(root), st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_uid)
+    return None
 
 
 class _Workers:
-    """Batches of files to worker processes; two batches in flight while the main process
-    walks on and prepares the next, so memory holds at most three batches.
+    """Parts of the trees to worker processes, at most ``_IN_FLIGHT`` at a time; their
+    results are taken in the order they were handed out, so the records come in the same
+    order whatever the number of workers and however fast each one is.
 
-    A worker that dies (killed, out of memory) breaks the pool: the files of every batch in
-    flight that have no record yet are done again, one at a time in a fresh worker, so that
-    a file that kills its worker costs that file (recorded as an error) and not the run;
-    then a new pool takes over."""
+    A worker that dies (killed, out of memory) breaks the pool: each part in flight that
+    has no result is done again, listed in the main process and its files migrated one at
+    a time in a fresh worker, so that a file that kills its worker costs that file
+    (recorded as an error) and not the run; a new pool takes the next parts."""
 
-    IN_FLIGHT = 2
-
-    def __init__(self, opts: Options, folders: Folders):
+    def __init__(self, opts: Options, folders: Folders, done: set[str]):
         self.opts = opts
         self.folders = folders
+        self.done = done
         self.pool: ProcessPoolExecutor | None = None
         self.started = False
-        self.inflight: deque[list[tuple[list[Candidate], Future[list[Outcome]]]]] = deque()
-        self.chunk = max(1, _BATCH // (4 * max(1, opts.jobs)))
+        self.inflight: deque[tuple[str, list[str], list[Candidate], Any, Future[Part] | None]] = deque()
         self.deaths = 0
 
     def _new_pool(self, jobs: int) -> ProcessPoolExecutor:
@@ -737,98 +877,96 @@ class _Workers:
             jobs,
             mp_context=multiprocessing.get_context("fork"),
             initializer=_init_worker,
-            initargs=(self.opts, self.folders),
+            initargs=(self.opts, self.folders, self.done),
         )
 
     def _start(self) -> None:
-        """On the first file to migrate (a re-run served from the cache starts none)."""
         self.started = True
-        # prime the engine (parser, query, option tables, rule objects) before the workers
-        # fork: they inherit it instead of each building their own
-        try:
-            migrate(Source.from_bytes(_PRIMER, "primer.sh"), self.opts.profile, self.opts.rules)
-        except Exception:  # a warm-up only: a rule's bug is reported per file
-            pass
+        if self.opts.cache_dir is None:
+            # prime the engine (parser, query, option tables, rule objects) before the
+            # workers fork: they inherit it instead of each building their own (a run
+            # with a cache may need none of it)
+            try:
+                migrate(Source.from_bytes(_PRIMER, "primer.sh"), self.opts.profile, self.opts.rules)
+            except Exception:  # a warm-up only: a rule's bug is reported per file
+                pass
         if self.opts.jobs > 1:
             self.pool = self._new_pool(self.opts.jobs)
         else:
-            _init_worker(self.opts, self.folders)
+            _init_worker(self.opts, self.folders, self.done)
 
-    def submit(self, batch: list[Candidate]) -> list[Outcome]:
-        """Start ``batch`` (an empty one drains); returns the records of finished batches."""
-        if batch and not self.started:
+    def submit(self, root: str, folders: list[str], files: list[Candidate] | None = None) -> None:
+        if not self.started:
             self._start()
-        if self.pool is None:
-            return [process(c) for c in batch]
-        if batch:
-            chunks = [batch[i : i + self.chunk] for i in range(0, len(batch), self.chunk)]
-            self.inflight.append([(chunk, self._send(chunk)) for chunk in chunks])
-        done: list[Outcome] = []
-        while self.inflight and (len(self.inflight) > self.IN_FLIGHT or not batch):
-            done.extend(self._collect(self.inflight.popleft()))
-        return done
-
-    def _send(self, chunk: list[Candidate]) -> Future[list[Outcome]]:
-        """The chunk handed to the pool; a pool that broke since the last batch (a worker
-        killed while idle) refuses it at once: then a future that fails the same way, so
-        that the chunk is redone with the others (:meth:`_collect`)."""
-        assert self.pool is not None
-        try:
-            return self.pool.submit(process_many, chunk)
-        except BrokenProcessPool as exc:
-            failed: Future[list[Outcome]] = Future()
-            failed.set_exception(exc)
-            return failed
-
-    def _collect(self, work: list[tuple[list[Candidate], Future[list[Outcome]]]]) -> list[Outcome]:
-        done: list[Outcome] = []
-        lost: list[Candidate] = []
-        for chunk, future in work:
+        files = files or []
+        future: Future[Part] | None = None
+        if self.pool is not None:
             try:
-                done.extend(future.result())
-            except BrokenProcessPool:
-                lost.extend(chunk)
-        if lost:
-            done.extend(self._recover(lost))
-        return done
+                future = self.pool.submit(walk_part, root, folders, files)
+            except BrokenProcessPool as exc:  # a worker killed while the pool was idle
+                future = Future()
+                future.set_exception(exc)
+        self.inflight.append((root, folders, files, self.pool, future))
 
-    def _recover(self, lost: list[Candidate]) -> list[Outcome]:
-        """The pool broke: redo ``lost`` and the unfinished files of every batch in flight."""
-        self.deaths += 1
-        done: list[Outcome] = []
-        for work in self.inflight:
-            for chunk, future in work:
-                try:
-                    done.extend(future.result())
-                except BrokenProcessPool:
-                    lost.extend(chunk)
-        self.inflight.clear()
-        assert self.pool is not None
-        self.pool.shutdown(wait=True, cancel_futures=True)
-        single = self._new_pool(1)
+    def next(self) -> tuple[str, Part]:
+        """The oldest part's result (done here when there is no pool)."""
+        root, folders, files, pool, future = self.inflight.popleft()
+        if future is None:
+            return root, walk_part(root, folders, files)
         try:
-            for c in lost:
-                try:
-                    done.append(single.submit(process, c).result())
-                except BrokenProcessPool:
-                    self.deaths += 1
-                    done.append(
-                        outcome(
-                            {
-                                "path": c.path,
-                                "user": _user_of(c),
-                                "status": "error",
-                                "detail": "internal error: the worker process migrating it died (killed, "
-                                "or out of memory) twice: left as it is",
-                            }
-                        )
-                    )
-                    single.shutdown(wait=True, cancel_futures=True)
-                    single = self._new_pool(1)
+            return root, future.result()
+        except (BrokenProcessPool, CancelledError):
+            if pool is self.pool:  # the pool broke with this part: replace it
+                self.deaths += 1
+                assert self.pool is not None
+                self.pool.shutdown(wait=True, cancel_futures=True)
+                self.pool = self._new_pool(self.opts.jobs)
+            return root, self._redo(root, folders, files)
+
+    def _redo(self, root: str, folders: list[str], files: list[Candidate]) -> Part:
+        """A part whose worker died: listed here, each file in a worker of its own."""
+        opts = self.opts
+        roots = [os.path.abspath(r) for r in opts.roots]
+        single = self._new_pool(1)
+        chain = Chain(root)
+
+        def one(c: Candidate) -> Outcome:
+            nonlocal single
+            try:
+                return single.submit(process, c).result()
+            except BrokenProcessPool:
+                self.deaths += 1
+                single.shutdown(wait=True, cancel_futures=True)
+                single = self._new_pool(1)
+                detail = (
+                    "internal error: the worker process migrating it died (killed, or out of memory) twice: "
+                    "left as it is"
+                )
+                return outcome({"path": c.path, "user": _user_of(c), "status": "error", "detail": detail})
+
+        out = [FolderOut(c.path, [one(c)]) for c in files]
+        stack = folders[::-1]
+        done = resumed = 0
+        try:
+            while stack and done < _PART:
+                listing = list_folder(stack.pop(), chain, opts.max_size)
+                stack.extend(reversed(listing.subdirs))
+                outcomes = []
+                for item in listing.items:
+                    if not in_shard(item.path, opts.shard):
+                        continue
+                    if item.path in self.done:
+                        resumed += 1
+                    elif isinstance(item, Skipped):
+                        outcomes.append(outcome(_skip_record(item, opts.write, roots)))
+                    else:
+                        outcomes.append(one(item))
+                        done += 1
+                out.append(FolderOut(listing.folder, outcomes))
         finally:
+            chain.close()
             single.shutdown(wait=True, cancel_futures=True)
-        self.pool = self._new_pool(self.opts.jobs)
-        return done
+        return Part(out, stack[::-1], resumed)
 
     def close(self) -> None:
         if self.pool is not None:
@@ -841,7 +979,3 @@ def _user_of(c: Candidate) -> str:
     """The user of a file, in the main process (no worker state there)."""
     _W.setdefault("users", {})
     return _user(c.uid, c.path)
-
-
-def process_many(files: list[Candidate]) -> list[Outcome]:
-    return [process(c) for c in files]

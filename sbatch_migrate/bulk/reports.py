@@ -141,6 +141,14 @@ class Aggregate:
     def add(self, record: dict[str, Any]) -> None:
         self.add_tally(record["status"], tally_of(record), record)
 
+    def add_folder(self, statuses: dict[str, int], tallied: list[tuple[str, Tally | None, str]]) -> None:
+        """Count a folder's records at once: ``statuses`` counts them all, ``tallied`` holds
+        those the aggregate reads (status, tally, the record's JSON line)."""
+        self.statuses.update(statuses)
+        for status, tally, line in tallied:
+            self.statuses[status] -= 1  # counted above
+            self.add_tally(status, tally, line)
+
     def add_tally(self, status: str, tally: Tally | None, record: dict[str, Any] | str | None = None) -> None:
         """Count one file; ``record`` (its record, or the JSON line of it) gives the HTML
         report the findings and diff of a file that needs a human."""

@@ -4,6 +4,7 @@ lists, the size limit and the tool's own folders (marked) respected."""
 from __future__ import annotations
 
 import errno
+import hashlib
 import os
 import stat
 from collections.abc import Iterator
@@ -147,54 +148,85 @@ def walk(roots: list[str], max_size: int) -> Iterator[Candidate | Skipped]:
 def _walk_tree(top: str, chain: Chain, max_size: int) -> Iterator[Candidate | Skipped]:
     stack = [top]
     while stack:
-        folder = stack.pop()
-        prefix = folder.rstrip("/") + "/"
+        listing = list_folder(stack.pop(), chain, max_size)
+        yield from listing.items
+        stack.extend(reversed(listing.subdirs))
+
+
+class Listing(NamedTuple):
+    """One folder, listed: its files and what is skipped in it, by name; the folders to walk
+    in it; the descriptor it was listed through (-1: it could not be); the listing's
+    fingerprint (names, kinds, and each file's size, times, inode and owner): the same
+    fingerprint, the same records."""
+
+    folder: str
+    items: list[Candidate | Skipped]
+    subdirs: list[str]
+    fd: int
+    fingerprint: bytes
+
+
+def list_folder(folder: str, chain: Chain, max_size: int) -> Listing:
+    """List ``folder`` (reached through ``chain``, never through a symlink)."""
+    prefix = folder.rstrip("/") + "/"
+    items: list[Candidate | Skipped] = []
+    subdirs: list[str] = []
+    try:
+        fd = chain.fd(folder)
+        with os.scandir(fd) as it:
+            entries = sorted(it, key=lambda e: e.name)
+        here = os.fstat(fd)
+    except OSError as exc:
+        if exc.errno in (errno.ELOOP, errno.ENOTDIR):
+            items.append(Skipped(folder, "symlink: it was a folder when its parent was listed: not followed"))
+        else:
+            items.append(Skipped(folder, f"unreadable: {exc.strerror or exc}"))
+        return Listing(folder, items, subdirs, -1, b"")
+    marker = next((e for e in entries if e.name == MARKER), None)
+    if marker is not None:
+        # a folder holding the marker is the tool's own (backups, reports, copies): a
+        # second --write run would migrate the backups otherwise.  Only a marker this
+        # user made counts: a user's own `touch .sbatch-migrate-folder` would hide
+        # their home from the run
         try:
-            fd = chain.fd(folder)
-            with os.scandir(fd) as it:
-                entries = sorted(it, key=lambda e: e.name)
-            here = os.fstat(fd)
+            if is_marker(marker.stat(follow_symlinks=False), here):
+                return Listing(folder, [Skipped(folder, "sbatch-migrate-folder")], subdirs, fd, b"")
+            items.append(
+                Skipped(prefix + MARKER, "foreign-marker: not made by this run's user; the folder is migrated")
+            )
         except OSError as exc:
-            if exc.errno in (errno.ELOOP, errno.ENOTDIR):
-                yield Skipped(folder, "symlink: it was a folder when its parent was listed: not followed")
-            else:
-                yield Skipped(folder, f"unreadable: {exc.strerror or exc}")
-            continue
-        marker = next((e for e in entries if e.name == MARKER), None)
-        if marker is not None:
-            # a folder holding the marker is the tool's own (backups, reports, copies): a
-            # second --write run would migrate the backups otherwise.  Only a marker this
-            # user made counts: a user's own `touch .sbatch-migrate-folder` would hide
-            # their home from the run
-            try:
-                if is_marker(marker.stat(follow_symlinks=False), here):
-                    yield Skipped(folder, "sbatch-migrate-folder")
-                    continue
-                yield Skipped(prefix + MARKER, "foreign-marker: not made by this run's user; the folder is migrated")
-            except OSError as exc:
-                yield Skipped(prefix + MARKER, f"unreadable: {exc.strerror or exc}")
-            entries = [e for e in entries if e is not marker]
-        subdirs = []
-        for entry in entries:
-            path = prefix + entry.name
-            try:
-                if entry.is_symlink():
-                    yield Skipped(path, "symlink")
-                elif entry.is_dir(follow_symlinks=False):
-                    if entry.name in SKIP_DIRS:
-                        yield Skipped(path, "vcs-or-cache")
-                    else:
-                        subdirs.append(path)
-                elif entry.is_file(follow_symlinks=False):
-                    est = entry.stat(follow_symlinks=False)
-                    if entry.name.endswith(TEMP_SUFFIX) and entry.name.startswith("."):
-                        yield Skipped(path, "stale-temp")
-                    elif est.st_size > max_size:
-                        yield Skipped(path, "too-large")
-                    else:
-                        yield Candidate(path, est.st_size, est.st_mtime_ns, est.st_ctime_ns, est.st_ino, est.st_uid)
+            items.append(Skipped(prefix + MARKER, f"unreadable: {exc.strerror or exc}"))
+        entries = [e for e in entries if e is not marker]
+    seen = hashlib.blake2b(os.fsencode(folder), digest_size=16)
+    for entry in entries:
+        path = prefix + entry.name
+        try:
+            if entry.is_symlink():
+                items.append(Skipped(path, "symlink"))
+            elif entry.is_dir(follow_symlinks=False):
+                if entry.name in SKIP_DIRS:
+                    items.append(Skipped(path, "vcs-or-cache"))
                 else:
-                    yield Skipped(path, "special-file")  # FIFO, socket, device: never opened
-            except OSError as exc:
-                yield Skipped(path, f"unreadable: {exc.strerror or exc}")
-        stack.extend(reversed(subdirs))
+                    subdirs.append(path)
+            elif entry.is_file(follow_symlinks=False):
+                est = entry.stat(follow_symlinks=False)
+                if entry.name.endswith(TEMP_SUFFIX) and entry.name.startswith("."):
+                    items.append(Skipped(path, "stale-temp"))
+                elif est.st_size > max_size:
+                    items.append(Skipped(path, "too-large"))
+                else:
+                    items.append(Candidate(path, est.st_size, est.st_mtime_ns, est.st_ctime_ns, est.st_ino, est.st_uid))
+                    seen.update(
+                        b"%d %d %d %d %d " % (est.st_size, est.st_mtime_ns, est.st_ctime_ns, est.st_ino, est.st_uid)
+                    )
+            else:
+                items.append(Skipped(path, "special-file"))  # FIFO, socket, device: never opened
+        except OSError as exc:
+            items.append(Skipped(path, f"unreadable: {exc.strerror or exc}"))
+    for item in items:
+        seen.update(
+            os.fsencode(item.path) + b"\0" + (item.reason.encode() if isinstance(item, Skipped) else b"") + b"\0"
+        )
+    for sub in subdirs:
+        seen.update(os.fsencode(sub) + b"/\0")
+    return Listing(folder, items, subdirs, fd, seen.digest())
