@@ -749,6 +749,10 @@ def merge_problems(states: list[tuple[Path, dict[str, Any] | None]]) -> tuple[li
 
 # -- parts of trees: the walk itself is done by the workers ------------------------------
 _PART = 256  # files a worker takes on in one part before it hands the folders left back
+# a file of a folder answered whole from the cache counts for this fraction of one done: a
+# part of such folders would be over in a few ms, and the workers would wait on the main
+# process handing out the next (measured on a cached re-run: idle a third of the time)
+_ANSWERED_WHOLE = 8
 _FOLDERS_PER_PART = 16  # folders a part starts from (while there are enough for every worker)
 # skipped entries whose record follows from the listing alone: a folder holding them can be
 # answered from the cache
@@ -809,7 +813,7 @@ def walk_part(root: str, folders: list[str], files: list[Candidate] | None = Non
             whole = store.folder(listing.folder, shard, listing.fingerprint, opts.write)
             if whole is not None:
                 out.append(FolderOut(listing.folder, [], whole))
-                count += len(items)
+                count += len(items) // _ANSWERED_WHOLE
                 continue
         found = [i for i in items if isinstance(i, Candidate)]
         hits = store.stat_hits([(c.path, (c.size, c.mtime_ns, c.ctime_ns, c.ino)) for c in found]) if store else {}

@@ -197,7 +197,6 @@ def list_folder(folder: str, chain: Chain, max_size: int) -> Listing:
         except OSError as exc:
             items.append(Skipped(prefix + MARKER, f"unreadable: {exc.strerror or exc}"))
         entries = [e for e in entries if e is not marker]
-    seen = hashlib.blake2b(os.fsencode(folder), digest_size=16)
     for entry in entries:
         path = prefix + entry.name
         try:
@@ -216,17 +215,16 @@ def list_folder(folder: str, chain: Chain, max_size: int) -> Listing:
                     items.append(Skipped(path, "too-large"))
                 else:
                     items.append(Candidate(path, est.st_size, est.st_mtime_ns, est.st_ctime_ns, est.st_ino, est.st_uid))
-                    seen.update(
-                        b"%d %d %d %d %d " % (est.st_size, est.st_mtime_ns, est.st_ctime_ns, est.st_ino, est.st_uid)
-                    )
             else:
                 items.append(Skipped(path, "special-file"))  # FIFO, socket, device: never opened
         except OSError as exc:
             items.append(Skipped(path, f"unreadable: {exc.strerror or exc}"))
-    for item in items:
-        seen.update(
-            os.fsencode(item.path) + b"\0" + (item.reason.encode() if isinstance(item, Skipped) else b"") + b"\0"
-        )
-    for sub in subdirs:
-        seen.update(os.fsencode(sub) + b"/\0")
+    text = "\0".join(
+        f"{i.path}\0{i.reason}"
+        if isinstance(i, Skipped)
+        else f"{i.path}\0{i.size} {i.mtime_ns} {i.ctime_ns} {i.ino} {i.uid}"
+        for i in items
+    )
+    listed = f"{folder}\0{text}\0/{chr(0).join(subdirs)}".encode("utf-8", "surrogateescape")
+    seen = hashlib.blake2b(listed, digest_size=16)
     return Listing(folder, items, subdirs, fd, seen.digest())
