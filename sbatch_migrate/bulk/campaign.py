@@ -51,7 +51,7 @@ from .cache import FILE as CACHE_FILE
 from .cache import Cache, ContentCache, FolderHit, Stat, digest
 from .ownfolder import OwnFolder, UnsafeFolder, own_folder
 from .reports import Aggregate, Tally, bounded_diff, tally_of
-from .walk import Candidate, Chain, Skipped, distinct_roots, list_folder
+from .walk import Candidate, Chain, Skipped, distinct_roots, list_folder, root_item
 from .writer import Changed, ChangedAfter, open_folder, replace_unchanged, root_of, write_at
 
 NO_WRITE_NEEDED = frozenset({"unchanged", "not-a-job-script", "binary"})
@@ -656,7 +656,7 @@ def run(
     try:
         pending: list[tuple[str, str]] = []  # (tree root, folder) to walk: a stack, the next on top
         for root in distinct_roots(opts.roots)[0]:
-            item = _root_item(root, opts.max_size)
+            item = root_item(root)
             if item is None:
                 pending.append((root, root))
             elif not in_shard(item.path, opts.shard):
@@ -841,20 +841,6 @@ _FOLDER_CACHEABLE = CACHEABLE | STABLE_SKIPS
 
 def _cached_line(line: str) -> str:
     return '{"cached": true, ' + line[1:]
-
-
-def _root_item(root: str, max_size: int) -> Candidate | Skipped | None:
-    """A root that is not a folder to walk: a symlink (not followed), a file, or not there;
-    None for a folder."""
-    try:
-        st = os.lstat(root)
-    except OSError as exc:
-        return Skipped(root, f"unreadable: {exc.strerror or exc}")
-    if stat.S_ISLNK(st.st_mode):
-        return Skipped(root, "symlink")
-    if stat.S_ISREG(st.st_mode):
-        return Candidate(os.path.abspath(root), st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_uid)
-    return None
 
 
 class _Workers:

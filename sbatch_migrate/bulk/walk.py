@@ -126,16 +126,9 @@ def walk(roots: list[str], max_size: int) -> Iterator[Candidate | Skipped]:
     """Regular files under ``roots`` in a stable order; never follows a symlink (each folder
     is listed through a descriptor opened from its parent's, see :class:`Chain`)."""
     for root in distinct_roots(roots)[0]:
-        try:
-            st = os.lstat(root)
-        except OSError as exc:
-            yield Skipped(root, f"unreadable: {exc.strerror or exc}")
-            continue
-        if stat.S_ISLNK(st.st_mode):
-            yield Skipped(root, "symlink")
-            continue
-        if stat.S_ISREG(st.st_mode):
-            yield Candidate(os.path.abspath(root), st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_uid)
+        item = root_item(root)
+        if item is not None:
+            yield item
             continue
         top = os.path.abspath(root)
         chain = Chain(top)
@@ -143,6 +136,20 @@ def walk(roots: list[str], max_size: int) -> Iterator[Candidate | Skipped]:
             yield from _walk_tree(top, chain, max_size)
         finally:
             chain.close()
+
+
+def root_item(root: str) -> Candidate | Skipped | None:
+    """A root that is not a folder to walk: a symlink (not followed), a file, or not there;
+    None for a folder."""
+    try:
+        st = os.lstat(root)
+    except OSError as exc:
+        return Skipped(root, f"unreadable: {exc.strerror or exc}")
+    if stat.S_ISLNK(st.st_mode):
+        return Skipped(root, "symlink")
+    if stat.S_ISREG(st.st_mode):
+        return Candidate(os.path.abspath(root), st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_uid)
+    return None
 
 
 def _walk_tree(top: str, chain: Chain, max_size: int) -> Iterator[Candidate | Skipped]:
