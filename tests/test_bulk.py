@@ -1351,3 +1351,27 @@ def test_an_unchanged_folder_is_answered_whole_from_the_cache(tmp_path: Path, mo
     racy = run("r5")
     assert answered == ["."]  # it holds no file (its folders are in its fingerprint): nothing racy
     assert racy == run("r5-fresh", cache=False)
+
+
+def test_a_large_folder_is_shared_out_and_the_records_come_in_the_same_order(tmp_path: Path) -> None:
+    """A folder with more files than a part takes is done in several parts (its files
+    beyond a part's are a part of their own, before the folders after it); every file
+    has one record, and the journal is the same, line for line, with one worker or two."""
+    root = tmp_path / "site"
+    (root / "big" / "sub").mkdir(parents=True)
+    (root / "after").mkdir()
+    for i in range(bulk._PART * 2 + 37):
+        (root / "big" / f"j{i:04d}.sh").write_bytes(b"#!/bin/bash\n#SBATCH -p gtest\nsrun %d\n" % i)
+    (root / "big" / "link").symlink_to("j0000.sh")
+    (root / "big" / "sub" / "x.sh").write_bytes(b"#!/bin/bash\nsrun x\n")
+    (root / "after" / "y.sh").write_bytes(b"#!/bin/bash\nsrun y\n")
+    journals = []
+    for jobs in ("1", "2"):
+        report = tmp_path / f"r{jobs}"
+        p = cli("bulk", str(root), "--report-dir", str(report), "--no-cache", "-q", "-j", jobs)
+        assert p.returncode == 0, p.stderr
+        journals.append((report / "files.jsonl").read_text())
+    assert journals[0] == journals[1]
+    paths = [json.loads(line)["path"] for line in journals[0].splitlines()]
+    files = sorted(str(p) for p in root.rglob("*") if p.is_file() or p.is_symlink())
+    assert sorted(paths) == files and len(paths) == len(set(paths))

@@ -681,6 +681,9 @@ def run(
             root, part = workers.next()
             for fo in part.folders:
                 emit_folder(fo)
+            if part.more:  # the rest of a large folder, before the folders after it
+                workers.submit(root, part.rest, part.more)
+                part = part._replace(rest=[])
             if progress is not None and part.resumed:
                 progress(part.resumed)
             pending.extend((root, folder) for folder in reversed(part.rest))
@@ -776,27 +779,34 @@ class Part(NamedTuple):
     folders: list[FolderOut]
     rest: list[str]
     resumed: int  # files the run being resumed already recorded
+    more: list[Candidate | Skipped]  # the entries of its last folder it left: a part of their own
 
 
 def _shard_key(opts: Options) -> str:
     return f"{opts.shard[0]}/{opts.shard[1]}" if opts.shard else ""
 
 
-def walk_part(root: str, folders: list[str], files: list[Candidate] | None = None) -> Part:
+def walk_part(root: str, folders: list[str], items: list[Candidate | Skipped] | None = None) -> Part:
     """Walk ``folders`` of the tree ``root`` depth first, each listed without following a
     symlink (:func:`~.walk.list_folder`), and do every file of each, until ``_PART`` files
-    are done; returns their records and the folders left.  ``files``: roots that are
-    files, done first."""
+    are done; returns their records and the folders left.  ``items``: entries to do first
+    (the rest of a large folder, roots that are files)."""
     opts: Options = _W["opts"]
     done: set[str] = _W["done"]
     store: ContentCache | None = _W["cache"] if opts.out_dir is None else None
     chains: dict[str, Chain] = _W["chains"]
     chain = chains.setdefault(root, Chain(root))
-    roots: list[str] = _W["roots"]
     shard = _shard_key(opts)
     stack = folders[::-1]
-    out = [FolderOut(c.path, [process(c)]) for c in files or []]
+    out: list[FolderOut] = []
     count = resumed = 0
+    more: list[Candidate | Skipped] = []
+    if items:
+        now, more = _cut(items, _PART)
+        out.append(FolderOut("", _do(now, store)))
+        if more:  # still more than a part: the folders wait for them
+            return Part(out, folders, 0, more)
+        count = sum(1 for i in now if isinstance(i, Candidate))
     while stack and count < _PART:
         listing = list_folder(stack.pop(), chain, opts.max_size)
         stack.extend(reversed(listing.subdirs))
@@ -815,23 +825,48 @@ def walk_part(root: str, folders: list[str], files: list[Candidate] | None = Non
                 out.append(FolderOut(listing.folder, [], whole))
                 count += len(items) // _ANSWERED_WHOLE
                 continue
-        found = [i for i in items if isinstance(i, Candidate)]
-        hits = store.stat_hits([(c.path, (c.size, c.mtime_ns, c.ctime_ns, c.ino)) for c in found]) if store else {}
-        outcomes: list[Outcome] = []
-        for item in items:
-            if isinstance(item, Skipped):
-                outcomes.append(outcome(_skip_record(item, opts.write, roots)))
-                continue
-            hit = hits.get(item.path)
-            if hit is not None and (not opts.write or hit.status in NO_WRITE_NEEDED):
-                outcomes.append(Outcome(item.path, hit.record, hit.status, None, hit.tally, cached=True))
-            else:
-                outcomes.append(process(item))
-            count += 1
+        # a large folder is shared out: its files beyond this part's are a part of their own
+        now, more = _cut(items, _PART - count)
+        outcomes = _do(now, store)
+        count += sum(1 for i in now if isinstance(i, Candidate))
+        found = [c for c in now if isinstance(c, Candidate)]
         newest = max((max(c.mtime_ns, c.ctime_ns) for c in found), default=0)
-        fingerprint = listing.fingerprint if not partly else b""
+        fingerprint = listing.fingerprint if not partly and not more else b""
         out.append(FolderOut(listing.folder, outcomes, None, fingerprint, newest))
-    return Part(out, stack[::-1], resumed)
+        if more:
+            break
+    return Part(out, stack[::-1], resumed, more)
+
+
+def _cut(items: list[Candidate | Skipped], files: int) -> tuple[list[Candidate | Skipped], list[Candidate | Skipped]]:
+    """``items`` up to the first ``files`` files, and the rest."""
+    seen = 0
+    for i, item in enumerate(items):
+        if isinstance(item, Candidate):
+            if seen == files:
+                return items[:i], items[i:]
+            seen += 1
+    return items, []
+
+
+def _do(items: list[Candidate | Skipped], store: ContentCache | None) -> list[Outcome]:
+    """The outcomes of a folder's entries: skipped ones recorded, files answered by their
+    stat data from the cache or done."""
+    opts: Options = _W["opts"]
+    roots: list[str] = _W["roots"]
+    found = [i for i in items if isinstance(i, Candidate)]
+    hits = store.stat_hits([(c.path, (c.size, c.mtime_ns, c.ctime_ns, c.ino)) for c in found]) if store else {}
+    outcomes: list[Outcome] = []
+    for item in items:
+        if isinstance(item, Skipped):
+            outcomes.append(outcome(_skip_record(item, opts.write, roots)))
+            continue
+        hit = hits.get(item.path)
+        if hit is not None and (not opts.write or hit.status in NO_WRITE_NEEDED):
+            outcomes.append(Outcome(item.path, hit.record, hit.status, None, hit.tally, cached=True))
+        else:
+            outcomes.append(process(item))
+    return outcomes
 
 
 _IN_FLIGHT = 32  # parts handed out at a time (whatever -j: the records come in the same order)
@@ -859,7 +894,7 @@ class _Workers:
         self.done = done
         self.pool: ProcessPoolExecutor | None = None
         self.started = False
-        self.inflight: deque[tuple[str, list[str], list[Candidate], Any, Future[Part] | None]] = deque()
+        self.inflight: deque[tuple[str, list[str], list[Candidate | Skipped], Any, Future[Part] | None]] = deque()
         self.deaths = 0
 
     def _new_pool(self, jobs: int) -> ProcessPoolExecutor:
@@ -885,7 +920,7 @@ class _Workers:
         else:
             _init_worker(self.opts, self.folders, self.done)
 
-    def submit(self, root: str, folders: list[str], files: list[Candidate] | None = None) -> None:
+    def submit(self, root: str, folders: list[str], files: list[Candidate | Skipped] | None = None) -> None:
         if not self.started:
             self._start()
         files = files or []
@@ -913,7 +948,7 @@ class _Workers:
                 self.pool = self._new_pool(self.opts.jobs)
             return root, self._redo(root, folders, files)
 
-    def _redo(self, root: str, folders: list[str], files: list[Candidate]) -> Part:
+    def _redo(self, root: str, folders: list[str], files: list[Candidate | Skipped]) -> Part:
         """A part whose worker died: listed here, each file in a worker of its own."""
         opts = self.opts
         roots = [os.path.abspath(r) for r in opts.roots]
@@ -934,7 +969,10 @@ class _Workers:
                 )
                 return outcome({"path": c.path, "user": _user_of(c), "status": "error", "detail": detail})
 
-        out = [FolderOut(c.path, [one(c)]) for c in files]
+        out = [
+            FolderOut("", [outcome(_skip_record(i, opts.write, roots)) if isinstance(i, Skipped) else one(i)])
+            for i in files
+        ]
         stack = folders[::-1]
         done = resumed = 0
         try:
@@ -956,7 +994,7 @@ class _Workers:
         finally:
             chain.close()
             single.shutdown(wait=True, cancel_futures=True)
-        return Part(out, stack[::-1], resumed)
+        return Part(out, stack[::-1], resumed, [])
 
     def close(self) -> None:
         if self.pool is not None:
