@@ -681,9 +681,10 @@ def run(
             root, part = workers.next()
             for fo in part.folders:
                 emit_folder(fo)
-            if part.more:  # the rest of a large folder, before the folders after it
-                workers.submit(root, part.rest, part.more)
-                part = part._replace(rest=[])
+            more = part.more  # the rest of a large folder: parts of their own, handed out first
+            while more:
+                now, more = _cut(more, _PART)
+                workers.submit(root, [], now)
             if progress is not None and part.resumed:
                 progress(part.resumed)
             pending.extend((root, folder) for folder in reversed(part.rest))
@@ -804,7 +805,7 @@ def walk_part(root: str, folders: list[str], items: list[Candidate | Skipped] | 
     if items:
         now, more = _cut(items, _PART)
         out.append(FolderOut("", _do(now, store)))
-        if more:  # still more than a part: the folders wait for them
+        if more:  # still more than a part
             return Part(out, folders, 0, more)
         count = sum(1 for i in now if isinstance(i, Candidate))
     while stack and count < _PART:
