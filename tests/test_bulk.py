@@ -1309,6 +1309,10 @@ def test_an_unchanged_folder_is_answered_whole_from_the_cache(tmp_path: Path, mo
     (root / "b" / "data.bin").write_bytes(b"\x00\x01")
     (root / "b" / "link").symlink_to("../a/job.sh")
     (root / "b" / "c" / "run.sh").write_bytes(b"#!/bin/bash\nmodule load singularity\n")
+    (root / "big").mkdir()  # more files than a part takes: done in pieces, stored whole
+    for i in range(bulk._PART + 10):
+        (root / "big" / f"{i}.txt").write_bytes(b"text %d\n" % i)
+    (root / "big" / "j.sh").write_bytes(b"#!/bin/bash\n#SBATCH -p gtest\n")
     answered: list[str] = []
     original = cache_module.ContentCache.folder
 
@@ -1338,7 +1342,7 @@ def test_an_unchanged_folder_is_answered_whole_from_the_cache(tmp_path: Path, mo
     fresh = run("r0", cache=False)
     assert run("r1") == fresh and answered == []
     again = run("r2")
-    assert again == fresh and sorted(answered) == [".", "a", "b", "b/c"]
+    assert again == fresh and sorted(answered) == [".", "a", "b", "b/c", "big"]
     assert all(r.get("cached") for r in _records(tmp_path / "r2").values() if r["status"] != "symlink")
     (root / "a" / "notes.txt").write_bytes(b"other text\n")
     changed = run("r3")

@@ -613,25 +613,38 @@ def run(
         if progress is not None:
             progress(1)
 
+    # large folders shared out in pieces: folder -> [fingerprint, newest, outcomes, pieces to come]
+    pieces: dict[str, list[Any]] = {}
+
+    def store_folder(folder: str, fingerprint: bytes, newest_ns: int, outcomes: list[Outcome]) -> None:
+        assert cache is not None
+        if not all(o.status in _FOLDER_CACHEABLE for o in outcomes):
+            return
+        stored = [_cached_line(o.line) if o.stat is not None or o.cached else o.line for o in outcomes]
+        statuses: dict[str, int] = {}
+        for o in outcomes:
+            statuses[o.status] = statuses.get(o.status, 0) + 1
+        tallies: list[tuple[str, str, Tally | None, str]] = [
+            (o.status, o.path, o.tally, line) for o, line in zip(outcomes, stored, strict=True) if o.tally is not None
+        ]
+        needs_write = any(o.status not in NO_WRITE_NEEDED and o.status not in STABLE_SKIPS for o in outcomes)
+        cache.put_folder(folder, shard, fingerprint, newest_ns, needs_write, "\n".join(stored), statuses, tallies)
+
     def emit_folder(fo: FolderOut) -> None:
         hit = fo.hit
         if hit is None:
             for o in fo.outcomes:
                 emit(o)
-            if cache is not None and fo.fingerprint and all(o.status in _FOLDER_CACHEABLE for o in fo.outcomes):
-                stored = [_cached_line(o.line) if o.stat is not None or o.cached else o.line for o in fo.outcomes]
-                statuses: dict[str, int] = {}
-                for o in fo.outcomes:
-                    statuses[o.status] = statuses.get(o.status, 0) + 1
-                tallies: list[tuple[str, str, Tally | None, str]] = [
-                    (o.status, o.path, o.tally, line)
-                    for o, line in zip(fo.outcomes, stored, strict=True)
-                    if o.tally is not None
-                ]
-                needs_write = any(o.status not in NO_WRITE_NEEDED and o.status not in STABLE_SKIPS for o in fo.outcomes)
-                cache.put_folder(
-                    fo.folder, shard, fo.fingerprint, fo.newest_ns, needs_write, "\n".join(stored), statuses, tallies
-                )
+            piece = pieces.get(fo.folder) if not fo.fingerprint else None
+            if piece is not None:  # a piece of a large folder: stored whole with the last one
+                piece[1] = max(piece[1], fo.newest_ns)
+                piece[2] += fo.outcomes
+                piece[3] -= 1
+                if not piece[3]:
+                    del pieces[fo.folder]
+                    store_folder(fo.folder, *piece[:3])
+            elif cache is not None and fo.fingerprint:
+                store_folder(fo.folder, fo.fingerprint, fo.newest_ns, fo.outcomes)
             return
         n = sum(hit.statuses.values())
         if not n:
@@ -682,9 +695,14 @@ def run(
             for fo in part.folders:
                 emit_folder(fo)
             more = part.more  # the rest of a large folder: parts of their own, handed out first
+            if more and cache is not None and part.split:
+                first = part.folders[-1]
+                pieces[first.folder] = [part.split, first.newest_ns, list(first.outcomes), 0]
             while more:
                 now, more = _cut(more, _PART)
                 workers.submit(root, [], now)
+                if part.split and cache is not None:
+                    pieces[part.folders[-1].folder][3] += 1
             if progress is not None and part.resumed:
                 progress(part.resumed)
             pending.extend((root, folder) for folder in reversed(part.rest))
@@ -781,6 +799,7 @@ class Part(NamedTuple):
     rest: list[str]
     resumed: int  # files the run being resumed already recorded
     more: list[Candidate | Skipped]  # the entries of its last folder it left: a part of their own
+    split: bytes = b""  # the fingerprint of that folder (b"": not to be stored)
 
 
 def _shard_key(opts: Options) -> str:
@@ -804,7 +823,9 @@ def walk_part(root: str, folders: list[str], items: list[Candidate | Skipped] | 
     more: list[Candidate | Skipped] = []
     if items:
         now, more = _cut(items, _PART)
-        out.append(FolderOut("", _do(now, store)))
+        found = [c for c in now if isinstance(c, Candidate)]
+        newest = max((max(c.mtime_ns, c.ctime_ns) for c in found), default=0)
+        out.append(FolderOut(os.path.dirname(items[0].path), _do(now, store), None, b"", newest))
         if more:  # still more than a part
             return Part(out, folders, 0, more)
         count = sum(1 for i in now if isinstance(i, Candidate))
@@ -832,10 +853,11 @@ def walk_part(root: str, folders: list[str], items: list[Candidate | Skipped] | 
         count += sum(1 for i in now if isinstance(i, Candidate))
         found = [c for c in now if isinstance(c, Candidate)]
         newest = max((max(c.mtime_ns, c.ctime_ns) for c in found), default=0)
-        fingerprint = listing.fingerprint if not partly and not more else b""
+        fingerprint = listing.fingerprint if not partly else b""
+        if more:  # stored once all its pieces are in (the main process gathers them)
+            out.append(FolderOut(listing.folder, outcomes, None, b"", newest))
+            return Part(out, stack[::-1], resumed, more, fingerprint)
         out.append(FolderOut(listing.folder, outcomes, None, fingerprint, newest))
-        if more:
-            break
     return Part(out, stack[::-1], resumed, more)
 
 
