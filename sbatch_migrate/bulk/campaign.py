@@ -688,9 +688,12 @@ def run(
                 root = pending[-1][0]
                 per = max(1, min(_FOLDERS_PER_PART, len(pending) // _IN_FLIGHT))
                 take: list[str] = []
+                # the only folder there is, nothing in flight (the start): a short part, so
+                # that the folders it finds reach the other workers soon
+                budget = _PART if len(pending) > 1 or workers.inflight else _OPENING
                 while pending and pending[-1][0] == root and len(take) < per:
                     take.append(pending.pop()[1])
-                workers.submit(root, take)
+                workers.submit(root, take, budget=budget)
             root, part = workers.next()
             for fo in part.folders:
                 emit_folder(fo)
@@ -771,6 +774,7 @@ def merge_problems(states: list[tuple[Path, dict[str, Any] | None]]) -> tuple[li
 
 # -- parts of trees: the walk itself is done by the workers ------------------------------
 _PART = 256  # files a worker takes on in one part before it hands the folders left back
+_OPENING = 16  # the files of a part that starts from the only folder known
 # a file of a folder answered whole from the cache counts for this fraction of one done: a
 # part of such folders would be over in a few ms, and the workers would wait on the main
 # process handing out the next (measured on a cached re-run: idle a third of the time)
@@ -806,7 +810,9 @@ def _shard_key(opts: Options) -> str:
     return f"{opts.shard[0]}/{opts.shard[1]}" if opts.shard else ""
 
 
-def walk_part(root: str, folders: list[str], items: list[Candidate | Skipped] | None = None) -> Part:
+def walk_part(
+    root: str, folders: list[str], items: list[Candidate | Skipped] | None = None, budget: int = _PART
+) -> Part:
     """Walk ``folders`` of the tree ``root`` depth first, each listed without following a
     symlink (:func:`~.walk.list_folder`), and do every file of each, until ``_PART`` files
     are done; returns their records and the folders left.  ``items``: entries to do first
@@ -829,7 +835,7 @@ def walk_part(root: str, folders: list[str], items: list[Candidate | Skipped] | 
         if more:  # still more than a part
             return Part(out, folders, 0, more)
         count = sum(1 for i in now if isinstance(i, Candidate))
-    while stack and count < _PART:
+    while stack and count < budget:
         listing = list_folder(stack.pop(), chain, opts.max_size)
         stack.extend(reversed(listing.subdirs))
         _W["last_folder"] = (listing.folder, listing.fd) if listing.fd >= 0 else None
@@ -848,7 +854,7 @@ def walk_part(root: str, folders: list[str], items: list[Candidate | Skipped] | 
                 count += len(items) // _ANSWERED_WHOLE
                 continue
         # a large folder is shared out: its files beyond this part's are a part of their own
-        now, more = _cut(items, _PART - count)
+        now, more = _cut(items, max(budget, _PART) - count)
         outcomes = _do(now, store)
         count += sum(1 for i in now if isinstance(i, Candidate))
         found = [c for c in now if isinstance(c, Candidate)]
@@ -917,7 +923,7 @@ class _Workers:
         self.done = done
         self.pool: ProcessPoolExecutor | None = None
         self.started = False
-        self.inflight: deque[tuple[str, list[str], list[Candidate | Skipped], Any, Future[Part] | None]] = deque()
+        self.inflight: deque[tuple[str, list[str], list[Candidate | Skipped], int, Any, Future[Part] | None]] = deque()
         self.deaths = 0
 
     def _new_pool(self, jobs: int) -> ProcessPoolExecutor:
@@ -943,24 +949,26 @@ class _Workers:
         else:
             _init_worker(self.opts, self.folders, self.done)
 
-    def submit(self, root: str, folders: list[str], files: list[Candidate | Skipped] | None = None) -> None:
+    def submit(
+        self, root: str, folders: list[str], files: list[Candidate | Skipped] | None = None, budget: int = _PART
+    ) -> None:
         if not self.started:
             self._start()
         files = files or []
         future: Future[Part] | None = None
         if self.pool is not None:
             try:
-                future = self.pool.submit(walk_part, root, folders, files)
+                future = self.pool.submit(walk_part, root, folders, files, budget)
             except BrokenProcessPool as exc:  # a worker killed while the pool was idle
                 future = Future()
                 future.set_exception(exc)
-        self.inflight.append((root, folders, files, self.pool, future))
+        self.inflight.append((root, folders, files, budget, self.pool, future))
 
     def next(self) -> tuple[str, Part]:
         """The oldest part's result (done here when there is no pool)."""
-        root, folders, files, pool, future = self.inflight.popleft()
+        root, folders, files, budget, pool, future = self.inflight.popleft()
         if future is None:
-            return root, walk_part(root, folders, files)
+            return root, walk_part(root, folders, files, budget)
         try:
             return root, future.result()
         except (BrokenProcessPool, CancelledError):
