@@ -863,8 +863,25 @@ def walk_part(
         if more:  # stored once all its pieces are in (the main process gathers them)
             out.append(FolderOut(listing.folder, outcomes, None, b"", newest))
             return Part(out, stack[::-1], resumed, more, fingerprint)
-        out.append(FolderOut(listing.folder, outcomes, None, fingerprint, newest))
+        if _W["cache"] is None:  # nothing to store: the folder's records go as one
+            out.append(FolderOut(listing.folder, [], _folded(outcomes)))
+        else:
+            out.append(FolderOut(listing.folder, outcomes, None, fingerprint, newest))
     return Part(out, stack[::-1], resumed, more)
+
+
+def _folded(outcomes: list[Outcome]) -> FolderHit:
+    """A folder's records at once, as the cache answers them: one text of JSON lines, the
+    counts, and the records the aggregate reads; the main process then handles a folder,
+    not each of its files (with two workers on two cores, its per-record work and the
+    records' pickling took a core's share from them)."""
+    statuses: dict[str, int] = {}
+    for o in outcomes:
+        statuses[o.status] = statuses.get(o.status, 0) + 1
+    tallied: list[tuple[str, Tally | None, str]] = [
+        (o.status, o.tally, o.line) for o in outcomes if o.tally is not None
+    ]
+    return FolderHit("\n".join(o.line for o in outcomes), statuses, tallied)
 
 
 def _cut(items: list[Candidate | Skipped], files: int) -> tuple[list[Candidate | Skipped], list[Candidate | Skipped]]:
