@@ -683,7 +683,9 @@ def test_a_worker_killed_between_batches_costs_no_file(tmp_path: Path) -> None:
             done += workers.next()[1].folders
         finally:
             workers.close()
-    outcomes = [o for f in done for o in f.outcomes]
-    assert sorted(o.path for o in outcomes) == sorted(str(p) for p in site.rglob("*.sh"))
-    assert {o.status for o in outcomes} == {"would-change"}
+    # a folder's records come one by one (outcomes) or at once (hit: a worker folds them)
+    records = [json.loads(o.line) for f in done for o in f.outcomes]
+    records += [json.loads(line) for f in done if f.hit is not None for line in f.hit.lines.split("\n")]
+    assert sorted(r["path"] for r in records) == sorted(str(p) for p in site.rglob("*.sh"))
+    assert {r["status"] for r in records} == {"would-change"}
     assert workers.deaths == 1
