@@ -175,7 +175,7 @@ class Hit(NamedTuple):
 
 
 class Cache:
-    """The main process's side: stat lookups and all writes."""
+    """The main process's side: all writes (the workers look up, :class:`ContentCache`)."""
 
     def __init__(self, folder: OwnFolder, key: str):
         path = folder.path / FILE
@@ -199,11 +199,6 @@ class Cache:
         self.key = key
         self.pending: list[tuple[Any, ...]] = []
         self.pending_folders: list[tuple[Any, ...]] = []
-
-    def get(self, files: list[tuple[str, Stat]]) -> dict[str, Hit]:
-        """The stored results of those files whose stat data are unchanged (racy entries
-        excepted), by path."""
-        return _stat_hits(self.db, self.key, files)
 
     def put(self, path: str, stat: Stat, content: str, status: str, record: str, tally: Tally | None) -> None:
         """``stat`` as read; ``content``: its :func:`digest`; ``record``: JSON text."""
@@ -284,7 +279,8 @@ class ContentCache:
         return None if row is None else _folder_hit(row)
 
     def stat_hits(self, files: list[tuple[str, Stat]]) -> dict[str, Hit]:
-        """As :meth:`Cache.get`, read only."""
+        """The stored results of those files whose stat data are unchanged (racy entries
+        excepted), by path; one query for the lot."""
         if self.db is None or not files:
             return {}
         try:
