@@ -147,6 +147,8 @@ def _from_table(table: Any, path: Path, prefix: str) -> Config:
 
 def check_codes(codes: tuple[str, ...], where: str) -> None:
     """Every code or prefix must name at least one rule."""
+    if not codes:
+        return
     from .checks import RULES
 
     for code in codes:

@@ -8,12 +8,11 @@ key is validated; a mistake is reported with the file, the key and what is expec
 from __future__ import annotations
 
 import fnmatch
-import hashlib
+import os
 import re
 import tomllib
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -101,7 +100,20 @@ class Profile:
     target_qos: frozenset[str] | None = None  # QOS names (sacctmgr show qos)
     target_accounts: frozenset[str] | None = None  # accounts (sacctmgr show account)
     path: str = "<builtin>"
-    digest: str = field(default="", compare=False)
+    # what the digest is made of: the profile file, then each addition (a rule file, a
+    # partition map), each hashed with the digest before it
+    digest_parts: tuple[bytes, ...] = field(default=(), compare=False, repr=False)
+
+    @cached_property
+    def digest(self) -> str:
+        """A sha256 of what made this profile: bulk runs key their cache with it
+        (computed when first asked for: a one-file run does not load hashlib)."""
+        import hashlib
+
+        value = ""
+        for i, part in enumerate(self.digest_parts):
+            value = hashlib.sha256(value.encode() + part if i else part).hexdigest()
+        return value
 
     def with_partition_map(self, extra: dict[str, str]) -> Profile:
         mapping = {**self.partition_map, **extra}
@@ -111,7 +123,7 @@ class Profile:
             self,
             partition_map=mapping,
             partition_targets=self.partition_targets | frozenset(extra.values()),
-            digest=hashlib.sha256((self.digest + added).encode()).hexdigest() if extra else self.digest,
+            digest_parts=(*self.digest_parts, added.encode()) if extra else self.digest_parts,
         )
 
     def enforces(self, what: str) -> bool:
@@ -153,20 +165,23 @@ def load(name_or_path: str | None = None) -> Profile:
             raise ProfileError(f"{path}: cannot read profile: {exc.strerror or exc}") from None
         label = str(path)
     else:
-        ref = _builtin_dir() / f"{name_or_path}.toml"
-        if not ref.is_file():
+        ref = os.path.join(_builtin_dir(), f"{name_or_path}.toml")
+        if not os.path.isfile(ref):
             raise ProfileError(f"no profile named {name_or_path!r} (give a path to a .toml file)")
-        raw = ref.read_bytes()
+        with open(ref, "rb") as fh:
+            raw = fh.read()
         label = f"<builtin>/{name_or_path}.toml"
     return parse(raw, label)
 
 
-def _builtin_dir() -> Any:
-    """The shipped profiles: ``rules/`` of a checkout, or the installed package data."""
-    checkout = Path(__file__).resolve().parent.parent / "rules"
-    if (checkout / f"{DEFAULT_PROFILE}.toml").is_file():
+def _builtin_dir() -> str:
+    """The shipped profiles: ``rules/`` of a checkout, or the installed package data
+    (``sbatch_migrate/profiles``; a wheel installs files, never a zip)."""
+    here = os.path.dirname(os.path.realpath(__file__))
+    checkout = os.path.join(os.path.dirname(here), "rules")
+    if os.path.isfile(os.path.join(checkout, f"{DEFAULT_PROFILE}.toml")):
         return checkout
-    return resources.files("sbatch_migrate.profiles")
+    return os.path.join(here, "profiles")
 
 
 def parse(raw: bytes, label: str) -> Profile:
@@ -239,7 +254,7 @@ def parse(raw: bytes, label: str) -> Profile:
         target_qos=_names(r, target, "qos"),
         target_accounts=_names(r, target, "accounts"),
         path=label,
-        digest=hashlib.sha256(raw).hexdigest(),
+        digest_parts=(raw,),
     )
 
 
@@ -441,5 +456,5 @@ def extend(profile: Profile, path: str) -> Profile:
         partition_targets=profile.partition_targets | targets,
         implicit_time={**profile.implicit_time, **implicit},
         variables=extra + profile.variables,
-        digest=hashlib.sha256(profile.digest.encode() + raw).hexdigest(),
+        digest_parts=(*profile.digest_parts, raw),
     )

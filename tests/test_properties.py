@@ -253,3 +253,22 @@ def test_arbitrary_bytes_never_crash(data: bytes) -> None:
 def test_shell_like_noise_never_crashes_and_is_idempotent(text: str) -> None:
     first = _migrate(("#!/bin/bash\n" + text).encode())
     assert _migrate(first.output).output == first.output
+
+
+def _spans(found: dict) -> dict:  # type: ignore[type-arg]
+    return {k: [(n.start_byte, n.end_byte, n.type) for n in v] for k, v in found.items() if v}
+
+
+@SETTINGS
+@given(
+    st.one_of(
+        script(), st.text(alphabet=st.sampled_from(list("ab =$(){};&|<>`'\"\\\n\tfi")), max_size=300).map(str.encode)
+    )
+)
+def test_the_walk_finds_the_nodes_the_query_captures(data: bytes) -> None:
+    """shell.captured walks small trees instead of compiling its query: the same nodes,
+    by capture name, in the same order, on scripts and on broken bash (ERROR nodes)."""
+    from sbatch_migrate.read import shell
+
+    tree = shell.parse(data)
+    assert _spans(shell.walk_captures(tree.root_node)) == _spans(shell.captured(tree, 1 << 30))

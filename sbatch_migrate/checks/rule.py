@@ -8,15 +8,16 @@ never re-parses text.
 
 from __future__ import annotations
 
-import inspect
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from ..fix.edits import Edit
-from ..model.context import Context
+
+if TYPE_CHECKING:
+    from ..model.context import Context
 
 
 class Severity(StrEnum):
@@ -77,6 +78,8 @@ class Rule:
     @classmethod
     def doc(cls) -> str:
         """The rule's documentation: its module docstring."""
+        import inspect
+
         module = sys.modules[cls.__module__]
         return inspect.cleandoc(module.__doc__ or cls.summary)
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import click
 
+from ..output.terminal import fail
+from .migrate_files import size_of
 
-def fail(message: str) -> None:
-    click.echo(f"sbatch-migrate: error: {message}", err=True)
+__all__ = ["complete_codes", "fail", "parse_size", "rule_options"]
 
 
 def rule_options(command: Any) -> Any:
@@ -35,7 +35,7 @@ def complete_codes(ctx: click.Context, param: click.Parameter, incomplete: str) 
 
 
 def parse_size(value: str) -> int:
-    m = re.fullmatch(r"(\d+)\s*([KMG]?)i?B?", value.strip(), re.I)
-    if not m:
+    size = size_of(value)
+    if size is None:
         raise click.BadParameter(f"{value!r}: expected a size such as 1MiB or 512K")
-    return int(m.group(1)) * {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30}[m.group(2).upper()]
+    return size

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 from collections import Counter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..checks.rule import Finding, Severity
-from ..fix.engine import Result
+from ..checks.rule import Severity
+
+if TYPE_CHECKING:
+    from ..checks.rule import Finding
+    from ..fix.engine import Result
 
 REPORT_VERSION = 1
 
@@ -129,7 +131,7 @@ _COLOUR = {"error": "red", "warning": "yellow", "info": "cyan"}
 def text_lines(file: dict[str, Any], written: bool = True, colour: bool = False) -> list[str]:
     """``path:line:col: CODE [severity] message (fixed)``; "(fixable)" when nothing is
     written; ``colour``: the location bold, the code and severity in the severity's colour."""
-    import click
+    from .terminal import style
 
     out = []
     for item in file["findings"]:
@@ -139,8 +141,8 @@ def text_lines(file: dict[str, Any], written: bool = True, colour: bool = False)
         where = f"{file['path']}:{item['line']}:{item['column']}:"
         what = f"{item['code']} [{item['severity']}]"
         if colour:
-            where = click.style(where, bold=True)
-            what = click.style(what, fg=_COLOUR[item["severity"]])
+            where = style(where, bold=True)
+            what = style(what, fg=_COLOUR[item["severity"]])
         out.append(f"{where} {what} {item['message']}{fixed}")
     return out
 
@@ -208,6 +210,8 @@ def diff(result: Result, path: str) -> str:
     src = result.source
     old = src.text
     new_source = result.output.decode(src.encoding if not src.is_identity else "utf-8", "replace")
+    import difflib
+
     lines = difflib.unified_diff(
         old.splitlines(keepends=True),
         new_source.splitlines(keepends=True),

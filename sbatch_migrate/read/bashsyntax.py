@@ -15,9 +15,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
-import subprocess
-import threading
 from functools import cache
 from typing import NamedTuple
 
@@ -33,6 +30,8 @@ class BashSyntax(NamedTuple):
 
 @cache
 def _bash() -> str | None:
+    import shutil
+
     return shutil.which("bash") or next((p for p in ("/bin/bash", "/usr/bin/bash") if os.access(p, os.X_OK)), None)
 
 
@@ -43,6 +42,9 @@ def bash_syntax(text: bytes) -> BashSyntax | None:
     exe = _bash()
     if exe is None:
         return None
+    import subprocess  # here: a script that parses cleanly (most) never pays for it
+    import threading
+
     try:
         p = subprocess.Popen(
             [exe, "--norc", "--noprofile", "-O", "extglob", "-n"],

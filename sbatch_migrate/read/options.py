@@ -12,22 +12,23 @@ argument attached.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from importlib import resources
 from typing import Literal
 
 DEFAULT_RELEASE = "25.11"  # the Slinky images' Slurm
 _RELEASE: ContextVar[str] = ContextVar("slurm_release", default=DEFAULT_RELEASE)
+_DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")  # installed as files (a wheel)
 
 
 @cache
 def releases() -> tuple[str, ...]:
     """The Slurm releases there are tables for, oldest first."""
-    names = [f.name for f in resources.files("sbatch_migrate.read.data").iterdir()]
+    names = os.listdir(_DATA)
     found = {n.removeprefix("sbatch-options-").removesuffix(".tsv") for n in names if n.startswith("sbatch-options-")}
     return tuple(sorted(found, key=lambda v: tuple(int(x) for x in v.split("."))))
 
@@ -105,7 +106,8 @@ def table(program: str) -> OptionTable:
 
 @cache
 def _table(program: str, version: str) -> OptionTable:
-    text = resources.files("sbatch_migrate.read.data").joinpath(f"{program}-options-{version}.tsv").read_text()
+    with open(os.path.join(_DATA, f"{program}-options-{version}.tsv"), encoding="utf-8") as fh:
+        text = fh.read()
     by_long: dict[str, OptionSpec] = {}
     by_short: dict[str, OptionSpec] = {}
     for line in text.splitlines():

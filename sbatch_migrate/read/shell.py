@@ -10,6 +10,7 @@ singularity.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, NamedTuple
@@ -54,10 +55,40 @@ UNKNOWN = object()  # a variable whose value cannot be known statically
 
 @cache
 def _language() -> Any:
-    import tree_sitter_bash
     from tree_sitter import Language
 
-    return Language(tree_sitter_bash.language())
+    return Language(_bash_binding().language())
+
+
+def _bash_binding() -> Any:
+    """tree-sitter-bash's compiled grammar.  Its package imports ``importlib.resources``
+    (and with it ``tempfile``, ``zipfile``, ``shutil``: a quarter of a one-file run's
+    start-up) only to offer its highlight queries; the extension module is loaded here
+    from the place the package's own import would find it, and the package is imported as
+    usual if that does not work."""
+    import importlib.util
+    import sys
+
+    name = "tree_sitter_bash._binding"
+    if name in sys.modules:
+        return sys.modules[name]
+    try:
+        from importlib.machinery import EXTENSION_SUFFIXES
+
+        package = importlib.util.find_spec("tree_sitter_bash")  # finds, does not run it
+        folders = list(package.submodule_search_locations or ()) if package else []
+        for folder in folders:
+            for suffix in EXTENSION_SUFFIXES:
+                spec = importlib.util.spec_from_file_location(name, f"{folder}/_binding{suffix}")
+                if spec is not None and spec.loader is not None and os.path.isfile(spec.origin or ""):
+                    module = importlib.util.module_from_spec(spec)
+                    spec.loader.exec_module(module)
+                    return module
+    except (ImportError, OSError):
+        pass
+    import tree_sitter_bash
+
+    return tree_sitter_bash
 
 
 @cache
@@ -77,6 +108,51 @@ def _query() -> Any:
         "(variable_assignment) @assignment (heredoc_redirect) @heredoc "
         "(ERROR) @error (function_definition) @function",
     )
+
+
+_CAPTURED = {
+    "command": "command",
+    "declaration_command": "declaration",
+    "variable_assignment": "assignment",
+    "heredoc_redirect": "heredoc",
+    "ERROR": "error",
+    "function_definition": "function",
+}
+_WALKED = 16 << 10  # a parse of up to this many bytes is walked while no query is compiled
+
+
+def captured(tree: Any, size: int) -> dict[str, list[Node]]:
+    """The nodes :func:`_query` captures, by capture name, each list in document order.
+    Compiling the query costs about 5 ms whatever the script (tree-sitter analyses the
+    grammar), many times the parse of a job script: a small tree is walked instead until
+    a larger one has made the query worth it (a test compares the two)."""
+    if size > _WALKED or _query.cache_info().currsize:
+        from tree_sitter import QueryCursor
+
+        found = QueryCursor(_query()).captures(tree.root_node)
+        for nodes in found.values():  # the query's order is its own: the walk's is the document's
+            nodes.sort(key=_document_order)
+        return found
+    return walk_captures(tree.root_node)
+
+
+def _document_order(node: Node) -> tuple[int, int]:
+    return node.start_byte, -node.end_byte
+
+
+def walk_captures(root: Node) -> dict[str, list[Node]]:
+    """:func:`captured` by a walk over the named nodes (anonymous nodes are tokens), in
+    document order: by start, an enclosing node before what it holds."""
+    out: dict[str, list[Node]] = {}
+    stack = [root]
+    while stack:
+        n = stack.pop()
+        name = _CAPTURED.get(n.type)
+        if name is not None:
+            out.setdefault(name, []).append(n)
+        if n.named_child_count:
+            stack.extend(reversed(n.named_children))
+    return out
 
 
 # nodes with the same span are handled outer first: a command before its assignments
@@ -453,9 +529,7 @@ def analyse(
     limits the parse to one region (an embedded script) with offsets kept global, less
     the ``gaps`` (see :func:`heredoc_escapes`)."""
     tree = parse(data, span, gaps)
-    from tree_sitter import QueryCursor
-
-    captures = QueryCursor(_query()).captures(tree.root_node)
+    captures = captured(tree, len(data) if span is None else span[1] - span[0])
     items: list[tuple[int, int, int, int, str, Node]] = []
     functions = captures.pop("function", [])
     for kind, nodes in captures.items():

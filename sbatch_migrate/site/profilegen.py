@@ -10,6 +10,7 @@ the rules that need it then stay silent or warn.
 
 from __future__ import annotations
 
+import os
 import re
 from typing import Any
 
@@ -140,7 +141,8 @@ def render(old: dict[str, Any], new: dict[str, Any], name: str = "generated") ->
     """The profile text: the built-in one with [target], [partitions] and [nodeset] made
     from the snapshots."""
     plan = propose(old, new)
-    base = (_builtin_dir() / f"{DEFAULT_PROFILE}.toml").read_text(encoding="utf-8")
+    with open(os.path.join(_builtin_dir(), f"{DEFAULT_PROFILE}.toml"), encoding="utf-8") as fh:
+        base = fh.read()
     release, release_note = _known_release(_release(new.get("slurm_version")))
     gres = new.get("gres_types") or ["gpu"]
     ns = plan["nodeset"]

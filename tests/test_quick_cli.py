@@ -1,0 +1,187 @@
+"""The command lines run without click (sbatch_migrate/cli/quick.py) mean what click
+would make of them, and write the same bytes."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sbatch_migrate.cli.group import main
+from sbatch_migrate.cli.migrate import migrate_cmd
+from sbatch_migrate.cli.migrate_files import Request
+from sbatch_migrate.cli.quick import COMMANDS, FLAGS, VALUES, read_args
+
+from .conftest import ROOT
+
+EXAMPLE = str(ROOT / "examples" / "hello_twcc.sh")
+
+
+def test_the_option_tables_are_the_commands_own() -> None:
+    """FLAGS and VALUES hold every option of the migrate command, as click declares it."""
+    flags: dict[str, tuple[str, bool]] = {}
+    values: dict[str, tuple[str, bool, tuple[str, ...] | None]] = {}
+    for p in migrate_cmd.params:
+        if not isinstance(p, click.Option) or p.name == "help":
+            continue
+        assert p.name is not None
+        if p.is_flag:
+            for opt in p.opts:
+                flags[opt] = (p.name, True)
+            for opt in p.secondary_opts:
+                flags[opt] = (p.name, False)
+        else:
+            choices = tuple(p.type.choices) if isinstance(p.type, click.Choice) else None
+            for opt in p.opts:
+                values[opt] = (p.name, p.multiple, choices)
+    assert flags == FLAGS
+    assert values == VALUES
+    assert set(COMMANDS) == set(main.list_commands(click.Context(main)))
+    fields = set(Request.__dataclass_fields__)
+    assert fields == {p.name for p in migrate_cmd.params if p.name != "help"}
+
+
+def _click_params(args: list[str]) -> dict[str, object] | None:
+    """What click passes the migrate command for ``args`` (None: click refuses them)."""
+    try:
+        with main.make_context("sbatch-migrate", list(args)) as ctx:
+            name, command, rest = main.resolve_command(ctx, [*ctx._protected_args, *ctx.args])
+            if name != "migrate" or command is None:
+                return None
+            with command.make_context(name, rest, parent=ctx) as sub:
+                return dict(sub.params)
+    except (click.exceptions.Exit, click.ClickException):
+        return None
+
+
+@pytest.fixture(scope="module")
+def paths(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    base = tmp_path_factory.mktemp("argv")
+    (base / "job.sh").write_text("#!/bin/bash\n#SBATCH -p gtest\n")
+    (base / "dir").mkdir()
+    unreadable = base / "secret.sh"
+    unreadable.write_text("x")
+    unreadable.chmod(0)
+    return {"file": str(base / "job.sh"), "dir": str(base / "dir"), "missing": str(base / "none.sh"),
+            "secret": str(unreadable)}  # fmt: skip
+
+
+_TOKENS = [
+    *FLAGS,
+    *VALUES,
+    "--",
+    "-",
+    "-qi",
+    "-oout.sh",
+    "--check=1",
+    "--format=json",
+    "--format=JSON",
+    "--fail-on=warning",
+    "--select=SM1",
+    "--max-size=2K",
+    "--bogus",
+    "--chec",
+    "-h",
+    "--help",
+    "--version",
+    "json",
+    "sarif",
+    "warning",
+    "SM101",
+    "gtest=slinky",
+    "2MiB",
+    "rules",
+    "bulk",
+    "explain",
+    "@file",
+    "@dir",
+    "@missing",
+    "@secret",
+    "x=y",
+    "-x",
+    "",
+]
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.sampled_from(_TOKENS), max_size=7))
+def test_a_command_line_read_without_click_means_what_it_means_to_click(
+    paths: dict[str, str], tokens: list[str]
+) -> None:
+    args = [paths[t[1:]] if t.startswith("@") else t for t in tokens]
+    quick = read_args(args)
+    if quick is None:
+        return  # click reads it: nothing to compare
+    clicked = _click_params(args)
+    assert clicked is not None, f"read without click, refused by click: {args}"
+    assert Request(**quick) == Request(**clicked), args  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        [EXAMPLE],
+        ["--check", EXAMPLE],
+        ["--diff", EXAMPLE],
+        ["--check", "--job-scripts-only", EXAMPLE, str(ROOT / "README.md")],
+        ["--format", "json", EXAMPLE],
+        ["--format=sarif", EXAMPLE],
+        ["--statistics", "--show-fixes", "--check", EXAMPLE],
+        ["--select", "SM1", "--ignore=SM101", EXAMPLE],
+        ["--max-size", "10", EXAMPLE],
+        ["--max-size", "ten", EXAMPLE],  # a usage error, found while running: said by click
+        ["-i", "--check", EXAMPLE],
+        [EXAMPLE, EXAMPLE],
+        ["--profile", "no-such-profile", EXAMPLE],
+        ["--stdin-filename", "job.sh", "-"],
+        ["/no/such/file.sh"],
+        ["--bogus", EXAMPLE],  # read by click: the same words either way
+    ],
+)
+def test_the_quick_way_writes_what_click_writes(args: list[str]) -> None:
+    """The console script (quick where it can be) against the click group run as a
+    process: the same stdout, stderr and exit status."""
+    stdin = Path(EXAMPLE).read_bytes()
+    env = {**os.environ, "NO_COLOR": "1"}
+    quick = subprocess.run(
+        [sys.executable, "-c", "from sbatch_migrate.cli import entry; entry(prog_name='sbatch-migrate')", *args],
+        input=stdin, capture_output=True, env=env, check=False,
+    )  # fmt: skip
+    clicked = subprocess.run(
+        [sys.executable, "-c", "from sbatch_migrate.cli import main; main(prog_name='sbatch-migrate')", *args],
+        input=stdin, capture_output=True, env=env, check=False,
+    )  # fmt: skip
+    assert (quick.returncode, quick.stdout, quick.stderr) == (clicked.returncode, clicked.stdout, clicked.stderr)
+    assert quick.returncode in (0, 1, 2)
+
+
+def test_a_one_file_run_imports_neither_click_nor_what_it_does_not_need(tmp_path: Path) -> None:
+    probe = (
+        "import sys\n"
+        "from sbatch_migrate.cli import entry\n"
+        "try:\n"
+        "    entry([sys.argv[1]], prog_name='sbatch-migrate')\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(' '.join(sorted(m for m in sys.modules)), file=sys.stderr)\n"
+    )
+    p = subprocess.run([sys.executable, "-c", probe, EXAMPLE], capture_output=True, text=True, check=False)
+    loaded = set(p.stderr.split("\n")[-2].split())
+    assert "sbatch_migrate.fix.engine" in loaded  # it did migrate
+    for heavy in ("click", "importlib.resources", "hashlib", "subprocess", "libcst", "tree_sitter_bash"):
+        assert heavy not in loaded, heavy
+    # --job-scripts-only over a file that is not one: neither the engine nor the rules
+    plain = tmp_path / "notes.txt"
+    plain.write_text("just notes\n")
+    p = subprocess.run(
+        [sys.executable, "-c", probe.replace("[sys.argv[1]]", "['--check', '--job-scripts-only', sys.argv[1]]"), plain],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    loaded = set(p.stderr.split("\n")[-2].split())
+    assert "sbatch_migrate.fix.engine" not in loaded and "sbatch_migrate.checks.registry" not in loaded
