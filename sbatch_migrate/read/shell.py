@@ -119,14 +119,19 @@ _CAPTURED = {
     "function_definition": "function",
 }
 _WALKED = 16 << 10  # a parse of up to this many bytes is walked while no query is compiled
+_WALKS = 200  # and only so many: a long run (bulk) compiles the query, faster per tree
+_walks = 0
 
 
 def captured(tree: Any, size: int) -> dict[str, list[Node]]:
     """The nodes :func:`_query` captures, by capture name, each list in document order.
     Compiling the query costs about 5 ms whatever the script (tree-sitter analyses the
-    grammar), many times the parse of a job script: a small tree is walked instead until
-    a larger one has made the query worth it (a test compares the two)."""
-    if size > _WALKED or _query.cache_info().currsize:
+    grammar), many times the parse of a job script: a small tree is walked instead, until
+    a larger one, or enough of them (bulk), make the query worth it (a test compares the
+    two)."""
+    global _walks
+    _walks += 1
+    if size > _WALKED or _walks > _WALKS or _query.cache_info().currsize:
         from tree_sitter import QueryCursor
 
         found = QueryCursor(_query()).captures(tree.root_node)
