@@ -35,7 +35,13 @@ from bench.gen_homes import generate
 
 
 def tree_rss_kb(pid: int) -> int:
-    """Memory of the process tree under ``pid`` (KiB): the sum of each process's
+    """Memory of the process tree under ``pid`` (KiB): :func:`tree_pss_kb`'s total."""
+    return tree_pss_kb(pid)[0]
+
+
+def tree_pss_kb(pid: int) -> tuple[int, int, int]:
+    """Memory of the process tree under ``pid`` (KiB), and of ``pid`` alone and of its
+    largest descendant (a worker): the sum of each process's
     proportional set size (PSS), so that pages the forked workers share with the main
     process, or a child shares between its fork and its exec, count once, not once per
     process as a sum of RSS would (a worker starting ``bash -n`` showed as 20 MB more); a child between its vfork and
@@ -53,12 +59,15 @@ def tree_rss_kb(pid: int) -> int:
             continue
     for child, parent in parents.items():
         children.setdefault(parent, []).append(child)
-    total, stack = 0, [pid]
+    main = _pss_kb(pid, page_kb)
+    total, largest, stack = main, 0, list(children.get(pid, []))
     while stack:
         p = stack.pop()
-        total += _pss_kb(p, page_kb)
+        pss = _pss_kb(p, page_kb)
+        total += pss
+        largest = max(largest, pss)
         stack.extend(children.get(p, []))
-    return total
+    return total, main, largest
 
 
 def _pss_kb(pid: int, page_kb: int) -> int:
@@ -74,24 +83,29 @@ def _pss_kb(pid: int, page_kb: int) -> int:
     return 0
 
 
-def timed(cmd: list[str], sample_memory: bool = False) -> tuple[float, int, subprocess.CompletedProcess[str]]:
-    """Seconds, and with ``sample_memory`` the peak memory (PSS, KiB) of the process tree.  Sampling
+Peaks = tuple[int, int, int]  # KiB: the process tree, the main process, the largest worker
+
+
+def timed(cmd: list[str], sample_memory: bool = False) -> tuple[float, Peaks, subprocess.CompletedProcess[str]]:
+    """Seconds, and with ``sample_memory`` the peak memory (PSS, KiB) of the process tree,
+    of the main process and of the largest worker (each its own peak).  Sampling
     reads all of /proc every 50 ms: that costs CPU on a 2-core machine, so a run whose time
     counts is not sampled."""
     t0 = time.perf_counter()
     proc = subprocess.Popen(
         cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(os.environ, CI="true")
     )
-    peak = 0
+    peak = (0, 0, 0)
     stop = threading.Event()
     if not sample_memory:
         out, err = proc.communicate()
-        return time.perf_counter() - t0, 0, subprocess.CompletedProcess(cmd, proc.returncode, out, err)
+        return time.perf_counter() - t0, peak, subprocess.CompletedProcess(cmd, proc.returncode, out, err)
 
     def sample() -> None:
         nonlocal peak
         while not stop.is_set():
-            peak = max(peak, tree_rss_kb(proc.pid))
+            now = tree_pss_kb(proc.pid)
+            peak = (max(peak[0], now[0]), max(peak[1], now[1]), max(peak[2], now[2]))
             time.sleep(0.05)
 
     t = threading.Thread(target=sample, daemon=True)
@@ -146,7 +160,7 @@ def main() -> None:
         repeat = args.repeat if size <= 10000 else 1
         shellcheck = shutil.which("shellcheck") if size <= 10000 else None
         runs: list[float] = []
-        peaks: list[int] = []
+        peaks: list[Peaks] = []
         sc_runs: list[float] = []
         floor_runs: list[float] = []
         scripts: list[str] = []
@@ -187,7 +201,9 @@ def main() -> None:
         print(
             f"{files} files ({jobs} job scripts): dry run with reports, median of {repeat}: {secs:.2f}s "
             f"(runs {', '.join(f'{r:.2f}' for r in runs)}) = {files / secs:,.0f} files/s, "
-            f"{jobs / secs:,.0f} job scripts/s; peak memory (PSS) of the process tree {max(peaks) / 1024:.0f} MB"
+            f"{jobs / secs:,.0f} job scripts/s; peak memory (PSS) of the process tree {max(peaks)[0] / 1024:.0f} MB "
+            f"(main process {max(x[1] for x in peaks) / 1024:.0f} MB, "
+            f"largest worker {max(x[2] for x in peaks) / 1024:.0f} MB)"
         )
         if shellcheck:
             sc = median(sc_runs)
