@@ -623,6 +623,45 @@ def test_summary_json_layout_reads_back_as_the_same_data(obj: dict) -> None:
     assert text.count("\n") + 1 == (sum(per_key) + 2 if obj else 1)
 
 
+_NAMES = st.text(alphabet=st.characters(codec=None, exclude_categories=()), min_size=1, max_size=8)
+
+
+@settings(deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            _NAMES | st.sampled_from(["</script>", "u1", "陳"]),  # user
+            _NAMES | st.sampled_from(["/home/u1/job.sh", "</script><b>", "/home/\udcb3\\"]),  # path
+            st.sampled_from(["written", "would-change", "unchanged", "error", "changed-meanwhile"]),
+            st.lists(st.sampled_from([("SM101", "partition-rename", "error"), ("SM301", "ucx-fabric", "warning")])),
+            st.booleans(),
+        ),
+        max_size=12,
+    )
+)
+def test_the_reports_written_a_piece_at_a_time_are_the_whole_texts(records: list) -> None:  # type: ignore[type-arg]
+    """summary.json, the summary in report.json and report.html, and report.md are written a
+    user's entry at a time from a lazy user table: the same text as rendering the whole
+    summary at once, with names that are not UTF-8 and names that could close a <script>."""
+    from sbatch_migrate.bulk.reports import Aggregate, html_page, markdown
+    from sbatch_migrate.output.report import json_outline, json_pieces, json_text
+
+    agg = Aggregate()
+    for user, path, status, findings, fixed in records:
+        found = [
+            {"code": c, "rule": r, "severity": sev, "fixed": fixed, "line": 1, "message": "m"} for c, r, sev in findings
+        ]
+        agg.add({"path": path, "user": user, "status": status, "changed": fixed, "findings": found, "detail": "d"})
+    lazy, whole = agg.summary(lazy=True), agg.summary()
+    assert "".join(json_pieces(lazy)) == json_text(whole)
+    assert json.loads("".join(json_pieces(lazy))) == whole
+    assert json_outline(lazy) == json_outline(whole) and json.loads(json_outline(lazy)) == whole
+    assert markdown(lazy) == markdown(whole)
+    page = html_page(lazy, agg.drill_down())
+    assert page == html_page(whole, agg.drill_down())
+    assert page.count("</script>") == html_page({}, None).count("</script>")  # no name closed it
+
+
 def test_a_hard_linked_file_is_replaced_and_its_other_names_reported(tmp_path: Path) -> None:
     site = tmp_path / "site"
     site.mkdir()

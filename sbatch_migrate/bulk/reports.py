@@ -1,8 +1,9 @@
 """Bulk reports: per file and per user, as JSON (machines), Markdown and one HTML page.
 
 Records stream in one at a time (``files.jsonl``); the :class:`Aggregate` keeps only
-counters and a bounded list of blocking files per user, so memory stays flat however many
-files there are.  ``merge-reports`` feeds several shards' ``files.jsonl`` through the same
+counters and a bounded list of blocking files per user, so memory grows with the users,
+not the files; the reports are written from it a piece at a time (a user's entry made
+when it is written: :class:`UserTable`).  ``merge-reports`` feeds several shards' ``files.jsonl`` through the same
 aggregate.
 """
 
@@ -11,12 +12,12 @@ from __future__ import annotations
 import bisect
 import json
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from .. import __version__
-from ..output.report import REPORT_VERSION, counted, json_outline, json_text, md_code, md_text
+from ..output.report import REPORT_VERSION, counted, json_outline_pieces, json_pieces, json_text, md_code, md_text
 from ..site.decisions import markdown_lines, mount_claim, top_folder
 from .ownfolder import OwnFolder
 
@@ -246,21 +247,12 @@ class Aggregate:
             "limits": {"files": DETAIL_FILES, "per_user": DETAIL_PER_USER, "findings": DETAIL_FINDINGS},
         }
 
-    def summary(self) -> dict[str, Any]:
-        users = {
-            name: {
-                "files": u.files,
-                "changed": u.changed,
-                "errors": u.errors,
-                "warnings": u.warnings,
-                "blocked_files": u.blocked_files,
-                "ready": u.ready,
-                "blocking": [{"path": p, "codes": c} for p, c in u.blocking],
-                "not_done": u.not_done,
-                "unfinished": [{"path": p, "status": s, "detail": d} for p, s, d in u.unfinished],
-            }
-            for name, u in sorted(self.users.items())
-        }
+    def summary(self, lazy: bool = False) -> dict[str, Any]:
+        """The run's summary (summary.json); ``lazy``: its ``users`` a :class:`UserTable`,
+        each user's entry made when read (the reports are written from it: the entries of
+        10,000 users as dicts took 240 MB)."""
+        table = UserTable(self.users)
+        users: Mapping[str, dict[str, Any]] = table if lazy else dict(table.items())
         return {
             "version": REPORT_VERSION,
             "tool": f"sbatch-migrate {__version__}",
@@ -291,6 +283,35 @@ class Aggregate:
         return out
 
 
+class UserTable(Mapping[str, dict[str, Any]]):
+    """The summary's users by name, in name order, each entry made from its
+    :class:`UserStats` when it is read and not kept."""
+
+    def __init__(self, users: dict[str, UserStats]):
+        self._users = users
+        self._names = sorted(users)
+
+    def __getitem__(self, name: str) -> dict[str, Any]:
+        u = self._users[name]
+        return {
+            "files": u.files,
+            "changed": u.changed,
+            "errors": u.errors,
+            "warnings": u.warnings,
+            "blocked_files": u.blocked_files,
+            "ready": u.ready,
+            "blocking": [{"path": p, "codes": c} for p, c in u.blocking],
+            "not_done": u.not_done,
+            "unfinished": [{"path": p, "status": s, "detail": d} for p, s, d in u.unfinished],
+        }
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+
 Records = list[tuple[OwnFolder, str]]  # journals: (folder, file name)
 
 
@@ -315,9 +336,13 @@ def write_reports(
         agg = Aggregate()
         for record in read_records(sources):
             agg.add(record)
-    summary = agg.summary()
+    summary = agg.summary(lazy=True)
     if incomplete:  # a partial merge: what it lacks, said first in every report
         summary = {"incomplete": incomplete, **summary}
+    # every report is written a piece at a time: no report, and no user's entry, is ever
+    # whole in memory (the summary of 10,000 users as one text, copied to encode it and to
+    # fill the page, was most of a run's memory)
+    data = json_pieces(summary)  # json_text(summary), an entry at a time
     with folder.replacing("report.json") as out:  # records are copied as bytes: UTF-8 both
         out.write(b'{"version": %d, "files": [\n' % REPORT_VERSION)
         first = True
@@ -329,14 +354,45 @@ def write_reports(
                     if kept:
                         out.write((b"" if first else b",\n") + b",\n".join(kept))
                         first = False
-        out.write(b'\n], "summary": ' + json_text(summary).encode("utf-8") + b"}\n")
-    folder.write("summary.json", (json_outline(summary) + "\n").encode("utf-8"))
-    folder.write("report.md", markdown(summary).encode("utf-8"))
-    folder.write("report.html", html_page(summary, agg.drill_down()).encode("utf-8"))
+        out.write(b'\n], "summary": ')
+        _write_text(out, data)
+        out.write(b"}\n")
+    with folder.replacing("summary.json") as out:
+        _write_text(out, json_outline_pieces(summary))
+        out.write(b"\n")
+    with folder.replacing("report.md") as out:
+        _write_text(out, markdown_pieces(summary))
+    with folder.replacing("report.html") as out:
+        _write_text(out, html_pieces(agg.drill_down(), data))
     return summary
 
 
-def markdown(s: dict[str, Any]) -> str:
+def _write_text(out: Any, pieces: Iterable[str]) -> None:
+    """Write text pieces as UTF-8, a batch at a time."""
+    batch: list[str] = []
+    size = 0
+    for piece in pieces:
+        batch.append(piece)
+        size += len(piece)
+        if size >= 1 << 18:
+            out.write("".join(batch).encode("utf-8"))
+            batch.clear()
+            size = 0
+    out.write("".join(batch).encode("utf-8"))
+
+
+def markdown(s: Mapping[str, Any]) -> str:
+    """The Markdown report (report.md) as one text."""
+    return "".join(markdown_pieces(s))
+
+
+def markdown_pieces(s: Mapping[str, Any]) -> Iterator[str]:
+    """The Markdown report, a line (with its newline) at a time."""
+    for line in _markdown(s):
+        yield line + "\n"
+
+
+def _markdown(s: Mapping[str, Any]) -> Iterator[str]:
     f = s["findings"]
     st = s["statuses"]
     lines = [
@@ -369,34 +425,38 @@ def markdown(s: dict[str, Any]) -> str:
                 "In the profile (`read_only = true` where jobs only read it: `inventory` tells):"
             )
             lines += markdown_lines(d, lead)
-    blocked = [(name, u) for name, u in s["users"].items() if not u["ready"]]
     lines += ["## Needs a human", ""]
-    if not blocked:
-        lines += ["Nothing: every error was fixed automatically.", ""]
-    for name, u in blocked:
+    yield from lines
+    blocked = 0
+    for name, u in s["users"].items():  # a user at a time: never all users' entries at once
+        if u["ready"]:
+            continue
+        blocked += 1
         parts = []
         if u["blocked_files"]:
             parts.append(f"{u['blocked_files']} file(s) with errors")
         if u.get("not_done"):
             parts.append(f"{u['not_done']} file(s) not migrated")
-        lines.append(f"### {md_text(name)}: {', '.join(parts)}")
-        lines.append("")
+        yield f"### {md_text(name)}: {', '.join(parts)}"
+        yield ""
         for item in u["blocking"]:
-            lines.append(f"- {md_code(item['path'])}: {', '.join(item['codes'])}")
+            yield f"- {md_code(item['path'])}: {', '.join(item['codes'])}"
         more = u["blocked_files"] - len(u["blocking"])
         if more > 0:
-            lines.append(f"- … and {more} more (see report.json)")
+            yield f"- … and {more} more (see report.json)"
         for item in u.get("unfinished", []):
             detail = f": {md_text(item['detail'])}" if item["detail"] else ""
-            lines.append(f"- {md_code(item['path'])}: not migrated ({item['status']}){detail}")
+            yield f"- {md_code(item['path'])}: not migrated ({item['status']}){detail}"
         more = u.get("not_done", 0) - len(u.get("unfinished", []))
         if more > 0:
-            lines.append(f"- … and {more} more not migrated (see files.jsonl)")
-        lines.append("")
-    lines += ["## Findings by rule", "", "| code | rule | findings | fixed |", "|---|---|---:|---:|"]
+            yield f"- … and {more} more not migrated (see files.jsonl)"
+        yield ""
+    if not blocked:
+        yield from ["Nothing: every error was fixed automatically.", ""]
+    yield from ["## Findings by rule", "", "| code | rule | findings | fixed |", "|---|---|---:|---:|"]
     for code, r in s["rules"].items():
-        lines.append(f"| {code} | {r['rule']} | {r['count']} | {r['fixed']} |")
-    lines += [
+        yield f"| {code} | {r['rule']} | {r['count']} | {r['fixed']} |"
+    yield from [
         "",
         "## Users",
         "",
@@ -404,24 +464,31 @@ def markdown(s: dict[str, Any]) -> str:
         "|---|---:|---:|---:|---:|---|",
     ]
     for name, u in s["users"].items():
-        lines.append(
+        yield (
             f"| {md_text(name)} | {u['files']} | {u['changed']} | {u['errors']} | {u['warnings']} | "
             f"{'yes' if u['ready'] else 'no'} |"
         )
-    return "\n".join(lines) + "\n"
 
 
-def html_page(summary: dict[str, Any], drill_down: dict[str, Any] | None = None) -> str:
+def html_page(summary: Mapping[str, Any], drill_down: dict[str, Any] | None = None) -> str:
     """One self-contained page: the summary and the bounded per-user details are embedded
     as JSON and drawn by inline script.  Filters (rule, severity) live in the address's
     fragment (``report.html#rule=SM601&severity=error``), so a filtered view can be shared."""
+    return "".join(html_pieces(drill_down, json_pieces(summary)))
+
+
+def html_pieces(drill_down: dict[str, Any] | None, data: list[str]) -> Iterator[str]:
+    """:func:`html_page` in pieces, from the summary's JSON pieces (:func:`json_pieces`)."""
     from importlib import resources
 
     page = resources.files("sbatch_migrate.bulk").joinpath("report.html").read_text(encoding="utf-8")
     details = drill_down or {"users": {}, "shown": 0, "needing": 0, "limits": {}}
-    data = json_text(summary).replace("</", "<\\/")  # cannot close the <script>
-    more = json_text(details).replace("</", "<\\/")
     # split first: a user's name or path holding a placeholder's text must not be filled in
     head, rest = page.split("__DATA__", 1)
     middle, tail = rest.split("__DETAILS__", 1)
-    return head + data + middle + more + tail
+    yield head
+    # "</" cannot close the <script>: no piece ends in "<" (each ends a key's ": " or a value)
+    yield from (piece.replace("</", "<\\/") for piece in data)
+    yield middle
+    yield json_text(details).replace("</", "<\\/")
+    yield tail

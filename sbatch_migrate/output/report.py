@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..checks.rule import Severity
@@ -34,19 +35,60 @@ def json_text(obj: Any, **kwargs: Any) -> str:
 _ENCODER = json.JSONEncoder(ensure_ascii=False)
 
 
-def json_outline(obj: dict[str, Any]) -> str:
+def json_pieces(obj: Mapping[str, Any]) -> list[str]:
+    """``json_text(obj)`` in pieces, which join to the same text, for an object whose
+    values may be mappings that are not dicts and make their entries when read (the bulk
+    summary's users): an entry at a time is encoded, never the whole object at once."""
+    pieces = _pieces(obj, _ENCODER)
+    try:
+        for piece in pieces:
+            if not piece.isascii():
+                piece.encode("utf-8")
+    except UnicodeEncodeError:  # a name that is not UTF-8 somewhere: \u escapes, as json_text
+        pieces = _pieces(obj, json.JSONEncoder())
+    return pieces
+
+
+def _pieces(obj: Mapping[str, Any], encoder: json.JSONEncoder) -> list[str]:
+    out = ["{"]
+    for i, (key, value) in enumerate(obj.items()):
+        out.append((", " if i else "") + encoder.encode(key) + ": ")
+        if isinstance(value, Mapping) and not isinstance(value, dict):
+            out.append("{")
+            for j, (k, v) in enumerate(value.items()):
+                out.append((", " if j else "") + encoder.encode(k) + ": " + encoder.encode(v))
+            out.append("}")
+        else:
+            out.append(encoder.encode(value))
+    out.append("}")
+    return out
+
+
+def json_outline(obj: Mapping[str, Any]) -> str:
     """A JSON object laid out for reading: one line per key, and one line per entry of a
     value that is itself an object (a user, a rule), each written compactly.  The same
     data as ``json_text(obj, indent=2)`` at a fraction of its cost (``indent`` makes the
     json module use its pure-Python encoder, slow on a summary of 10,000 users)."""
-    lines = []
-    for key, value in obj.items():
-        if isinstance(value, dict) and value:
-            inner = [f"    {json_text(k)}: {json_text(v)}" for k, v in value.items()]
-            lines.append(f"  {json_text(key)}: {{\n" + ",\n".join(inner) + "\n  }")
-        else:
-            lines.append(f"  {json_text(key)}: {json_text(value)}")
-    return "{\n" + ",\n".join(lines) + "\n}" if lines else "{}"
+    return "".join(json_outline_pieces(obj))
+
+
+def json_outline_pieces(obj: Mapping[str, Any]) -> Iterator[str]:
+    """:func:`json_outline` a line at a time (an entry of a mapping made when read, such as
+    the bulk summary's users, is encoded when its line is written)."""
+    if not obj:
+        yield "{}"
+        return
+    yield "{\n"
+    for i, (key, value) in enumerate(obj.items()):
+        lead = ",\n" if i else ""
+        if isinstance(value, Mapping) and value:
+            yield f"{lead}  {json_text(key)}: {{\n"
+            for j, (k, v) in enumerate(value.items()):
+                yield (",\n" if j else "") + f"    {json_text(k)}: {json_text(v)}"
+            yield "\n  }"
+        else:  # an empty mapping that is not a dict is written as the {} it is
+            yield f"{lead}  {json_text(key)}: {json_text({} if isinstance(value, Mapping) else value)}"
+    yield "\n}"
 
 
 def md_code(text: str, in_table: bool = False) -> str:
