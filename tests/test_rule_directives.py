@@ -192,6 +192,7 @@ def test_without_bash_a_parse_error_stays_an_error_and_says_so(monkeypatch: pyte
     from sbatch_migrate.read import bashsyntax
 
     monkeypatch.setattr(bashsyntax, "_bash", lambda: None)
+    monkeypatch.setattr(bashsyntax, "_KNOWN", {})  # not a verdict an earlier test had
     result = run(PARSER_LIMITS[0])
     [finding] = [f for f in result.findings if f.code == "SM901"]
     assert "could not be asked" in finding.message and "SM908" not in codes(result)
@@ -253,9 +254,26 @@ def test_a_bash_that_does_not_answer_is_killed_and_gives_no_verdict(
     hangs.chmod(0o755)
     monkeypatch.setattr(bashsyntax, "_bash", lambda: str(hangs))
     monkeypatch.setattr(bashsyntax, "TIMEOUT", 0.5)
+    monkeypatch.setattr(bashsyntax, "_KNOWN", {})  # not a verdict an earlier test had
     t0 = time.monotonic()
     assert bashsyntax.bash_syntax(b"if true; then\n") is None
     assert time.monotonic() - t0 < 10
+    assert not bashsyntax._KNOWN  # no answer is not remembered
+
+
+def test_bash_is_asked_once_per_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    from sbatch_migrate.read import bashsyntax
+
+    asked: list[bytes] = []
+    real = bashsyntax._ask_bash
+    monkeypatch.setattr(bashsyntax, "_KNOWN", {})
+    monkeypatch.setattr(bashsyntax, "_ask_bash", lambda text: asked.append(text) or real(text))
+    broken, other = b"if true; then\n", b"for f in; do\n"
+    first = bashsyntax.bash_syntax(broken)
+    assert first is not None and not first.ok
+    assert bashsyntax.bash_syntax(broken) == first
+    assert bashsyntax.bash_syntax(other) is not None
+    assert asked == [broken, other]
 
 
 def test_fixes_bash_would_not_read_are_withheld_where_the_parser_cannot_read() -> None:
