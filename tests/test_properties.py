@@ -267,8 +267,12 @@ def _spans(found: dict) -> dict:  # type: ignore[type-arg]
 )
 def test_the_walk_finds_the_nodes_the_query_captures(data: bytes) -> None:
     """shell.captured walks small trees instead of compiling its query: the same nodes,
-    by capture name, in the same order, on scripts and on broken bash (ERROR nodes)."""
+    by capture name (in the same order where it is read), on scripts and on broken bash
+    (ERROR nodes)."""
     from sbatch_migrate.read import shell
 
     tree = shell.parse(data)
-    assert _spans(shell.walk_captures(tree.root_node)) == _spans(shell.captured(tree, 1 << 30))
+    walked, queried = _spans(shell.walk_captures(tree.root_node)), _spans(shell.captured(tree, 1 << 30))
+    assert {k: sorted(v) for k, v in walked.items()} == {k: sorted(v) for k, v in queried.items()}
+    for name in shell.ORDERED:  # the lists read in order: in the same order
+        assert walked.get(name) == queried.get(name)

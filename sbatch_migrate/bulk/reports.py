@@ -38,14 +38,14 @@ NOT_DONE = frozenset({"write-failed", "error", "skipped-changed", "unreadable"})
 NOT_ANALYSED = frozenset({"SM903"})
 
 
-@dataclass
+@dataclass(slots=True)
 class UserStats:
     files: int = 0
     changed: int = 0
     errors: int = 0  # unfixed error findings
     warnings: int = 0
     blocked_files: int = 0
-    blocking: list[tuple[str, list[str]]] = field(default_factory=list)  # (path, codes), bounded
+    blocking: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)  # (path, codes), bounded
     not_done: int = 0  # files in a NOT_DONE state
     unfinished: list[tuple[str, str, str]] = field(default_factory=list)  # (path, status, detail), bounded
 
@@ -138,6 +138,7 @@ class Aggregate:
     detail_keys: list[tuple[str, str]] = field(default_factory=list)
     details: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     detail_users: Counter[str] = field(default_factory=Counter)
+    _codes: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict, repr=False, compare=False)
 
     def add(self, record: dict[str, Any]) -> None:
         self.add_tally(record["status"], tally_of(record), record)
@@ -195,7 +196,9 @@ class Aggregate:
         if codes:
             user.blocked_files += 1
             # keep the first paths in sorted order: the same report whatever order records came in
-            bisect.insort(user.blocking, (tally.path, sorted(set(codes))))
+            key = tuple(sorted(set(codes)))
+            # one tuple per set of codes, shared by the users' entries (10,000 users keep 500,000)
+            bisect.insort(user.blocking, (tally.path, self._codes.setdefault(key, key)))
             if len(user.blocking) > BLOCKING_PER_USER:
                 user.blocking.pop()
             if record is not None:
@@ -300,7 +303,7 @@ class UserTable(Mapping[str, dict[str, Any]]):
             "warnings": u.warnings,
             "blocked_files": u.blocked_files,
             "ready": u.ready,
-            "blocking": [{"path": p, "codes": c} for p, c in u.blocking],
+            "blocking": [{"path": p, "codes": list(c)} for p, c in u.blocking],
             "not_done": u.not_done,
             "unfinished": [{"path": p, "status": s, "detail": d} for p, s, d in u.unfinished],
         }

@@ -118,13 +118,15 @@ _CAPTURED = {
     "ERROR": "error",
     "function_definition": "function",
 }
+ORDERED = ("function", "heredoc")  # the captures read in order; the others are sorted where read
 _WALKED = 16 << 10  # a parse of up to this many bytes is walked while no query is compiled
-_WALKS = 200  # and only so many: a long run (bulk) compiles the query, faster per tree
+_WALKS = 16  # and only so many: a longer run (bulk, pre-commit) compiles the query, faster per tree
 _walks = 0
 
 
 def captured(tree: Any, size: int) -> dict[str, list[Node]]:
-    """The nodes :func:`_query` captures, by capture name, each list in document order.
+    """The nodes :func:`_query` captures, by capture name; the lists :data:`ORDERED` in
+    document order.
     Compiling the query costs about 5 ms whatever the script (tree-sitter analyses the
     grammar), many times the parse of a job script: a small tree is walked instead, until
     a larger one, or enough of them (bulk), make the query worth it (a test compares the
@@ -135,8 +137,9 @@ def captured(tree: Any, size: int) -> dict[str, list[Node]]:
         from tree_sitter import QueryCursor
 
         found = QueryCursor(_query()).captures(tree.root_node)
-        for nodes in found.values():  # the query's order is its own: the walk's is the document's
-            nodes.sort(key=_document_order)
+        for name in ORDERED:  # the query's order is its own: the walk's is the document's
+            if name in found:
+                found[name].sort(key=_document_order)
         return found
     return walk_captures(tree.root_node)
 
