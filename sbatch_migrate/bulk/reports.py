@@ -345,7 +345,6 @@ def write_reports(
     # every report is written a piece at a time: no report, and no user's entry, is ever
     # whole in memory (the summary of 10,000 users as one text, copied to encode it and to
     # fill the page, was most of a run's memory)
-    data = json_pieces(summary)  # json_text(summary), an entry at a time
     with folder.replacing("report.json") as out:  # records are copied as bytes: UTF-8 both
         out.write(b'{"version": %d, "files": [\n' % REPORT_VERSION)
         first = True
@@ -358,7 +357,7 @@ def write_reports(
                         out.write((b"" if first else b",\n") + b",\n".join(kept))
                         first = False
         out.write(b'\n], "summary": ')
-        _write_text(out, data)
+        _write_text(out, json_pieces(summary))  # json_text(summary), an entry at a time
         out.write(b"}\n")
     with folder.replacing("summary.json") as out:
         _write_text(out, json_outline_pieces(summary))
@@ -366,7 +365,7 @@ def write_reports(
     with folder.replacing("report.md") as out:
         _write_text(out, markdown_pieces(summary))
     with folder.replacing("report.html") as out:
-        _write_text(out, html_pieces(agg.drill_down(), data))
+        _write_text(out, html_pieces(agg.drill_down(), json_pieces(summary)))
     return summary
 
 
@@ -480,7 +479,7 @@ def html_page(summary: Mapping[str, Any], drill_down: dict[str, Any] | None = No
     return "".join(html_pieces(drill_down, json_pieces(summary)))
 
 
-def html_pieces(drill_down: dict[str, Any] | None, data: list[str]) -> Iterator[str]:
+def html_pieces(drill_down: dict[str, Any] | None, data: Iterable[str]) -> Iterator[str]:
     """:func:`html_page` in pieces, from the summary's JSON pieces (:func:`json_pieces`)."""
     from importlib import resources
 

@@ -35,33 +35,33 @@ def json_text(obj: Any, **kwargs: Any) -> str:
 _ENCODER = json.JSONEncoder(ensure_ascii=False)
 
 
-def json_pieces(obj: Mapping[str, Any]) -> list[str]:
+def json_pieces(obj: Mapping[str, Any]) -> Iterator[str]:
     """``json_text(obj)`` in pieces, which join to the same text, for an object whose
     values may be mappings that are not dicts and make their entries when read (the bulk
-    summary's users): an entry at a time is encoded, never the whole object at once."""
-    pieces = _pieces(obj, _ENCODER)
+    summary's users): an entry at a time is encoded, never the whole object at once, and
+    no piece is kept (a first pass only asks whether every piece can be written as UTF-8)."""
+    encoder = _ENCODER
     try:
-        for piece in pieces:
+        for piece in _pieces(obj, _ENCODER):
             if not piece.isascii():
                 piece.encode("utf-8")
     except UnicodeEncodeError:  # a name that is not UTF-8 somewhere: \u escapes, as json_text
-        pieces = _pieces(obj, json.JSONEncoder())
-    return pieces
+        encoder = json.JSONEncoder()
+    yield from _pieces(obj, encoder)
 
 
-def _pieces(obj: Mapping[str, Any], encoder: json.JSONEncoder) -> list[str]:
-    out = ["{"]
+def _pieces(obj: Mapping[str, Any], encoder: json.JSONEncoder) -> Iterator[str]:
+    yield "{"
     for i, (key, value) in enumerate(obj.items()):
-        out.append((", " if i else "") + encoder.encode(key) + ": ")
+        yield (", " if i else "") + encoder.encode(key) + ": "
         if isinstance(value, Mapping) and not isinstance(value, dict):
-            out.append("{")
+            yield "{"
             for j, (k, v) in enumerate(value.items()):
-                out.append((", " if j else "") + encoder.encode(k) + ": " + encoder.encode(v))
-            out.append("}")
+                yield (", " if j else "") + encoder.encode(k) + ": " + encoder.encode(v)
+            yield "}"
         else:
-            out.append(encoder.encode(value))
-    out.append("}")
-    return out
+            yield encoder.encode(value)
+    yield "}"
 
 
 def json_outline(obj: Mapping[str, Any]) -> str:
