@@ -124,42 +124,31 @@ def _size(n: int) -> str:
     return f"{n} bytes"
 
 
-def run(request: Request) -> None:
-    """Migrate ``request.files``; exits (``sys.exit``) 1 or 2 as the command's exit codes
+def run(req: Request) -> None:
+    """Migrate ``req.files``; exits (``sys.exit``) 1 or 2 as the command's exit codes
     say; UsageFault for a command line that cannot run.  The engine, the rules and the
     configuration are imported only once a file is to be migrated: a ``--job-scripts-only``
     run over files that are not job scripts (pre-commit) reads them with the kind check alone."""
-    r = request
-    files, show_diff, in_place, output, check, fmt = r.files, r.show_diff, r.in_place, r.output, r.check, r.fmt
-    profile, partition_map, select, ignore = r.profile, r.partition_map, r.select, r.ignore
-    config_path, isolated, job_scripts_only, exit_zero = r.config_path, r.isolated, r.job_scripts_only, r.exit_zero
-    exit_non_zero_on_fix, validate, stdin_filename, max_size = (
-        r.exit_non_zero_on_fix,
-        r.validate,
-        r.stdin_filename,
-        r.max_size,
-    )
-    statistics, unsafe_fixes, show_fixes = r.statistics, r.unsafe_fixes, r.show_fixes
-    fail_on, quiet = r.fail_on, r.quiet
-    if stdin_filename is not None and not files:
+    files = req.files
+    if req.stdin_filename is not None and not files:
         files = ("-",)  # as ruff: the name alone means stdin
     if not files:
         raise UsageFault("no file given (try: sbatch-migrate job.sh)")
-    limit = size_of(max_size)
+    limit = size_of(req.max_size)
     if limit is None:
-        raise UsageFault(f"{max_size!r}: expected a size such as 1MiB or 512K", bad_value=True)
-    if sum([show_diff, in_place, output is not None]) > 1:
+        raise UsageFault(f"{req.max_size!r}: expected a size such as 1MiB or 512K", bad_value=True)
+    if sum([req.show_diff, req.in_place, req.output is not None]) > 1:
         raise UsageFault("choose one of --diff, -i/--in-place, -o/--output")
-    if check and (in_place or output):
+    if req.check and (req.in_place or req.output):
         raise UsageFault("--check writes nothing: drop -i/-o")
-    if show_diff and fmt != "text":
-        raise UsageFault(f"--diff and --format {fmt} both want stdout: choose one")
-    if output and len(files) > 1:
+    if req.show_diff and req.fmt != "text":
+        raise UsageFault(f"--diff and --format {req.fmt} both want stdout: choose one")
+    if req.output and len(files) > 1:
         raise UsageFault("-o/--output takes one input file")
-    script_out = not (show_diff or in_place or output or check or fmt != "text")
+    script_out = not (req.show_diff or req.in_place or req.output or req.check or req.fmt != "text")
     if script_out and len(files) > 1:
         raise UsageFault("several files: use -i, --diff, --check or a --format")
-    if in_place and "-" in files:
+    if req.in_place and "-" in files:
         raise UsageFault("-i cannot rewrite stdin")
     from ..config import ConfigError, Settings, discover
     from ..output.report import (
@@ -174,8 +163,10 @@ def run(request: Request) -> None:
     from ..profile import ProfileError
 
     try:
-        named = tuple(stdin_filename if f == "-" and stdin_filename else f for f in files)
-        settings = Settings.resolve(named, profile, partition_map, select, ignore, config_path, isolated)
+        named = tuple(req.stdin_filename if f == "-" and req.stdin_filename else f for f in files)
+        settings = Settings.resolve(
+            named, req.profile, req.partition_map, req.select, req.ignore, req.config_path, req.isolated
+        )
     except (ProfileError, ConfigError) as exc:
         raise UsageFault(str(exc)) from None
     by_config: dict[str, Settings] = {str(settings.config.path): settings}
@@ -184,14 +175,14 @@ def run(request: Request) -> None:
     def settings_for(name: str) -> Settings:
         """Each file's nearest configuration (as ruff finds it), not the first file's for
         all: the result must not depend on argument order or on how pre-commit batches."""
-        if config_path or isolated or name == "<stdin>":
+        if req.config_path or req.isolated or name == "<stdin>":
             return settings
         folder = os.path.dirname(os.path.abspath(name))
         if folder not in by_folder:
             config = discover(Path(folder))
             key = str(config.path)
             if key not in by_config:
-                by_config[key] = Settings.from_config(config, profile, partition_map, select, ignore)
+                by_config[key] = Settings.from_config(config, req.profile, req.partition_map, req.select, req.ignore)
             by_folder[folder] = by_config[key]
         return by_folder[folder]
 
@@ -200,29 +191,29 @@ def run(request: Request) -> None:
     notes: list[str] = []  # files that could not be read
     failures = 0
     unvalidated = 0
-    text_to_stdout = check and not show_diff and fmt == "text"
-    written = not (check or show_diff)
+    text_to_stdout = req.check and not req.show_diff and req.fmt == "text"
+    written = not (req.check or req.show_diff)
     for path in files:
         try:
-            source = read_source(path, limit, stdin_filename)
+            source = read_source(path, limit, req.stdin_filename)
         except InputError as exc:
             fail(f"{path}: {exc}")
             notes.append(f"{path}: {exc}")
             failures += 1
             continue
-        name = (stdin_filename or "<stdin>") if path == "-" else path
-        if job_scripts_only and name != "<stdin>" and not is_job_script(name, source.data):
+        name = (req.stdin_filename or "<stdin>") if path == "-" else path
+        if req.job_scripts_only and name != "<stdin>" and not is_job_script(name, source.data):
             continue
         try:
             here = settings_for(name)
         except (ProfileError, ConfigError) as exc:
             raise UsageFault(str(exc)) from None
-        unsafe = here.config.unsafe_fixes if unsafe_fixes is None else unsafe_fixes
+        unsafe = here.config.unsafe_fixes if req.unsafe_fixes is None else req.unsafe_fixes
         from ..fix.engine import migrate
 
         result = migrate(source, here.profile, here.rules_for(name), unsafe)
         report = file_dict(result, name)
-        if validate:
+        if req.validate:
             from ..checks.sbatch_rejects import SbatchRejects
             from ..site.validate import test_only
 
@@ -236,32 +227,32 @@ def run(request: Request) -> None:
             elif verdict.ok is None:
                 fail(f"{path}: --validate: {verdict.message}")
                 unvalidated += 1
-            elif fmt == "text" and not quiet:
+            elif req.fmt == "text" and not req.quiet:
                 echo(f"{report['path']}: sbatch --test-only accepts it: {verdict.message}", err=not text_to_stdout)
         reports.append(report)
-        if fmt == "sarif":
+        if req.fmt == "sarif":
             text_lines_of.append(result.source.text.split("\n"))
-        if not quiet:
-            if fmt == "text" and not statistics:
+        if not req.quiet:
+            if req.fmt == "text" and not req.statistics:
                 for line in text_lines(report, written, colour(not text_to_stdout)):
                     echo(line, err=not text_to_stdout, color=colour(not text_to_stdout))
-            elif fmt == "github":
+            elif req.fmt == "github":
                 from ..output.github import github_lines
 
                 for line in github_lines(report):
                     echo(line)
-        _emit(result, name, show_diff, in_place, output, script_out)
-    if fmt == "json":
+        _emit(result, name, req.show_diff, req.in_place, req.output, script_out)
+    if req.fmt == "json":
         echo(json_report(reports, failures), nl=False)
-    elif fmt == "sarif":
+    elif req.fmt == "sarif":
         from ..output.sarif import sarif_report
 
         echo(sarif_report(reports, text_lines_of, notifications=notes), nl=False)
-    elif fmt == "gitlab":
+    elif req.fmt == "gitlab":
         from ..output.gitlab import gitlab_report
 
         echo(gitlab_report(reports), nl=False)
-    elif fmt == "github" and not quiet:
+    elif req.fmt == "github" and not req.quiet:
         from ..output.github import github_overflow
 
         lines, table = github_overflow(reports)
@@ -273,25 +264,25 @@ def run(request: Request) -> None:
                     fh.write(table)
             except OSError as exc:
                 fail(f"GITHUB_STEP_SUMMARY: {exc.strerror or exc}")
-    elif fmt == "text" and not quiet:
-        if statistics:
+    elif req.fmt == "text" and not req.quiet:
+        if req.statistics:
             for line in statistics_lines(reports):
                 echo(line, err=not text_to_stdout)
-        if show_fixes:
+        if req.show_fixes:
             for line in fixes_lines(reports, written):
                 echo(line, err=not text_to_stdout)
         echo(summary_line(reports, failures, written), err=not text_to_stdout)
     if failures or unvalidated:
         sys.exit(2)
-    if exit_zero:
+    if req.exit_zero:
         return
-    # as `ruff check --fix`: errors left unfixed (the migrated script will not run) exit 1 in
+    # as `ruff req.check --fix`: errors left unfixed (the migrated script will not run) exit 1 in
     # every mode; --check also exits 1 when a file would change
-    if any(_unfixed(r, fail_on) for r in reports):
+    if any(_unfixed(r, req.fail_on) for r in reports):
         sys.exit(1)
-    if check and any(r["changed"] for r in reports):
+    if req.check and any(r["changed"] for r in reports):
         sys.exit(1)
-    if in_place and exit_non_zero_on_fix and any(r["changed"] for r in reports):
+    if req.in_place and req.exit_non_zero_on_fix and any(r["changed"] for r in reports):
         sys.exit(1)
 
 
