@@ -155,6 +155,8 @@ def walk_captures(root: Node) -> dict[str, list[Node]]:
     stack = [root]
     while stack:
         n = stack.pop()
+        if not n.end_byte:  # a query cursor never matches a node that ends where its range starts
+            continue  # (zero-width at byte 0: a MISSING command before an error), nor what it holds
         name = _CAPTURED.get(n.type)
         if name is not None:
             out.setdefault(name, []).append(n)
