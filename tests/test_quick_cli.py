@@ -185,3 +185,23 @@ def test_a_one_file_run_imports_neither_click_nor_what_it_does_not_need(tmp_path
     )  # fmt: skip
     loaded = set(p.stderr.split("\n")[-2].split())
     assert "sbatch_migrate.fix.engine" not in loaded and "sbatch_migrate.checks.registry" not in loaded
+
+
+def test_the_bash_grammar_loads_from_its_package_when_it_cannot_be_found_directly() -> None:
+    """read/shell.py loads tree-sitter-bash's extension module without its package (which
+    imports importlib.resources); when that fails it imports the package as usual."""
+    probe = (
+        "import importlib.util, sys\n"
+        "from sbatch_migrate.read import shell\n"
+        "direct = shell._bash_binding()\n"
+        "assert 'tree_sitter_bash' not in sys.modules, 'the package was imported'\n"
+        "importlib.util.find_spec = lambda name, *a: None  # nothing found directly\n"
+        "fallback = shell._bash_binding()\n"
+        "assert 'tree_sitter_bash' in sys.modules\n"
+        "from tree_sitter import Language, Parser\n"
+        "for binding in (direct, fallback):\n"
+        "    tree = Parser(Language(binding.language())).parse(b'srun hostname\\n')\n"
+        "    assert str(tree.root_node) == str(shell.parse(b'srun hostname\\n').root_node)\n"
+    )
+    p = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=False)
+    assert p.returncode == 0, p.stderr
