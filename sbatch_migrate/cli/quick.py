@@ -68,7 +68,6 @@ VALUES: dict[str, tuple[str, bool, tuple[str, ...] | None]] = {
     "--stdin-filename": ("stdin_filename", False, None),
     "--fail-on": ("fail_on", False, ("error", "warning", "info")),
 }
-_SHORT_VALUES = ("-o",)  # -oFILE, as click reads it, is left to click
 
 
 def read_args(args: list[str]) -> dict[str, Any] | None:
