@@ -1418,3 +1418,31 @@ def test_a_large_folder_is_shared_out_and_the_records_come_in_the_same_order(tmp
     paths = [json.loads(line)["path"] for line in journals[0].splitlines()]
     files = sorted(str(p) for p in root.rglob("*") if p.is_file() or p.is_symlink())
     assert sorted(paths) == files and len(paths) == len(set(paths))
+
+
+@settings(deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            ['{"path": "a", "status": "binary"}', '{"path": "b", "findings": [], "x": 1}', '{"p": "\\u00e9"}']
+        )
+        | st.text(alphabet='ab"{}: \\n', max_size=30).map(lambda t: t.replace("\n", "")),
+        max_size=20,
+    ),
+    st.booleans(),
+    st.integers(min_value=1, max_value=64),
+)
+def test_the_job_records_cut_from_blocks_are_the_lines_holding_the_key(
+    lines: list[str], newline_at_end: bool, size: int
+) -> None:
+    """report.json's job-script records, found by searching blocks of the records file for
+    the key: the same lines, in the same order, as testing every line, whatever the block
+    size (a line longer than a block, a last line without its newline)."""
+    import io
+
+    from sbatch_migrate.bulk.reports import _job_records
+
+    data = "\n".join(lines).encode() + (b"\n" if newline_at_end and lines else b"")
+    expected = [line.rstrip(b"\n") for line in io.BytesIO(data).readlines() if b'"findings": ' in line]
+    got = [line for block in _job_records(io.BytesIO(data), size) for line in block]
+    assert got == expected

@@ -14,7 +14,7 @@ import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import IO, Any, NamedTuple
 
 from .. import __version__
 from ..output.report import REPORT_VERSION, counted, json_outline_pieces, json_pieces, json_text, md_code, md_text
@@ -326,6 +326,34 @@ def read_records(sources: Records) -> Iterator[dict[str, Any]]:
                     yield json.loads(line)
 
 
+_JOB_KEY = b'"findings": '  # in a job script's record only (it cannot occur inside a JSON string)
+
+
+def _job_records(fh: IO[bytes], size: int = 1 << 20) -> Iterator[list[bytes]]:
+    """The job scripts' lines of a records file (no newline), a MiB of the file at a time.
+    About one record in a hundred is a job script's: each block is searched for the key
+    and only the lines holding it are cut out, instead of testing every line."""
+    rest = b""
+    while True:
+        block = fh.read(size)
+        if not block:
+            break
+        block = rest + block
+        end = block.rfind(b"\n") + 1  # whole lines only: a partial last line waits for the next block
+        block, rest = block[:end], block[end:]
+        kept: list[bytes] = []
+        at = block.find(_JOB_KEY)
+        while at >= 0:
+            start = block.rfind(b"\n", 0, at) + 1
+            stop = block.find(b"\n", at)
+            kept.append(block[start:stop])
+            at = block.find(_JOB_KEY, stop)
+        if kept:
+            yield kept
+    if rest.find(_JOB_KEY) >= 0:  # a last line without its newline
+        yield [rest]
+
+
 def write_reports(
     folder: OwnFolder, sources: Records, agg: Aggregate | None = None, incomplete: list[str] | None = None
 ) -> dict[str, Any]:
@@ -350,12 +378,9 @@ def write_reports(
         first = True
         for source, name in sources:
             with source.open_read(name) as fh:
-                for lines in iter(lambda: fh.readlines(1 << 20), []):  # a MiB at a time
-                    # job scripts' records (the key cannot occur inside a JSON string)
-                    kept = [line.rstrip(b"\n") for line in lines if b'"findings": ' in line]
-                    if kept:
-                        out.write((b"" if first else b",\n") + b",\n".join(kept))
-                        first = False
+                for kept in _job_records(fh):
+                    out.write((b"" if first else b",\n") + b",\n".join(kept))
+                    first = False
         out.write(b'\n], "summary": ')
         _write_text(out, json_pieces(summary))  # json_text(summary), an entry at a time
         out.write(b"}\n")
