@@ -1446,3 +1446,25 @@ def test_the_job_records_cut_from_blocks_are_the_lines_holding_the_key(
     expected = [line.rstrip(b"\n") for line in io.BytesIO(data).readlines() if b'"findings": ' in line]
     got = [line for block in _job_records(io.BytesIO(data), size) for line in block]
     assert got == expected
+
+
+@given(
+    st.lists(
+        st.tuples(st.text(max_size=5), st.integers(0, 2**63), st.integers(0, 2**63)).map(
+            lambda t: bulk.Candidate(t[0], t[1], t[2], t[2], t[1], 0)
+        )
+        | st.text(max_size=5).map(lambda p: bulk.Skipped(p, "symlink")),
+        max_size=12,
+    ),
+    st.integers(0, 12),
+)
+def test_entries_sent_as_rows_come_back_as_they_were_and_are_cut_alike(items: list, files: int) -> None:  # type: ignore[type-arg]
+    """A large folder's entries go between processes as plain tuples: they come back as the
+    same Candidates and Skippeds, and a part cut from the rows holds the same entries as
+    one cut from the entries."""
+    rows = bulk._rows(items)
+    assert all(type(r) is tuple for r in rows)
+    back = bulk._entries(rows)
+    assert back == items and [type(i) for i in back] == [type(i) for i in items]
+    now, rest = bulk._cut(items, files)
+    assert bulk._cut(rows, files) == (bulk._rows(now), bulk._rows(rest))
