@@ -13,12 +13,12 @@ from __future__ import annotations
 import fnmatch
 import os
 import tomllib
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .profile import Profile, ProfileError, extend, parse_partition_map
 from .profile import load as load_profile
+from .record import field, record
 
 if TYPE_CHECKING:
     from .checks.rule import Rule
@@ -30,7 +30,7 @@ class ConfigError(ValueError):
     pass
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Config:
     path: Path | None = None  # the file it came from; None: no configuration
     profile: str | None = None

@@ -11,10 +11,11 @@ import fnmatch
 import os
 import re
 import tomllib
-from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any
+
+from .record import field, record, replace
 
 DEFAULT_PROFILE = "twcc-to-slinky"
 
@@ -23,7 +24,7 @@ class ProfileError(ValueError):
     pass
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class VariableRule:
     patterns: tuple[str, ...]
     code: str
@@ -38,7 +39,7 @@ class VariableRule:
         return re.compile("|".join(f"(?:{fnmatch.translate(p)})" for p in self.patterns))
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Mount:
     """A PersistentVolumeClaim mounted into the NodeSet and LoginSet pods."""
 
@@ -50,7 +51,7 @@ class Mount:
         return path == self.path or path.startswith(self.path.rstrip("/") + "/")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class PartitionLimits:
     """A target partition's limits (``[target] partitions``; from its snapshot)."""
 
@@ -59,7 +60,7 @@ class PartitionLimits:
     default_time: str | None = None  # DefaultTime (None: MaxTime is the default)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Profile:
     name: str
     description: str

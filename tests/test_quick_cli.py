@@ -17,6 +17,7 @@ from sbatch_migrate.cli.group import main
 from sbatch_migrate.cli.migrate import migrate_cmd
 from sbatch_migrate.cli.migrate_files import Request
 from sbatch_migrate.cli.quick import COMMANDS, FLAGS, VALUES, read_args
+from sbatch_migrate.record import fields
 
 from .conftest import ROOT
 
@@ -43,8 +44,7 @@ def test_the_option_tables_are_the_commands_own() -> None:
     assert flags == FLAGS
     assert values == VALUES
     assert set(COMMANDS) == set(main.list_commands(click.Context(main)))
-    fields = set(Request.__dataclass_fields__)
-    assert fields == {p.name for p in migrate_cmd.params if p.name != "help"}
+    assert set(fields(Request)) == {p.name for p in migrate_cmd.params if p.name != "help"}
 
 
 def _click_params(args: list[str]) -> dict[str, object] | None:

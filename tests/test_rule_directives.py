@@ -391,9 +391,8 @@ def test_a_near_miss_in_a_heredoc_job_script_says_so() -> None:
 def test_options_of_the_targets_release_are_known(option: str) -> None:
     """The profile names the target's Slurm (25.11 for Slinky): its options are known;
     with a 22.05 target the same line is an unknown option."""
-    from dataclasses import replace
-
     from sbatch_migrate.profile import load
+    from sbatch_migrate.record import replace
 
     script = f"#!/bin/bash\n#SBATCH {option}\nhostname\n".encode()
     assert "SM002" not in codes(run(script))

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 
 from sbatch_migrate.profile import load
+from sbatch_migrate.record import replace
 
 from .conftest import codes, out, run
 
@@ -199,9 +198,8 @@ def test_pyxis_directive_is_a_pyxis_finding_not_an_unknown_option() -> None:
 
 
 def test_pyxis_options_are_fine_where_the_nodesets_run_pyxis() -> None:
-    from dataclasses import replace
-
     from sbatch_migrate.profile import load
+    from sbatch_migrate.record import replace
 
     script = "#!/bin/bash\n#SBATCH --container-image=x.sqsh\nsrun --container-image=y.sqsh true\n"
     assert "SM404" not in codes(run(script, replace(load(), pyxis=True)))
@@ -239,9 +237,8 @@ def test_what_is_not_host_software(text: str) -> None:
 
 
 def test_host_software_the_pod_has_is_not_reported() -> None:
-    from dataclasses import replace
-
     from sbatch_migrate.profile import load
+    from sbatch_migrate.record import replace
 
     profile = replace(load(), host_software_present=("/opt/intel",))
     assert "SM602" not in codes(run("#!/bin/bash\nsource /opt/intel/oneapi/setvars.sh\n", profile))

@@ -122,9 +122,8 @@ def test_profile_d_files_that_are_not_module_init_are_left_alone() -> None:
 
 
 def test_purge_kept_when_profile_says_so() -> None:
-    from dataclasses import replace
-
     from sbatch_migrate.profile import load
+    from sbatch_migrate.record import replace
 
     result = run(H + "module purge\n", replace(load(), remove_purge=False))
     assert not result.changed and codes(result) == ["SM202"]

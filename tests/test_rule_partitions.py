@@ -99,7 +99,7 @@ def test_time_limit_proposed() -> None:
 
 
 def test_time_limit_added_when_the_profile_says_so_and_unsafe_fixes_are_on() -> None:
-    from dataclasses import replace
+    from sbatch_migrate.record import replace
 
     prof = replace(load(), add_time=True)
     added = H + "#SBATCH -p slinky\n#SBATCH --time=2-00:00:00\necho\n"
@@ -115,7 +115,7 @@ def test_time_limit_added_when_the_profile_says_so_and_unsafe_fixes_are_on() -> 
 
 
 def test_time_limit_insertion_at_end_of_file_without_newline() -> None:
-    from dataclasses import replace
+    from sbatch_migrate.record import replace
 
     prof = replace(load(), add_time=True)
     assert out(H + "#SBATCH -p gp1d", prof, unsafe_fixes=True) == H + "#SBATCH -p slinky\n#SBATCH --time=1-00:00:00"

@@ -5,7 +5,6 @@ profile that knows it (the labs' own, in test_slurm.py and test_migration_day.py
 from __future__ import annotations
 
 import math
-from dataclasses import replace
 
 import pytest
 
@@ -13,6 +12,7 @@ from sbatch_migrate.model.hostlist import expand
 from sbatch_migrate.model.target import features
 from sbatch_migrate.model.timelimit import seconds
 from sbatch_migrate.profile import PartitionLimits, load
+from sbatch_migrate.record import replace
 
 from .conftest import codes, run
 

@@ -35,10 +35,10 @@ import json
 import os
 import stat
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..record import record
 from .ownfolder import OwnFolder, UnsafeFolder, own_folder
 from .writer import Changed, ChangedAfter, open_folder, replace_unchanged, write_at
 
@@ -107,7 +107,7 @@ class BackupStore:
         self.top.close()
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class RestoreResult:
     path: str
     status: str  # restored, already-original, changed-since, missing-backup, refused, error

@@ -33,7 +33,6 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
@@ -46,6 +45,7 @@ from ..output.report import file_dict, json_text
 from ..profile import Profile
 from ..read.kind import is_job_script
 from ..read.source import InputError, Source
+from ..record import field, record
 from .backup import BackupStore
 from .cache import FILE as CACHE_FILE
 from .cache import Cache, ContentCache, FolderHit, Stat, digest
@@ -59,7 +59,7 @@ CACHEABLE = NO_WRITE_NEEDED | {"would-change"}
 _TEMP = re.compile(r"^\..+\.[a-z0-9_]{8}\.sbatch-migrate$")
 
 
-@dataclass
+@record
 class Options:
     roots: list[str]
     profile: Profile
@@ -99,7 +99,7 @@ def in_shard(path: str, shard: tuple[int, int] | None) -> bool:
 _W: dict[str, Any] = {}
 
 
-@dataclass
+@record
 class Folders:
     """The run's own folders, opened and checked once (:mod:`.ownfolder`) before any
     worker starts: the workers inherit the descriptors."""
@@ -359,7 +359,7 @@ def _write(
 
 
 # -- main side --------------------------------------------------------------------------
-@dataclass
+@record
 class RunResult:
     records_file: str | None  # the journal's name in the report folder
     counts: dict[str, int]

@@ -13,11 +13,11 @@ import bisect
 import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
 from typing import IO, Any, NamedTuple
 
 from .. import __version__
 from ..output.report import REPORT_VERSION, counted, json_outline_pieces, json_pieces, json_text, md_code, md_text
+from ..record import field, record
 from ..site.decisions import markdown_lines, mount_claim, top_folder
 from .ownfolder import OwnFolder
 
@@ -38,7 +38,7 @@ NOT_DONE = frozenset({"write-failed", "error", "skipped-changed", "unreadable"})
 NOT_ANALYSED = frozenset({"SM903"})
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class UserStats:
     files: int = 0
     changed: int = 0
@@ -122,7 +122,7 @@ def tally_of(record: dict[str, Any]) -> Tally | None:
     )
 
 
-@dataclass
+@record
 class Aggregate:
     statuses: Counter[str] = field(default_factory=Counter)
     rules: Counter[str] = field(default_factory=Counter)

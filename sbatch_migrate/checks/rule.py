@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from ..fix.edits import Edit
+from ..record import record
 
 if TYPE_CHECKING:
     from ..model.context import Context
@@ -32,7 +32,7 @@ FixKind = Literal["always", "sometimes", "never"]
 FixSafety = Literal["safe", "unsafe"]
 
 
-@dataclass
+@record
 class Finding:
     code: str
     rule: str

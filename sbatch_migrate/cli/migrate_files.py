@@ -10,13 +10,13 @@ import os
 import re
 import stat
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..output.terminal import echo, fail
 from ..read.kind import is_job_script
 from ..read.source import InputError, Source
+from ..record import record
 
 if TYPE_CHECKING:
     from ..config import Settings
@@ -32,7 +32,7 @@ class UsageFault(Exception):
         self.bad_value = bad_value
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Request:
     """The migrate command's options, as click passes them."""
 

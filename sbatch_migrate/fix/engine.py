@@ -10,7 +10,6 @@ not read part of a script that bash accepts, by asking bash).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -25,11 +24,12 @@ from ..profile import Profile
 from ..read import options, shell
 from ..read.bashsyntax import bash_syntax
 from ..read.source import Source
+from ..record import record
 from . import removal
 from .edits import Edit, apply_edits, splice
 
 
-@dataclass
+@record
 class Result:
     source: Source
     output: bytes

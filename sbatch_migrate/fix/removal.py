@@ -19,11 +19,11 @@ the neighbours:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from ..read.shell import BLOCK_PARENTS
 from ..read.source import Source
+from ..record import field, record
 from .edits import Edit
 
 Node = Any
@@ -31,7 +31,7 @@ Node = Any
 _ALWAYS_BODY = frozenset({"program", "compound_statement", "subshell", "do_group", "else_clause"})
 
 
-@dataclass
+@record
 class Plan:
     edits: list[Edit] = field(default_factory=list)
     failed: dict[int, str] = field(default_factory=dict)  # request node id -> why

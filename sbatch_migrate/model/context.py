@@ -6,19 +6,19 @@ launches, path uses) is made once and shared."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 from ..profile import Profile
 from ..read.bashsyntax import BashSyntax, bash_syntax
 from ..read.directives import OptionUse
 from ..read.shell import Command
+from ..record import field, record
 from .facts import ScriptFacts, Unit
 from .jobshape import JobShape, call_shape, env_use
 from .launch import ContainerCall, container_call, may_launch, slurm_call, strip_wrappers
 
 
-@dataclass
+@record
 class Context:
     facts: ScriptFacts
     profile: Profile

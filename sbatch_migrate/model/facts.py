@@ -8,12 +8,12 @@ driver script inside a heredoc (``cat <<EOF > job.sh`` / ``sbatch <<EOF``) becom
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Literal
 
 from ..read import directives as dirs
 from ..read.shell import Heredoc, ShellFacts, analyse, heredoc_escapes, without
+from ..record import field, record
 from .jobshape import JobShape, shape
 from .suppressions import Suppression
 from .suppressions import read as read_suppressions
@@ -47,7 +47,7 @@ def _python_needs_cst(data: bytes) -> bool:
     return False
 
 
-@dataclass
+@record
 class Unit:
     """One job script: the file itself or a script embedded in a heredoc."""
 
@@ -84,7 +84,7 @@ class Unit:
         return shape(self.directives)
 
 
-@dataclass
+@record
 class ScriptFacts:
     source: Source
     language: Language

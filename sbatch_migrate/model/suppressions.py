@@ -11,14 +11,14 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 from ..read.source import Source
+from ..record import field, record
 
 _COMMENT = re.compile(rb"#\s*sbatch-migrate:\s*(disable|disable-file)=([A-Za-z0-9_, -]+)")
 
 
-@dataclass
+@record
 class Suppression:
     token: str  # a code, a prefix of codes, or ALL
     line: int  # 1-based line of the comment

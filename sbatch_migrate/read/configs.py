@@ -15,14 +15,15 @@ options, and where they hold shell lines run before each job (prologues).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, Literal
+
+from ..record import field, record
 
 SiteKind = Literal["partition", "options", "prologue", "container", "image", "dynamic"]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Site:
     kind: SiteKind
     start: int  # the text's bytes in the file (inside any quotes)
@@ -35,7 +36,7 @@ class Site:
     item_lines: tuple[int, int] | None = None
 
 
-@dataclass
+@record
 class ConfigFacts:
     format: str
     sites: list[Site] = field(default_factory=list)

@@ -18,10 +18,10 @@ release: 22.05 to 25.11; since 24.05 a backslash-escaped space is part of the wo
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Literal, NamedTuple
 
+from ..record import field, record
 from . import options as opts
 
 Kind = Literal["SBATCH", "SLURM", "PBS", "BSUB"]
@@ -87,7 +87,7 @@ class Problem(NamedTuple):
     line: int
 
 
-@dataclass
+@record
 class DirectiveLine:
     kind: Kind
     line: int
@@ -97,7 +97,7 @@ class DirectiveLine:
     tokens: list[Token] = field(default_factory=list)
 
 
-@dataclass
+@record
 class Directives:
     lines: list[DirectiveLine]
     options: list[OptionUse]

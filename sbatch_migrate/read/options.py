@@ -16,9 +16,10 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Literal
+
+from ..record import record
 
 DEFAULT_RELEASE = "25.11"  # the Slinky images' Slurm
 _RELEASE: ContextVar[str] = ContextVar("slurm_release", default=DEFAULT_RELEASE)
@@ -64,14 +65,14 @@ def release(version: str) -> Iterator[None]:
 ArgKind = Literal["required", "optional", "none"]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class OptionSpec:
     long: str  # without the leading "--"
     short: str  # one letter or ""
     arg: ArgKind
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class OptionTable:
     program: str
     by_long: dict[str, OptionSpec]

@@ -20,9 +20,9 @@ imported only here, only for Python files.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
 from typing import Any
 
+from ..record import field, record, replace
 from .shell import Arg, Assignment, Word
 
 SUBPROCESS = {"run", "call", "check_call", "check_output", "Popen", "getoutput", "getstatusoutput"}
@@ -42,7 +42,7 @@ LAUNCHER_CLASSES: dict[str, dict[str, tuple[str, ...]]] = {
 _UNKNOWN = "\x00"  # an argv element only known at run time
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class PyString:
     start: int  # span of the content between the quotes
     end: int
@@ -97,7 +97,7 @@ def mask_escapes(raw: bytes) -> bytes:
     return bytes(out[: len(raw)])
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class PySite:
     """A partition named in Python (argv element or submitit keyword)."""
 
@@ -110,7 +110,7 @@ class PySite:
     origin: str | None = None
 
 
-@dataclass
+@record
 class PyFacts:
     shell_strings: list[PyString] = field(default_factory=list)
     scripts: list[PyString] = field(default_factory=list)

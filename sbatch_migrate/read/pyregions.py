@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import ast
 import re
-from dataclasses import dataclass, field
 
+from ..record import field, record
 from .pyfront import LAUNCHER_CLASSES, SHELL_FUNCS, SUBMITIT_CLASSES, SUBPROCESS
 
 # every name the visitor acts on is spelt out in the file: a call's name or the import that
@@ -35,7 +35,7 @@ _IMPORT_LINE = re.compile(rb"[ \t]*(?:from|import)[ \t]")
 _LINE_BREAK = re.compile(rb"\r\n?|\n")  # as CPython's tokenizer splits lines (a lone CR too)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Region:
     """A piece the visitor acts on, read with ``aliases`` in force: ``data[start:end]``
     is one call (kind ``call``), one assignment statement (``statement``), or one
@@ -48,7 +48,7 @@ class Region:
     kind: str = "call"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Plan:
     """What to read: the regions in file order, outermost only (a call inside another
     is read with it), and the names bound once to a list, tuple or binary operation

@@ -11,9 +11,10 @@ singularity.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, NamedTuple
+
+from ..record import field, record
 
 Node = Any  # tree_sitter.Node (untyped library)
 
@@ -319,7 +320,7 @@ class Heredoc(NamedTuple):
     env: dict[str, object]
 
 
-@dataclass
+@record
 class ShellFacts:
     commands: list[Command]
     assignments: list[Assignment]

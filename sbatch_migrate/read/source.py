@@ -14,9 +14,10 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from functools import cached_property
 from typing import NamedTuple
+
+from ..record import field, record
 
 _NEWLINE = re.compile(b"\n")
 
@@ -30,7 +31,7 @@ class Position(NamedTuple):
     column: int  # 1-based, in characters
 
 
-@dataclass
+@record
 class Source:
     """Original bytes plus the decoded view used to find spans."""
 

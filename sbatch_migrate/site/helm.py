@@ -22,14 +22,14 @@ and render it with Helm's own engine.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
 from typing import Any
 
 from ..model.timelimit import seconds
 from ..profile import Mount, Profile
+from ..record import record
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Chart:
     version: str
     label: str

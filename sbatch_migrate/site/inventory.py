@@ -8,17 +8,17 @@ number of distinct images, paths, partitions and users, never by the number of f
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
 from typing import Any
 
 from ..output.report import json_text, md_code, md_text
 from ..profile import Profile
+from ..record import field, record
 from .decisions import markdown_lines, mount_claim, top_folder
 
 EXAMPLES = 5  # unresolved images listed with where they come from, per origin
 
 
-@dataclass
+@record
 class Inventory:
     profile: Profile
     scripts: int = 0

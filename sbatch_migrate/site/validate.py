@@ -10,7 +10,8 @@ import os
 import shutil
 import subprocess
 import tempfile
-from dataclasses import dataclass
+
+from ..record import record
 
 _NO_CONTROLLER = (
     "Unable to contact slurm controller",
@@ -22,7 +23,7 @@ _NO_CONTROLLER = (
 )
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Verdict:
     ok: bool | None  # None: Slurm could not be asked
     message: str

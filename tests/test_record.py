@@ -1,0 +1,162 @@
+"""Records (sbatch_migrate/record.py) behave as dataclasses do: each test makes the same
+class with both and holds what they do side by side."""
+
+from __future__ import annotations
+
+import dataclasses
+import pickle
+from functools import cached_property
+from typing import Any, ClassVar
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from sbatch_migrate import record as rec
+
+
+def both(frozen: bool) -> list[Any]:
+    """The same class, made by dataclasses and as a record."""
+    made = []
+    for make, field in (
+        (dataclasses.dataclass(frozen=frozen), dataclasses.field),
+        (rec.record(frozen=frozen), rec.field),
+    ):
+
+        class Job:
+            """A job."""
+
+            kind: ClassVar[str] = "job"
+            name: str
+            nodes: int
+            partition: str = "gtest"
+            tags: list[str] = field(default_factory=list, compare=False)
+            note: str = field(default="", compare=False, repr=False)
+            derived: int = field(init=False, repr=False, default=0)
+
+            def __post_init__(self) -> None:
+                object.__setattr__(self, "derived", self.nodes * 2)
+
+            @cached_property
+            def label(self) -> str:
+                return f"{self.name}@{self.partition}"
+
+        made.append(make(Job))
+    return made
+
+
+args = st.tuples(
+    st.text(max_size=4),
+    st.integers(-3, 3),
+    st.sampled_from([(), ("p",), ("p", ["a"])]),
+    st.text(max_size=3),
+)
+
+
+@pytest.mark.parametrize("frozen", [False, True])
+@given(a=args, b=args)
+def test_a_record_is_made_equal_printed_and_hashed_as_a_dataclass(frozen: bool, a: Any, b: Any) -> None:
+    dc, rc = both(frozen)
+
+    def make(cls: Any, spec: Any) -> Any:
+        name, nodes, rest, note = spec
+        return cls(name, nodes, *rest, note=note)
+
+    d1, d2, r1, r2 = make(dc, a), make(dc, b), make(rc, a), make(rc, b)
+    assert repr(r1) == repr(d1)
+    assert (r1 == r2) == (d1 == d2)
+    assert r1.derived == d1.derived and r1.label == d1.label  # __post_init__, cached_property
+    assert r1.__match_args__ == d1.__match_args__
+    assert (r1 == d1) is False  # another class
+    if frozen:  # the fields compared are hashed
+        assert hash(r1) == hash(d1) and (hash(r1) == hash(r2)) == (hash(d1) == hash(d2))
+    if not frozen:
+        with pytest.raises(TypeError):
+            hash(r1)
+    assert rec.replace(r1, nodes=9).derived == dataclasses.replace(d1, nodes=9).derived == 18
+    assert repr(rec.replace(r1, partition="slinky")) == repr(dataclasses.replace(d1, partition="slinky"))
+
+
+@pytest.mark.parametrize("frozen", [False, True])
+def test_a_record_refuses_what_a_dataclass_refuses(frozen: bool) -> None:
+    dc, rc = both(frozen)
+    for cls in (dc, rc):
+        with pytest.raises(TypeError):
+            cls()
+        with pytest.raises(TypeError):
+            cls("a", 1, "p", [], "n", "one too many")
+        with pytest.raises(TypeError):
+            cls("a", 1, derived=3)  # init=False
+        obj = cls("a", 1)
+        if frozen:
+            with pytest.raises(AttributeError):  # dataclasses' FrozenInstanceError is one too
+                obj.nodes = 2
+        else:
+            obj.nodes = 2
+            assert obj.nodes == 2
+    assert rc.kind == dc.kind == "job" and "kind" not in rec.fields(rc)
+    assert rec.fields(rc) == tuple(f.name for f in dataclasses.fields(dc))
+    with pytest.raises(ValueError):
+        rec.replace(rc("a", 1), derived=1)
+
+
+def test_the_declaration_errors_of_dataclasses() -> None:
+    with pytest.raises(TypeError):
+
+        @rec.record
+        class Bad:
+            a: int = 0
+            b: int
+
+    with pytest.raises(ValueError):
+
+        @rec.record
+        class Shared:
+            a: list[int] = []  # noqa: RUF012
+
+    with pytest.raises(ValueError):
+        rec.field(default=1, default_factory=list)
+
+
+def test_the_default_is_left_on_the_class_and_a_factory_gives_each_instance_its_own() -> None:
+    _, rc = both(False)
+    assert rc.partition == "gtest" and not hasattr(rc, "tags")
+    one, two = rc("a", 1), rc("b", 2)
+    one.tags.append("x")
+    assert two.tags == []
+
+
+@rec.record(frozen=True)
+class Pickled:
+    name: str
+    sizes: tuple[int, ...] = ()
+
+
+def test_a_frozen_record_pickles_and_comes_back_equal() -> None:
+    one = Pickled("a", (1, 2))
+    back = pickle.loads(pickle.dumps(one))
+    assert back == one and hash(back) == hash(one) and back is not one
+
+
+def test_a_record_with_slots_has_no_instance_dict_and_the_same_behaviour() -> None:
+    @rec.record(slots=True)
+    class Stats:
+        files: int = 0
+        seen: list[str] = rec.field(default_factory=list)
+
+        @property
+        def empty(self) -> bool:
+            return not self.files
+
+    @dataclasses.dataclass(slots=True)
+    class Same:
+        files: int = 0
+        seen: list[str] = dataclasses.field(default_factory=list)
+
+    one = Stats()
+    assert not hasattr(one, "__dict__") and Stats.__slots__ == ("files", "seen") and one.empty
+    one.files += 2
+    assert repr(one).split("(", 1)[1] == repr(Same(2)).split("(", 1)[1]  # the fields, as dataclasses print them
+    assert one == Stats(2) and one != Stats(3)
+    with pytest.raises(AttributeError):
+        one.other = 1  # type: ignore[attr-defined]
