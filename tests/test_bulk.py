@@ -1468,3 +1468,17 @@ def test_entries_sent_as_rows_come_back_as_they_were_and_are_cut_alike(items: li
     assert back == items and [type(i) for i in back] == [type(i) for i in items]
     now, rest = bulk._cut(items, files)
     assert bulk._cut(rows, files) == (bulk._rows(now), bulk._rows(rest))
+
+
+@given(
+    st.text(alphabet=st.characters(codec=None, exclude_categories=()), max_size=12) | st.just('/home/\udcb3\\\n"x'),
+    st.text(max_size=6) | st.just("陳"),
+    st.sampled_from(["binary", "not-a-job-script"]),
+)
+def test_a_plain_record_from_its_template_is_the_record_json_makes(path: str, user: str, status: str) -> None:
+    """The record of a file that is not migrated, written from a template, is the text
+    (and the outcome) the general path makes: quotes, control characters, names that are
+    not UTF-8 (\\u escapes)."""
+    fast = bulk.plain_outcome(path, user, status, (1, 2, 3, 4), "d")
+    assert fast == bulk.outcome({"path": path, "user": user, "status": status}, (1, 2, 3, 4), "d")
+    assert json.loads(fast.line) == {"path": path, "user": user, "status": status}

@@ -33,6 +33,8 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import ExitStack, contextmanager
+from json.encoder import encode_basestring as _json_str
+from json.encoder import encode_basestring_ascii as _json_ascii
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
@@ -179,6 +181,20 @@ def outcome(record: dict[str, Any], stat_key: Stat | None = None, content: str =
     return Outcome(record["path"], line, record["status"], stat_key, tally_of(record), content)
 
 
+def plain_outcome(path: str, user: str, status: str, stat_key: Stat | None, content: str) -> Outcome:
+    """The outcome of a file read and not migrated (binary, not a job script): nearly every
+    file of a real home.  Its record, ``{"path", "user", "status"}``, is written from a
+    template with json's own string encoders: the text :func:`outcome` makes (tests hold
+    the two equal), at a seventh of its cost (0.5 against 3.5 us a file)."""
+    line = f'{{"path": {_json_str(path)}, "user": {_json_str(user)}, "status": "{status}"}}'
+    if not line.isascii():
+        try:
+            line.encode("utf-8")
+        except UnicodeEncodeError:  # a name that is not UTF-8: \u escapes, as json_text has it
+            line = f'{{"path": {_json_ascii(path)}, "user": {_json_ascii(user)}, "status": "{status}"}}'
+    return Outcome(path, line, status, stat_key, None, content)
+
+
 def process(c: Candidate) -> Outcome:
     """Everything done to one file; returns its outcome (never raises)."""
     try:
@@ -219,13 +235,13 @@ def _process(c: Candidate) -> Outcome:
         if hit is not None and (not opts.write or hit.status in NO_WRITE_NEEDED):
             return Outcome(c.path, hit.record, hit.status, key, hit.tally, content, cached=True)
     if b"\x00" in data:
-        return outcome({**base, "status": "binary"}, key, content)
+        return plain_outcome(c.path, user, "binary", key, content)
     if not is_job_script(c.path, data):
-        return outcome({**base, "status": "not-a-job-script"}, key, content)
+        return plain_outcome(c.path, user, "not-a-job-script", key, content)
     try:
         source = Source.from_bytes(data, c.path)
     except InputError:
-        return outcome({**base, "status": "binary"}, key, content)
+        return plain_outcome(c.path, user, "binary", key, content)
     result = migrate(source, opts.profile, opts.rules, opts.unsafe_fixes)
     record = {**base, **file_dict(result, c.path)}
     if result.changed and any(f.severity.value == "error" and not f.fixed for f in result.findings):
