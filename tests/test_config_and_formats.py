@@ -10,6 +10,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
 
 from sbatch_migrate.cli import main
 from sbatch_migrate.config import ConfigError, discover
@@ -252,3 +254,24 @@ def test_sarif_for_code_scanning(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     job.write_text("#!/bin/bash\n#SBATCH -p gtest\n\necho \U0001f600\U0001f600; module load singularity\n")
     again = json.loads(run("--format", "sarif", "emoji.sh").stdout)  # type: ignore[attr-defined]
     assert {r["ruleId"]: r["partialFingerprints"] for r in again["runs"][0]["results"]} == before
+
+
+_CONFIG_INPUTS = sorted(p for p in (ROOT / "corpus").glob("*/input*") if p.is_file())
+_NAME_PIECES = ["Snakefile", "Makefile", "makefile", "GNUmakefile", "nextflow.config", "job", ".", "x", "-"]
+_NAME_PIECES += [".yaml", ".YML", ".config", ".nf", ".smk", ".mk", ".conf", ".hocon", ".sh", ".py", ".txt", ""]
+
+
+@given(
+    st.lists(st.sampled_from(_NAME_PIECES), min_size=1, max_size=3).map("".join),
+    st.sampled_from(["", "profiles/", "a/snakemake/", ".config/snakemake/"]),
+    st.sampled_from(_CONFIG_INPUTS),
+)
+def test_a_file_whose_name_rules_out_a_config_has_no_config_format(name: str, folder: str, content: Path) -> None:
+    """The engine imports the config grammars only for a name that may be a config: every
+    name :func:`config_format` gives a format for (with any corpus file's content) is one."""
+    from sbatch_migrate.read.formats import config_format
+    from sbatch_migrate.read.kind import may_be_config
+
+    path = f"/home/u1/{folder}{name}"
+    if config_format(path, content.read_bytes()) is not None:
+        assert may_be_config(path)

@@ -23,6 +23,7 @@ from ..model.suppressions import suppressed
 from ..profile import Profile
 from ..read import options, shell
 from ..read.bashsyntax import bash_syntax
+from ..read.kind import may_be_config
 from ..read.source import Source
 from ..record import record
 from . import removal
@@ -68,13 +69,14 @@ def migrate(
     Options are read with the target's Slurm release (the profile's ``slurm_version``).
     ``unsafe_fixes``: also apply the fixes of rules whose fix may change what the job asks
     for (``fix_safety = "unsafe"``); without it they are reported as available."""
-    from ..read.formats import config_format
+    if may_be_config(source.path):
+        from ..read.formats import config_format
 
-    fmt = config_format(source.path, source.data)
-    if fmt is not None:  # a workflow manager's config: read with its own grammar, never as bash
-        from .configs import migrate_config
+        fmt = config_format(source.path, source.data)
+        if fmt is not None:  # a workflow manager's config: read with its own grammar, never as bash
+            from .configs import migrate_config
 
-        return migrate_config(source, profile, fmt, rules)
+            return migrate_config(source, profile, fmt, rules)
     with options.release(profile.slurm_version):
         return _migrate(source, profile, rules, unsafe_fixes)
 

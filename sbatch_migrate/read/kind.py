@@ -33,6 +33,13 @@ _CONFIG_SUFFIXES = frozenset({".yaml", ".yml", ".config", ".nf", ".smk", ".mk", 
 _CONFIG_NAMES = frozenset({"Snakefile", "Makefile", "makefile", "GNUmakefile", "nextflow.config"})
 
 
+def may_be_config(path: str) -> bool:
+    """Whether :func:`.formats.config_format` could name a format for ``path``: its name
+    alone rules out every other file (a job script's run needs no config grammar)."""
+    name = path.rsplit("/", 1)[-1]
+    return name.lower().endswith(tuple(_CONFIG_SUFFIXES)) or name in _CONFIG_NAMES
+
+
 def suffix_of(path: str) -> str:
     name = path.rsplit("/", 1)[-1]
     return "." + name.rsplit(".", 1)[-1].lower() if "." in name.lstrip(".") else ""
