@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import fnmatch
 import os
-import tomllib
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .profile import Profile, ProfileError, extend, parse_partition_map
@@ -21,6 +19,8 @@ from .profile import load as load_profile
 from .record import field, record
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from .checks.rule import Rule
 
 KEYS = ("profile", "partition-map", "select", "ignore", "per-file-ignores", "extra-rules", "unsafe-fixes")
@@ -43,12 +43,16 @@ class Config:
 
     @property
     def root(self) -> Path:
+        from pathlib import Path
+
         return self.path.parent if self.path is not None else Path.cwd()
 
     def ignores_for(self, file: str) -> tuple[str, ...]:
         """Codes ignored for ``file`` by ``per-file-ignores`` (globs relative to the config)."""
         if not self.per_file_ignores:
             return ()
+        from pathlib import Path
+
         try:
             rel = Path(os.path.abspath(file)).relative_to(self.root.resolve()).as_posix()
         except ValueError:
@@ -60,27 +64,43 @@ class Config:
         return tuple(out)
 
 
-def discover(start: Path) -> Config:
-    """The configuration that applies in folder ``start``: the nearest one above it."""
-    folder = start.resolve()
-    if folder.is_file():
-        folder = folder.parent
-    for candidate in (folder, *folder.parents):
-        dotfile = candidate / ".sbatch-migrate.toml"
-        if dotfile.is_file():
-            return load(dotfile)
-        pyproject = candidate / "pyproject.toml"
-        if pyproject.is_file():
+def discover(start: str | os.PathLike[str]) -> Config:
+    """The configuration that applies in folder ``start``: the nearest one above it.
+    Walked with os.path (pathlib and tomllib are imported once a file is there: a run
+    in a tree without one, pre-commit's on a script repository, needs neither)."""
+    folder = os.path.realpath(start)
+    if os.path.isfile(folder):
+        folder = os.path.dirname(folder)
+    while True:
+        dotfile = os.path.join(folder, ".sbatch-migrate.toml")
+        if os.path.isfile(dotfile):
+            return load(_path(dotfile))
+        pyproject = os.path.join(folder, "pyproject.toml")
+        if os.path.isfile(pyproject):
+            import tomllib
+
             try:
-                doc = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+                with open(pyproject, encoding="utf-8") as fh:
+                    doc = tomllib.loads(fh.read())
             except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:
                 raise ConfigError(f"{pyproject}: not valid TOML: {exc}") from None
             if "sbatch-migrate" in doc.get("tool", {}):
-                return _from_table(doc["tool"]["sbatch-migrate"], pyproject, "[tool.sbatch-migrate] ")
-    return Config()
+                return _from_table(doc["tool"]["sbatch-migrate"], _path(pyproject), "[tool.sbatch-migrate] ")
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return Config()
+        folder = parent
+
+
+def _path(path: str) -> Path:
+    from pathlib import Path
+
+    return Path(path)
 
 
 def load(path: Path) -> Config:
+    import tomllib
+
     try:
         raw = path.read_text(encoding="utf-8")
     except OSError as exc:
@@ -183,12 +203,12 @@ class Settings:
         isolated: bool,
     ) -> Settings:
         if config_path:
-            config = load(Path(config_path))
+            config = load(_path(config_path))
         elif isolated:
             config = Config()
         else:
             first = next((f for f in files if f != "-"), None)
-            config = discover(Path(first).parent if first else Path.cwd())
+            config = discover((os.path.dirname(first) or ".") if first else os.getcwd())
         return cls.from_config(config, profile, partition_map, select, ignore)
 
     @classmethod

@@ -10,7 +10,6 @@ import os
 import re
 import stat
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..output.terminal import echo, fail
@@ -179,7 +178,7 @@ def run(req: Request) -> None:
             return settings
         folder = os.path.dirname(os.path.abspath(name))
         if folder not in by_folder:
-            config = discover(Path(folder))
+            config = discover(folder)
             key = str(config.path)
             if key not in by_config:
                 by_config[key] = Settings.from_config(config, req.profile, req.partition_map, req.select, req.ignore)
