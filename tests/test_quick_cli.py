@@ -185,6 +185,21 @@ def test_a_one_file_run_imports_neither_click_nor_what_it_does_not_need(tmp_path
     )  # fmt: skip
     loaded = set(p.stderr.split("\n")[-2].split())
     assert "sbatch_migrate.fix.engine" not in loaded and "sbatch_migrate.checks.registry" not in loaded
+    # a job script in a tree without a configuration file: no TOML parser (the shipped
+    # profile's snapshot), no pathlib, no dataclasses, no config grammars
+    job = tmp_path / "job.sh"
+    job.write_bytes(Path(EXAMPLE).read_bytes())
+    p = subprocess.run(
+        [sys.executable, "-c", probe, job.name], capture_output=True, text=True, check=False, cwd=tmp_path
+    )
+    loaded = set(p.stderr.split("\n")[-2].split())
+    assert "sbatch_migrate.fix.engine" in loaded and "--partition=slinky" in p.stdout
+    # what the interpreter itself starts with is not the run's (an editable install's
+    # finder imports pathlib)
+    start = "import sys; print(' '.join(sys.modules), file=sys.stderr)"
+    at_start = set(subprocess.run([sys.executable, "-c", start], capture_output=True, text=True).stderr.split())
+    for heavy in ("tomllib", "pathlib", "dataclasses", "inspect", "sbatch_migrate.read.formats"):
+        assert heavy not in loaded - at_start, heavy
 
 
 def test_the_bash_grammar_loads_from_its_package_when_it_cannot_be_found_directly() -> None:
