@@ -269,8 +269,8 @@ _NAME_PIECES += [".yaml", ".YML", ".config", ".nf", ".smk", ".mk", ".conf", ".ho
 def test_a_file_whose_name_rules_out_a_config_has_no_config_format(name: str, folder: str, content: Path) -> None:
     """The engine imports the config grammars only for a name that may be a config: every
     name :func:`config_format` gives a format for (with any corpus file's content) is one."""
+    from sbatch_migrate.read.filenames import may_be_config
     from sbatch_migrate.read.formats import config_format
-    from sbatch_migrate.read.kind import may_be_config
 
     path = f"/home/u1/{folder}{name}"
     if config_format(path, content.read_bytes()) is not None:

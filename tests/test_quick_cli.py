@@ -186,7 +186,7 @@ def test_a_one_file_run_imports_neither_click_nor_what_it_does_not_need(tmp_path
     loaded = set(p.stderr.split("\n")[-2].split())
     assert "sbatch_migrate.fix.engine" not in loaded and "sbatch_migrate.checks.registry" not in loaded
     # a job script in a tree without a configuration file: no TOML parser (the shipped
-    # profile's snapshot), no pathlib, no dataclasses, no config grammars
+    # profile's snapshot), no pathlib, no dataclasses, no config grammars, no kind test
     job = tmp_path / "job.sh"
     job.write_bytes(Path(EXAMPLE).read_bytes())
     p = subprocess.run(
@@ -198,7 +198,14 @@ def test_a_one_file_run_imports_neither_click_nor_what_it_does_not_need(tmp_path
     # finder imports pathlib)
     start = "import sys; print(' '.join(sys.modules), file=sys.stderr)"
     at_start = set(subprocess.run([sys.executable, "-c", start], capture_output=True, text=True).stderr.split())
-    for heavy in ("tomllib", "pathlib", "dataclasses", "inspect", "sbatch_migrate.read.formats"):
+    for heavy in (
+        "tomllib",
+        "pathlib",
+        "dataclasses",
+        "inspect",
+        "sbatch_migrate.read.formats",
+        "sbatch_migrate.read.kind",
+    ):
         assert heavy not in loaded - at_start, heavy
 
 

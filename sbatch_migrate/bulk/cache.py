@@ -34,7 +34,7 @@ from typing import Any, NamedTuple
 from urllib.parse import quote
 
 from ..output.report import json_text
-from ..read.kind import suffix_of
+from ..read.filenames import suffix_of
 from .ownfolder import OwnFolder, UnsafeFolder
 from .reports import Tally
 

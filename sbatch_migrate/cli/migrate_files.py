@@ -13,7 +13,6 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from ..output.terminal import echo, fail
-from ..read.kind import is_job_script
 from ..read.source import InputError, Source
 from ..record import record
 
@@ -123,6 +122,12 @@ def _size(n: int) -> str:
     return f"{n} bytes"
 
 
+def _is_job_script(name: str, data: bytes) -> bool:
+    from ..read.kind import is_job_script  # its patterns only for --job-scripts-only
+
+    return is_job_script(name, data)
+
+
 def run(req: Request) -> None:
     """Migrate ``req.files``; exits (``sys.exit``) 1 or 2 as the command's exit codes
     say; UsageFault for a command line that cannot run.  The engine, the rules and the
@@ -201,7 +206,7 @@ def run(req: Request) -> None:
             failures += 1
             continue
         name = (req.stdin_filename or "<stdin>") if path == "-" else path
-        if req.job_scripts_only and name != "<stdin>" and not is_job_script(name, source.data):
+        if req.job_scripts_only and name != "<stdin>" and not _is_job_script(name, source.data):
             continue
         try:
             here = settings_for(name)

@@ -23,7 +23,7 @@ from ..model.suppressions import suppressed
 from ..profile import Profile
 from ..read import options, shell
 from ..read.bashsyntax import bash_syntax
-from ..read.kind import may_be_config
+from ..read.filenames import may_be_config
 from ..read.source import Source
 from ..record import record
 from . import removal

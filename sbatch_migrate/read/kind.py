@@ -10,6 +10,10 @@ from __future__ import annotations
 
 import re
 
+from .filenames import CONFIG_NAMES, CONFIG_SUFFIXES, suffix_of
+
+__all__ = ["JOB_SUFFIXES", "has_directive", "is_job_script", "suffix_of"]
+
 JOB_SUFFIXES = frozenset({".sh", ".bash", ".slurm", ".sbatch", ".job", ".pbs", ".batch"})
 _DIRECTIVES = (b"#SBATCH", b"#PBS", b"#SLURM")
 # Prefilters: the words the exact patterns below need.  A file without any of them cannot
@@ -28,23 +32,6 @@ _PY_LAUNCHER = re.compile(rb"SLURMCluster|SlurmProvider")
 _PYTHON = re.compile(rb"^#![ \t]*\S*/(env[ \t]+(-\S+[ \t]+)*)?python")
 
 
-# names and suffixes a submission config may have (read/formats.py decides by content)
-_CONFIG_SUFFIXES = frozenset({".yaml", ".yml", ".config", ".nf", ".smk", ".mk", ".conf", ".hocon"})
-_CONFIG_NAMES = frozenset({"Snakefile", "Makefile", "makefile", "GNUmakefile", "nextflow.config"})
-
-
-def may_be_config(path: str) -> bool:
-    """Whether :func:`.formats.config_format` could name a format for ``path``: its name
-    alone rules out every other file (a job script's run needs no config grammar)."""
-    name = path.rsplit("/", 1)[-1]
-    return name.lower().endswith(tuple(_CONFIG_SUFFIXES)) or name in _CONFIG_NAMES
-
-
-def suffix_of(path: str) -> str:
-    name = path.rsplit("/", 1)[-1]
-    return "." + name.rsplit(".", 1)[-1].lower() if "." in name.lstrip(".") else ""
-
-
 def has_directive(data: bytes) -> bool:
     """A line starting with ``#SBATCH``, ``#PBS`` or ``#SLURM``."""
     return data.startswith(_DIRECTIVES) or _LINE_DIRECTIVE.search(data) is not None
@@ -59,7 +46,7 @@ def is_job_script(path: str, data: bytes) -> bool:
     """A job script, or a submission config a workflow manager submits through (read with
     its own grammar: :mod:`.formats`)."""
     suffix = suffix_of(path)
-    if suffix in _CONFIG_SUFFIXES or path.rsplit("/", 1)[-1] in _CONFIG_NAMES:
+    if suffix in CONFIG_SUFFIXES or path.rsplit("/", 1)[-1] in CONFIG_NAMES:
         from .formats import config_format
 
         if config_format(path, data) is not None:
