@@ -846,7 +846,7 @@ def walk_part(root: str, folders: list[str], rows: list[Row] | None = None, budg
         now, more = _cut(items, _PART)
         found = [c for c in now if isinstance(c, Candidate)]
         newest = max((max(c.mtime_ns, c.ctime_ns) for c in found), default=0)
-        out.append(FolderOut(os.path.dirname(items[0].path), _do(now, store), None, b"", newest))
+        out.append(_folder_out(os.path.dirname(items[0].path), _do(now, store), b"", newest))
         if more:  # still more than a part
             return Part(out, folders, 0, _rows(more))
         count = sum(1 for i in now if isinstance(i, Candidate))
@@ -876,13 +876,18 @@ def walk_part(root: str, folders: list[str], rows: list[Row] | None = None, budg
         newest = max((max(c.mtime_ns, c.ctime_ns) for c in found), default=0)
         fingerprint = listing.fingerprint if not partly else b""
         if more:  # stored once all its pieces are in (the main process gathers them)
-            out.append(FolderOut(listing.folder, outcomes, None, b"", newest))
+            out.append(_folder_out(listing.folder, outcomes, b"", newest))
             return Part(out, stack[::-1], resumed, _rows(more), fingerprint)
-        if _W["cache"] is None:  # nothing to store: the folder's records go as one
-            out.append(FolderOut(listing.folder, [], _folded(outcomes)))
-        else:
-            out.append(FolderOut(listing.folder, outcomes, None, fingerprint, newest))
+        out.append(_folder_out(listing.folder, outcomes, fingerprint, newest))
     return Part(out, stack[::-1], resumed, _rows(more))
+
+
+def _folder_out(folder: str, outcomes: list[Outcome], fingerprint: bytes, newest_ns: int) -> FolderOut:
+    """A folder's (or a piece of a large folder's) outcomes as they go to the main
+    process: one by one when there is a cache to store them in, else folded into one."""
+    if _W["cache"] is None:  # nothing to store: the records go as one text
+        return FolderOut(folder, [], _folded(outcomes))
+    return FolderOut(folder, outcomes, None, fingerprint, newest_ns)
 
 
 Row = tuple[Any, ...]  # an entry sent between processes: a Candidate's fields (6) or a Skipped's (2)
