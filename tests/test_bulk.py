@@ -1352,6 +1352,11 @@ def test_an_unchanged_folder_is_answered_whole_from_the_cache(tmp_path: Path, mo
     for i in range(bulk._PART + 10):
         (root / "big" / f"{i}.txt").write_bytes(b"text %d\n" % i)
     (root / "big" / "j.sh").write_bytes(b"#!/bin/bash\n#SBATCH -p gtest\n")
+    (root / "mixed").mkdir()  # a large folder, its job scripts last: pieces with job scripts
+    for i in range(2 * bulk._PART):
+        (root / "mixed" / f"a{i:04d}.txt").write_bytes(b"text %d\n" % i)
+    for i in range(20):
+        (root / "mixed" / f"j{i:02d}.sh").write_bytes(b"#!/bin/bash\n#SBATCH -p gtest\nsrun %d\n" % i)
     answered: list[str] = []
     original = cache_module.ContentCache.folder
 
@@ -1381,7 +1386,7 @@ def test_an_unchanged_folder_is_answered_whole_from_the_cache(tmp_path: Path, mo
     fresh = run("r0", cache=False)
     assert run("r1") == fresh and answered == []
     again = run("r2")
-    assert again == fresh and sorted(answered) == [".", "a", "b", "b/c", "big"]
+    assert again == fresh and sorted(answered) == [".", "a", "b", "b/c", "big", "mixed"]
     assert all(r.get("cached") for r in _records(tmp_path / "r2").values() if r["status"] != "symlink")
     (root / "a" / "notes.txt").write_bytes(b"other text\n")
     changed = run("r3")
@@ -1482,3 +1487,61 @@ def test_a_plain_record_from_its_template_is_the_record_json_makes(path: str, us
     fast = bulk.plain_outcome(path, user, status, (1, 2, 3, 4), "d")
     assert fast == bulk.outcome({"path": path, "user": user, "status": status}, (1, 2, 3, 4), "d")
     assert json.loads(fast.line) == {"path": path, "user": user, "status": status}
+
+
+@settings(deadline=None, max_examples=40)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["file", "big", "dir", "skipdir", "link", "fifo", "temp", "marker"]),
+            st.text(alphabet="ab.é_-", min_size=1, max_size=6),
+        ),
+        max_size=10,
+        unique_by=lambda t: t[1],
+    )
+)
+def test_a_listing_fingerprint_is_its_entries_text_hashed(entries: list[tuple[str, str]]) -> None:
+    """A folder's fingerprint is the hash of one text: the folder, each entry's path and
+    what was found of it (a file's size, times, inode and owner; a skip's reason), the
+    subfolders: the text the cache's stored folders were made with, whatever the folder
+    holds."""
+    import tempfile
+
+    from sbatch_migrate.bulk.walk import Candidate, Chain, list_folder
+
+    with tempfile.TemporaryDirectory() as tmp:
+        top = os.path.join(tmp, "f")
+        os.mkdir(top)
+        for kind, name in entries:
+            path = os.path.join(top, "n" + name)
+            if kind in ("file", "big", "temp"):
+                if kind == "temp":
+                    path = os.path.join(top, f".{name}.abcdefgh.sbatch-migrate")
+                with open(path, "wb") as fh:
+                    fh.write(b"x" * (100 if kind == "big" else 3))
+            elif kind == "dir":
+                os.mkdir(path)
+            elif kind == "skipdir":
+                os.makedirs(os.path.join(top, "__pycache__"), exist_ok=True)
+            elif kind == "link":
+                os.symlink("/", path)
+            elif kind == "fifo":
+                os.mkfifo(path)
+            elif kind == "marker":  # a folder by the marker's name: a marker no run made
+                os.makedirs(os.path.join(top, ".sbatch-migrate-folder"), exist_ok=True)
+        chain = Chain(tmp)
+        try:
+            listing = list_folder(top, chain, 50)
+        finally:
+            chain.close()
+        if not listing.fingerprint:  # the tool's own folder: not fingerprinted
+            return
+        text = "\0".join(
+            f"{i.path}\0{i.size} {i.mtime_ns} {i.ctime_ns} {i.ino} {i.uid}"
+            if isinstance(i, Candidate)
+            else f"{i.path}\0{i.reason}"
+            for i in listing.items
+        )
+        listed = f"{top}\0{text}\0/{chr(0).join(listing.subdirs)}".encode("utf-8", "surrogateescape")
+        assert listing.fingerprint == hashlib.blake2b(listed, digest_size=16).digest()
+        assert all(type(i) is Candidate for i in listing.items if len(i) == 6)

@@ -854,7 +854,7 @@ def walk_part(root: str, folders: list[str], rows: list[Row] | None = None, budg
         listing = list_folder(stack.pop(), chain, opts.max_size)
         stack.extend(reversed(listing.subdirs))
         _W["last_folder"] = (listing.folder, listing.fd) if listing.fd >= 0 else None
-        items = [i for i in listing.items if in_shard(i.path, opts.shard)]
+        items = listing.items if opts.shard is None else [i for i in listing.items if in_shard(i.path, opts.shard)]
         if done:
             left = [i for i in items if i.path not in done]
             resumed += len(items) - len(left)

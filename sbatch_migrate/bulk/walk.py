@@ -173,6 +173,9 @@ class Listing(NamedTuple):
     fingerprint: bytes
 
 
+_new = tuple.__new__  # a named tuple made without its __new__, a Python function
+
+
 def list_folder(folder: str, chain: Chain, max_size: int) -> Listing:
     """List ``folder`` (reached through ``chain``, never through a symlink)."""
     prefix = folder.rstrip("/") + "/"
@@ -204,34 +207,40 @@ def list_folder(folder: str, chain: Chain, max_size: int) -> Listing:
         except OSError as exc:
             items.append(Skipped(prefix + MARKER, f"unreadable: {exc.strerror or exc}"))
         entries = [e for e in entries if e is not marker]
+    # the fingerprint's text: the folder, each entry's path and what was found, the subfolders
+    seen = [folder, *(f"{i.path}\0{i[1]}" for i in items)]
+    note = seen.append
+    add = items.append
     for entry in entries:
-        path = prefix + entry.name
+        name = entry.name
+        path = prefix + name
         try:
             if entry.is_symlink():
-                items.append(Skipped(path, "symlink"))
+                add(Skipped(path, "symlink"))
             elif entry.is_dir(follow_symlinks=False):
-                if entry.name in SKIP_DIRS:
-                    items.append(Skipped(path, "vcs-or-cache"))
+                if name in SKIP_DIRS:
+                    add(Skipped(path, "vcs-or-cache"))
                 else:
                     subdirs.append(path)
+                    continue
             elif entry.is_file(follow_symlinks=False):
                 est = entry.stat(follow_symlinks=False)
-                if entry.name.endswith(TEMP_SUFFIX) and entry.name.startswith("."):
-                    items.append(Skipped(path, "stale-temp"))
+                if name.endswith(TEMP_SUFFIX) and name.startswith("."):
+                    add(Skipped(path, "stale-temp"))
                 elif est.st_size > max_size:
-                    items.append(Skipped(path, "too-large"))
+                    add(Skipped(path, "too-large"))
                 else:
-                    items.append(Candidate(path, est.st_size, est.st_mtime_ns, est.st_ctime_ns, est.st_ino, est.st_uid))
+                    size, mtime, ctime, ino, uid = est.st_size, est.st_mtime_ns, est.st_ctime_ns, est.st_ino, est.st_uid
+                    add(_new(Candidate, (path, size, mtime, ctime, ino, uid)))
+                    note(f"{path}\0{size} {mtime} {ctime} {ino} {uid}")
+                    continue
             else:
-                items.append(Skipped(path, "special-file"))  # FIFO, socket, device: never opened
+                add(Skipped(path, "special-file"))  # FIFO, socket, device: never opened
         except OSError as exc:
-            items.append(Skipped(path, f"unreadable: {exc.strerror or exc}"))
-    text = "\0".join(
-        f"{i.path}\0{i.reason}"
-        if isinstance(i, Skipped)
-        else f"{i.path}\0{i.size} {i.mtime_ns} {i.ctime_ns} {i.ino} {i.uid}"
-        for i in items
-    )
-    listed = f"{folder}\0{text}\0/{chr(0).join(subdirs)}".encode("utf-8", "surrogateescape")
-    seen = hashlib.blake2b(listed, digest_size=16)
-    return Listing(folder, items, subdirs, fd, seen.digest())
+            add(Skipped(path, f"unreadable: {exc.strerror or exc}"))
+        note(f"{path}\0{items[-1][1]}")
+    if len(seen) == 1:
+        seen.append("")  # no entry: the text as an empty listing has it
+    seen.append(f"/{chr(0).join(subdirs)}")
+    listed = "\0".join(seen).encode("utf-8", "surrogateescape")
+    return Listing(folder, items, subdirs, fd, hashlib.blake2b(listed, digest_size=16).digest())
