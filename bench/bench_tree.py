@@ -51,7 +51,13 @@ def records(report: str) -> dict[str, str]:
         return {json.loads(line)["path"]: line for line in fh}
 
 
+MAX_SIZE = 1 << 20  # bulk's default --max-size
+
+
 def slowest(root: str, count: int = 5) -> list[tuple[float, str]]:
+    """The files that cost most, each as bulk does it: a file over the size limit is not
+    read, one with a NUL among the bytes read is binary, the rest are tested and, if job
+    scripts, migrated."""
     from sbatch_migrate.fix.engine import migrate
     from sbatch_migrate.profile import load
     from sbatch_migrate.read import pyfront
@@ -68,11 +74,13 @@ def slowest(root: str, count: int = 5) -> list[tuple[float, str]]:
             path = os.path.join(folder, name)
             t = time.perf_counter()
             try:
+                if os.lstat(path).st_size > MAX_SIZE:  # bulk's "too-large": never read
+                    continue
                 with open(path, "rb") as fh:
-                    data = fh.read(1 << 20)
+                    data = fh.read(MAX_SIZE + 1)
             except OSError:
                 continue
-            if b"\x00" not in data[:8192] and is_job_script(path, data):
+            if b"\x00" not in data and is_job_script(path, data):  # a NUL: bulk's "binary"
                 try:
                     migrate(Source.from_bytes(data, path), profile)
                 except InputError:
