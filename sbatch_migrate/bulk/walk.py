@@ -207,8 +207,9 @@ def list_folder(folder: str, chain: Chain, max_size: int) -> Listing:
         except OSError as exc:
             items.append(Skipped(prefix + MARKER, f"unreadable: {exc.strerror or exc}"))
         entries = [e for e in entries if e is not marker]
-    # the fingerprint's text: the folder, each entry's path and what was found, the subfolders
-    seen = [folder, *(f"{i.path}\0{i[1]}" for i in items)]
+    # the fingerprint's text: each entry's path and what was found (a file's size, times,
+    # inode and owner; why it is skipped), made as the entries are listed
+    seen = [f"{i.path}\0{i.reason}" for i in items if isinstance(i, Skipped)]
     note = seen.append
     add = items.append
     for entry in entries:
@@ -216,31 +217,29 @@ def list_folder(folder: str, chain: Chain, max_size: int) -> Listing:
         path = prefix + name
         try:
             if entry.is_symlink():
-                add(Skipped(path, "symlink"))
+                reason = "symlink"
             elif entry.is_dir(follow_symlinks=False):
-                if name in SKIP_DIRS:
-                    add(Skipped(path, "vcs-or-cache"))
-                else:
+                if name not in SKIP_DIRS:
                     subdirs.append(path)
                     continue
+                reason = "vcs-or-cache"
             elif entry.is_file(follow_symlinks=False):
                 est = entry.stat(follow_symlinks=False)
                 if name.endswith(TEMP_SUFFIX) and name.startswith("."):
-                    add(Skipped(path, "stale-temp"))
+                    reason = "stale-temp"
                 elif est.st_size > max_size:
-                    add(Skipped(path, "too-large"))
+                    reason = "too-large"
                 else:
                     size, mtime, ctime, ino, uid = est.st_size, est.st_mtime_ns, est.st_ctime_ns, est.st_ino, est.st_uid
                     add(_new(Candidate, (path, size, mtime, ctime, ino, uid)))
                     note(f"{path}\0{size} {mtime} {ctime} {ino} {uid}")
                     continue
             else:
-                add(Skipped(path, "special-file"))  # FIFO, socket, device: never opened
+                reason = "special-file"  # FIFO, socket, device: never opened
         except OSError as exc:
-            add(Skipped(path, f"unreadable: {exc.strerror or exc}"))
-        note(f"{path}\0{items[-1][1]}")
-    if len(seen) == 1:
-        seen.append("")  # no entry: the text as an empty listing has it
-    seen.append(f"/{chr(0).join(subdirs)}")
-    listed = "\0".join(seen).encode("utf-8", "surrogateescape")
-    return Listing(folder, items, subdirs, fd, hashlib.blake2b(listed, digest_size=16).digest())
+            reason = f"unreadable: {exc.strerror or exc}"
+        add(Skipped(path, reason))
+        note(f"{path}\0{reason}")
+    listed = folder + "\0" + "\0".join(seen) + "\0/" + "\0".join(subdirs)
+    fingerprint = hashlib.blake2b(listed.encode("utf-8", "surrogateescape"), digest_size=16).digest()
+    return Listing(folder, items, subdirs, fd, fingerprint)
