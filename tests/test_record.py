@@ -160,3 +160,111 @@ def test_a_record_with_slots_has_no_instance_dict_and_the_same_behaviour() -> No
     assert one == Stats(2) and one != Stats(3)
     with pytest.raises(AttributeError):
         one.other = 1  # type: ignore[attr-defined]
+
+
+# -- named tuples: rec.NamedTuple against typing.NamedTuple, on the same class -------------
+import typing  # noqa: E402
+
+
+def _tuples(base: Any) -> Any:
+    class Span(base):
+        """A span."""
+
+        start: int
+        end: int
+        label: str | None = None
+        tags: tuple[str, ...] = ()
+
+        def width(self) -> int:
+            return self.end - self.start
+
+        @property
+        def empty(self) -> bool:
+            return self.start == self.end
+
+        @classmethod
+        def at(cls, n: int) -> Any:
+            return cls(n, n)
+
+    return Span
+
+
+class PickledTyping(typing.NamedTuple):
+    a: int
+    b: str = "x"
+
+
+class PickledRecord(rec.NamedTuple):
+    a: int
+    b: str = "x"
+
+
+@given(
+    st.integers(-5, 5),
+    st.integers(-5, 5),
+    st.none() | st.text(max_size=3),
+    st.sampled_from([(), ("a",), ("a", "b")]),
+    st.integers(0, 3),
+)
+def test_a_named_tuple_is_made_as_typing_makes_it(start: int, end: int, label: Any, tags: Any, given_args: int) -> None:
+    """Fields, defaults, what an instance holds, prints and compares equal to, _replace,
+    _asdict, _make, match args, methods, properties and class methods: the same with
+    either base."""
+    made = [_tuples(typing.NamedTuple), _tuples(rec.NamedTuple)]
+    values = (start, end, label, tags)[: 2 + given_args % 3]
+    seen = []
+    for cls in made:
+        x = cls(*values)
+        seen.append(
+            (
+                cls._fields,
+                cls._field_defaults,
+                cls.__match_args__,
+                cls.__doc__,
+                cls.__qualname__.rsplit(".", 1)[-1],
+                cls.__module__,
+                sorted(cls.__annotations__),
+                tuple(x),
+                repr(x),
+                x == tuple(x),
+                hash(x) == hash(tuple(x)),
+                x._replace(end=end + 1),
+                x._asdict(),
+                cls._make(tuple(x)) == x,
+                x.width(),
+                x.empty,
+                tuple(cls.at(start)),
+                isinstance(x, tuple),
+            )
+        )
+    assert seen[0] == seen[1]
+
+
+def test_a_named_tuple_refuses_what_typing_refuses() -> None:
+    for base in (typing.NamedTuple, rec.NamedTuple):
+        with pytest.raises(TypeError):
+
+            class Late(base):  # type: ignore[misc,valid-type]
+                a: int = 0
+                b: int
+
+        with pytest.raises(AttributeError):
+
+            class Own(base):  # type: ignore[misc,valid-type]
+                a: int
+
+                def _asdict(self) -> dict[str, Any]:  # type: ignore[override]
+                    return {}
+
+        made = _tuples(base)
+        with pytest.raises(TypeError):
+            made()  # start and end have no default
+        with pytest.raises(AttributeError):
+            made(1, 2).start = 3  # type: ignore[misc]
+
+
+def test_a_named_tuple_pickles_and_comes_back_equal() -> None:
+    for cls in (PickledTyping, PickledRecord):
+        x = cls(1)
+        back = pickle.loads(pickle.dumps(x))
+        assert back == x and type(back) is cls and back.b == "x"

@@ -30,11 +30,12 @@ import os
 import sqlite3
 import stat
 import time
-from typing import Any, NamedTuple
+from typing import Any
 from urllib.parse import quote
 
 from ..output.report import json_text
 from ..read.filenames import suffix_of
+from ..record import NamedTuple
 from .ownfolder import OwnFolder, UnsafeFolder
 from .reports import Tally
 

@@ -36,7 +36,7 @@ from contextlib import ExitStack, contextmanager
 from json.encoder import encode_basestring as _json_str
 from json.encoder import encode_basestring_ascii as _json_ascii
 from pathlib import Path
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, TypeVar
 
 from .. import __version__
 from ..checks.rule import Rule
@@ -47,7 +47,7 @@ from ..output.report import file_dict, json_text
 from ..profile import Profile
 from ..read.kind import is_job_script
 from ..read.source import InputError, Source
-from ..record import field, record
+from ..record import NamedTuple, field, record
 from .backup import BackupStore
 from .cache import FILE as CACHE_FILE
 from .cache import Cache, ContentCache, FolderHit, Stat, digest

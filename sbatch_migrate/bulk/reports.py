@@ -13,11 +13,11 @@ import bisect
 import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping
-from typing import IO, Any, NamedTuple
+from typing import IO, Any
 
 from .. import __version__
 from ..output.report import REPORT_VERSION, counted, json_outline_pieces, json_pieces, json_text, md_code, md_text
-from ..record import field, record
+from ..record import NamedTuple, field, record
 from ..site.decisions import markdown_lines, mount_claim, top_folder
 from .ownfolder import OwnFolder
 

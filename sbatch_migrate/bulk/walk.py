@@ -8,8 +8,8 @@ import hashlib
 import os
 import stat
 from collections.abc import Iterator
-from typing import NamedTuple
 
+from ..record import NamedTuple
 from .ownfolder import MARKER, is_marker
 from .writer import TEMP_SUFFIX
 

@@ -4,12 +4,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import NamedTuple
 
 from ..model.context import Context
 from ..model.facts import Unit
 from ..read.bashsyntax import BashSyntax
 from ..read.shell import restored
+from ..record import NamedTuple
 
 
 class Region(NamedTuple):

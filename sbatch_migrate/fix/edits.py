@@ -8,9 +8,9 @@ applied edits is copied from the original bytes unchanged.
 from __future__ import annotations
 
 from itertools import pairwise
-from typing import NamedTuple
 
 from ..read.source import Source
+from ..record import NamedTuple
 
 
 class Edit(NamedTuple):

@@ -4,9 +4,8 @@ src/common/assoc_mgr.c)."""
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 from ..profile import Profile
+from ..record import NamedTuple
 
 
 class Verdict(NamedTuple):

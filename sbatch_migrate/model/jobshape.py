@@ -27,10 +27,10 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
-from typing import NamedTuple
 
 from ..profile import memory_mb
 from ..read.directives import Directives, OptionUse
+from ..record import NamedTuple
 from .launch import SlurmCall
 
 

@@ -10,10 +10,11 @@ options, so that ``srun $SINGULARITY $HOROVOD`` is known to run
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any, NamedTuple
+from typing import Any
 
 from ..read import options as opts
 from ..read.shell import Arg, Assignment, Command, Word
+from ..record import NamedTuple
 
 SLURM_CLIENTS = ("srun", "sbatch", "salloc")
 RUNTIMES = ("singularity", "apptainer")

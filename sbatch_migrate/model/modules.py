@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import NamedTuple
 
 from ..read.shell import Arg, Command
+from ..record import NamedTuple
 from .context import Context
 from .facts import Unit
 

@@ -7,10 +7,11 @@ $SIF`` names the image).  Used by the ``path-not-mounted`` rule and by ``invento
 from __future__ import annotations
 
 import re
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal
 
 from ..profile import Profile
 from ..read.shell import Word
+from ..record import NamedTuple
 from .context import Context
 from .launch import split_bind, split_list
 from .modules import module_commands, module_name

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import NamedTuple
 
 from ..profile import Profile
+from ..record import NamedTuple
 from .context import Context
 from .facts import Unit
 from .launch import may_launch, partition_options, value_text

@@ -16,7 +16,8 @@ from __future__ import annotations
 import os
 import re
 from functools import cache
-from typing import NamedTuple
+
+from ..record import NamedTuple
 
 TIMEOUT = 10.0  # seconds; bash reads a 1 MiB script in milliseconds
 _ERROR = re.compile(r"^(?:.*?: )?line (\d+): (.*)$")

@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import re
 from functools import cached_property
-from typing import Literal, NamedTuple
+from typing import Literal
 
-from ..record import field, record
+from ..record import NamedTuple, field, record
 from . import options as opts
 
 Kind = Literal["SBATCH", "SLURM", "PBS", "BSUB"]

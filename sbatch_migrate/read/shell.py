@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import os
 from functools import cache
-from typing import Any, NamedTuple
+from typing import Any
 
-from ..record import field, record
+from ..record import NamedTuple, field, record
 
 Node = Any  # tree_sitter.Node (untyped library)
 

@@ -15,9 +15,8 @@ import bisect
 import re
 from collections.abc import Iterator
 from functools import cached_property
-from typing import NamedTuple
 
-from ..record import field, record
+from ..record import NamedTuple, field, record
 
 _NEWLINE = re.compile(b"\n")
 
