@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import operator
 import os
 import stat
 from collections.abc import Iterator
@@ -174,6 +175,7 @@ class Listing(NamedTuple):
 
 
 _new = tuple.__new__  # a named tuple made without its __new__, a Python function
+_name = operator.attrgetter("name")
 
 
 def list_folder(folder: str, chain: Chain, max_size: int) -> Listing:
@@ -184,7 +186,7 @@ def list_folder(folder: str, chain: Chain, max_size: int) -> Listing:
     try:
         fd = chain.fd(folder)
         with os.scandir(fd) as it:
-            entries = sorted(it, key=lambda e: e.name)
+            entries = sorted(it, key=_name)
         here = os.fstat(fd)
     except OSError as exc:
         if exc.errno in (errno.ELOOP, errno.ENOTDIR):
@@ -216,24 +218,26 @@ def list_folder(folder: str, chain: Chain, max_size: int) -> Listing:
         name = entry.name
         path = prefix + name
         try:
-            if entry.is_symlink():
-                reason = "symlink"
+            # the commonest first: a file (its kind comes with the listing, no system call)
+            if entry.is_file(follow_symlinks=False):
+                est = entry.stat(follow_symlinks=False)
+                size = est.st_size
+                if name.endswith(TEMP_SUFFIX) and name.startswith("."):
+                    reason = "stale-temp"
+                elif size > max_size:
+                    reason = "too-large"
+                else:
+                    mtime, ctime, ino, uid = est.st_mtime_ns, est.st_ctime_ns, est.st_ino, est.st_uid
+                    add(_new(Candidate, (path, size, mtime, ctime, ino, uid)))
+                    note(f"{path}\0{size} {mtime} {ctime} {ino} {uid}")
+                    continue
             elif entry.is_dir(follow_symlinks=False):
                 if name not in SKIP_DIRS:
                     subdirs.append(path)
                     continue
                 reason = "vcs-or-cache"
-            elif entry.is_file(follow_symlinks=False):
-                est = entry.stat(follow_symlinks=False)
-                if name.endswith(TEMP_SUFFIX) and name.startswith("."):
-                    reason = "stale-temp"
-                elif est.st_size > max_size:
-                    reason = "too-large"
-                else:
-                    size, mtime, ctime, ino, uid = est.st_size, est.st_mtime_ns, est.st_ctime_ns, est.st_ino, est.st_uid
-                    add(_new(Candidate, (path, size, mtime, ctime, ino, uid)))
-                    note(f"{path}\0{size} {mtime} {ctime} {ino} {uid}")
-                    continue
+            elif entry.is_symlink():
+                reason = "symlink"
             else:
                 reason = "special-file"  # FIFO, socket, device: never opened
         except OSError as exc:
