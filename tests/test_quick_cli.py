@@ -227,3 +227,49 @@ def test_the_bash_grammar_loads_from_its_package_when_it_cannot_be_found_directl
     )
     p = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=False)
     assert p.returncode == 0, p.stderr
+
+
+def _console(prelude: str, *args: str, **kw: object) -> subprocess.CompletedProcess[bytes]:
+    """The console script's call (``entry()`` with no arguments: it ends the process),
+    after ``prelude``."""
+    code = f"{prelude}\nfrom sbatch_migrate.cli import entry\nentry(prog_name='sbatch-migrate')\n"
+    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, check=False, **kw)  # type: ignore[call-overload]
+
+
+def test_the_console_script_leaves_quickly_only_when_nothing_waits_for_the_exit(tmp_path: Path) -> None:
+    """The process ends without the interpreter's tear-down only when that loses nothing:
+    an exit handler still runs, a running thread is still waited for, and every byte of
+    the output is out (here through a pipe, a long report), with the same exit status."""
+    big = tmp_path / "big.sh"
+    big.write_bytes(Path(EXAMPLE).read_bytes() + b"".join(b"export UCX_TLS=rc_%d\n" % i for i in range(3000)))
+    plain = _console("", str(big))
+    assert plain.returncode == 0 and plain.stdout.count(b"UCX_TLS=rc_") == 3000
+    # an exit handler registered before the run (by a plug-in, a wrapper): it runs
+    handler = _console("import atexit; atexit.register(lambda: print('handler ran', flush=True))", str(big))
+    assert handler.stdout.endswith(b"handler ran\n") and handler.stdout[: len(plain.stdout)] == plain.stdout
+    # a thread still running when the run ends: waited for, as by the usual exit
+    thread = _console(
+        "import threading, time\n"
+        "threading.Thread(target=lambda: (time.sleep(0.3), print('thread done', flush=True))).start()",
+        str(big),
+    )
+    assert thread.stdout.endswith(b"thread done\n")
+    # the exit status and what stderr says are those of the usual exit
+    for args, status in (([EXAMPLE], 0), (["--check", EXAMPLE], 1), (["/no/such/file.sh"], 2)):
+        p = _console("", *args)
+        q = _console("import atexit; atexit.register(lambda: None)", *args)  # the usual exit
+        assert (p.returncode, p.stdout, p.stderr) == (q.returncode, q.stdout, q.stderr) and p.returncode == status
+    # a reader that goes away (`sbatch-migrate job.sh | head -c 10`): the same status and
+    # stderr as the usual exit
+    seen = []
+    for i, prelude in enumerate(("", "import atexit; atexit.register(lambda: None)")):
+        code = f"{prelude}\nfrom sbatch_migrate.cli import entry\nentry(prog_name='sbatch-migrate')\n"
+        with (tmp_path / f"err{i}").open("w+b") as err:
+            reader = subprocess.Popen([sys.executable, "-c", code, str(big)], stdout=subprocess.PIPE, stderr=err)
+            assert reader.stdout is not None
+            first = reader.stdout.read(10)
+            reader.stdout.close()
+            status = reader.wait()
+            err.seek(0)
+            seen.append((first, status, err.read()))
+    assert seen[0] == seen[1] and seen[0][0] == plain.stdout[:10]
