@@ -21,7 +21,7 @@ from .record import field, record
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from .checks.rule import Rule
+    from .checks.index import Entry
 
 KEYS = ("profile", "partition-map", "select", "ignore", "per-file-ignores", "extra-rules", "unsafe-fixes")
 
@@ -169,10 +169,10 @@ def check_codes(codes: tuple[str, ...], where: str) -> None:
     """Every code or prefix must name at least one rule."""
     if not codes:
         return
-    from .checks import RULES
+    from .checks.index import INDEX
 
     for code in codes:
-        if not any(r.code.startswith(code) or r.name == code.lower() for r in RULES):
+        if not any(r.code.startswith(code) or r.name == code.lower() for r in INDEX):
             raise ProfileError(f"{where}: {code!r} matches no rule (see `sbatch-migrate rules`)")
 
 
@@ -189,7 +189,7 @@ class Settings:
         self.config = config
         self.select = select
         self.ignore = ignore
-        self._cache: dict[tuple[str, ...], list[type[Rule]]] = {}
+        self._cache: dict[tuple[str, ...], list[Entry]] = {}
 
     @classmethod
     def resolve(
@@ -236,7 +236,7 @@ class Settings:
             check_codes(codes, f"{where}: per-file-ignores {pattern!r}")
         return cls(prof, config, sel, ign)
 
-    def rules_for(self, path: str) -> list[type[Rule]]:
+    def rules_for(self, path: str) -> list[Entry]:
         extra = self.config.ignores_for(path) if path != "-" else ()
         if extra not in self._cache:
             from .fix.engine import select_rules

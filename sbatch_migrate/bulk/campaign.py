@@ -39,8 +39,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from .. import __version__
-from ..checks.rule import Rule
-from ..fix.engine import migrate
+from ..fix.engine import Rules, migrate
 from ..model.context import Context
 from ..model.needs import script_needs
 from ..output.report import file_dict, json_text
@@ -65,7 +64,7 @@ _TEMP = re.compile(r"^\..+\.[a-z0-9_]{8}\.sbatch-migrate$")
 class Options:
     roots: list[str]
     profile: Profile
-    rules: list[type[Rule]]
+    rules: Rules  # the engine's (entries of the rule index)
     write: bool = False
     backup_dir: Path | None = None
     out_dir: Path | None = None

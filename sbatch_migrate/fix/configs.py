@@ -31,7 +31,7 @@ from ..checks.nv_without_gpu import NvWithoutGpu
 from ..checks.partition_rename import PartitionRename
 from ..checks.partition_unresolved import PartitionUnresolved
 from ..checks.path_not_mounted import PathNotMounted
-from ..checks.rule import Finding, Rule, Severity
+from ..checks.rule import Finding, Severity
 from ..checks.unknown_partition import UnknownPartition
 from ..model.context import Context
 from ..model.facts import ScriptFacts, Unit
@@ -47,7 +47,7 @@ from ..read.source import Source
 from .edits import Edit, apply_edits, splice
 
 if TYPE_CHECKING:
-    from .engine import Result
+    from .engine import Result, Rules
 
 _MODULE = re.compile(r"(?:^|(?<=[;\n&|]))[ \t]*(module|ml)[ \t]+([^\s;&|]+)[ \t]*([^;\n&|]*)")
 _LOAD = {"load", "add", "try-load", "try-add", "load-any"}
@@ -58,7 +58,7 @@ def _offset(text: str, i: int) -> int:
     return len(text[:i].encode("utf-8"))
 
 
-def migrate_config(source: Source, profile: Profile, fmt: str, rules: list[type[Rule]] | None = None) -> Result:
+def migrate_config(source: Source, profile: Profile, fmt: str, rules: Rules | None = None) -> Result:
     from .engine import Result
 
     data = source.parse_bytes  # UTF-8, as the grammars read it; apply_edits maps spans back

@@ -9,12 +9,12 @@ not read part of a script that bash accepts, by asking bash).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import cache
 from typing import Any
 
-from ..checks import RULES
 from ..checks.fix_withheld import FixWithheld
+from ..checks.index import INDEX, Entry, applicable, load
 from ..checks.rule import Finding, Rule, Severity
 from ..checks.unused_suppression import UnusedSuppression
 from ..model.context import Context
@@ -48,12 +48,17 @@ class Result:
         return [f for f in self.findings if f.severity == Severity.ERROR and not f.fixed]
 
 
-def select_rules(select: Iterable[str] = (), ignore: Iterable[str] = ()) -> list[type[Rule]]:
+# the rules to run: entries of the index (imported when a script can trigger them), or
+# rule classes (run on every script)
+Rules = Sequence[Entry | type[Rule]]
+
+
+def select_rules(select: Iterable[str] = (), ignore: Iterable[str] = ()) -> list[Entry]:
     """Rules whose code starts with a selected prefix and with no ignored prefix."""
     sel = [s.upper() for s in select]
     ign = [s.upper() for s in ignore]
     out = []
-    for rule in RULES:
+    for rule in INDEX:
         if sel and not any(rule.code.startswith(s) or rule.name == s.lower() for s in sel):
             continue
         if any(rule.code.startswith(s) or rule.name == s.lower() for s in ign):
@@ -62,9 +67,7 @@ def select_rules(select: Iterable[str] = (), ignore: Iterable[str] = ()) -> list
     return out
 
 
-def migrate(
-    source: Source, profile: Profile, rules: list[type[Rule]] | None = None, unsafe_fixes: bool = False
-) -> Result:
+def migrate(source: Source, profile: Profile, rules: Rules | None = None, unsafe_fixes: bool = False) -> Result:
     """Migrate one script: read it, run the rules, apply their fixes, check the result.
     Options are read with the target's Slurm release (the profile's ``slurm_version``).
     ``unsafe_fixes``: also apply the fixes of rules whose fix may change what the job asks
@@ -81,22 +84,21 @@ def migrate(
         return _migrate(source, profile, rules, unsafe_fixes)
 
 
-_UNSAFE = frozenset(r.code for r in RULES if r.fix_safety == "unsafe")
-
-
-def _migrate(source: Source, profile: Profile, rules: list[type[Rule]] | None, unsafe_fixes: bool) -> Result:
+def _migrate(source: Source, profile: Profile, rules: Rules | None, unsafe_fixes: bool) -> Result:
     facts = collect(source)
     ctx = Context(facts, profile)
     findings: list[Finding] = []
-    active = _instances(tuple(rules) if rules is not None else RULES)
+    chosen = tuple(rules) if rules is not None else INDEX
+    active = _instances(_classes(chosen, ctx))
     for rule in active:
         findings.extend(rule.check(ctx))
     if facts.suppressions:
         findings = [f for f in findings if not suppressed(facts.suppressions, f.code, source.position(f.start).line)]
         judge = next((r for r in active if isinstance(r, UnusedSuppression)), None)
         if judge is not None:
-            known = {r.code for r in RULES}
-            stale = judge.unused(ctx, known, {r.code for r in active})
+            known = {e.code for e in INDEX}
+            # a gated rule was asked (it could find nothing here): its suppressions suppress nothing
+            stale = judge.unused(ctx, known, {r.code for r in chosen})
             # a blanket `disable=all` does not hide its own staleness: only SM910 named does
             named = [x for x in facts.suppressions if x.token != "ALL"]
             findings += [f for f in stale if not suppressed(named, f.code, source.position(f.start).line)]
@@ -104,8 +106,9 @@ def _migrate(source: Source, profile: Profile, rules: list[type[Rule]] | None, u
     findings = list({(f.code, f.start, f.end, f.message): f for f in findings}.values())
     findings.sort(key=lambda f: (f.start, f.code))
     if not unsafe_fixes:
+        unsafe = {r.code for r in active if r.fix_safety == "unsafe"}
         for f in findings:
-            if f.code in _UNSAFE and (f.edits or f.removals):
+            if f.code in unsafe and (f.edits or f.removals):
                 f.edits, f.removals, f.unsafe_fix = (), (), True
     edits = _apply(source, facts, findings)
     output = apply_edits(source, edits)
@@ -135,6 +138,21 @@ def _migrate(source: Source, profile: Profile, rules: list[type[Rule]] | None, u
             )
         )
     return Result(source, output, findings, facts, edits)
+
+
+def _classes(rules: tuple[Entry | type[Rule], ...], ctx: Context) -> tuple[type[Rule], ...]:
+    """The rules to run on this script: the classes given, and the entries whose gate
+    holds for it (:mod:`..checks.index`), imported if not yet."""
+    entries = tuple(r for r in rules if isinstance(r, Entry))
+    if len(entries) == len(rules):
+        return _loaded(applicable(entries, ctx))
+    open_ = set(applicable(entries, ctx))
+    return tuple(r if not isinstance(r, Entry) else load(r) for r in rules if not isinstance(r, Entry) or r in open_)
+
+
+@cache
+def _loaded(entries: tuple[Entry, ...]) -> tuple[type[Rule], ...]:
+    return tuple(load(e) for e in entries)
 
 
 @cache
