@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 
 from bench.gen_homes import generate
 from sbatch_migrate.bulk import campaign as bulk
-from sbatch_migrate.bulk.cache import dump_tally, untally
+from sbatch_migrate.bulk.cache import RACY_NS, dump_tally, untally
 from sbatch_migrate.bulk.campaign import in_shard
 from sbatch_migrate.bulk.ownfolder import OwnFolder
 from sbatch_migrate.bulk.reports import Tally, write_reports
@@ -993,6 +993,49 @@ def test_cache_serves_unchanged_files_and_same_contents(homes: tuple[Path, list[
     s1 = json.loads((tmp_path / "r1" / "summary.json").read_text())
     s2 = json.loads((tmp_path / "r2" / "summary.json").read_text())
     assert s2["job_scripts"] == s1["job_scripts"] + 1
+
+
+def test_files_that_are_not_job_scripts_are_kept_by_stat_data_and_not_hashed(tmp_path: Path) -> None:
+    """The cache keeps a binary file or a file that is not a job script by its stat data
+    alone: unchanged, it is answered from the cache; touched or copied, it is read and its
+    kind tested again (no digest to find it by); made a job script in place with its mtime
+    put back, it is migrated.  Only job scripts have digests in the cache."""
+    root = tmp_path / "home"
+    (root / "a").mkdir(parents=True)
+    notes, blob, job = root / "a" / "notes.txt", root / "a" / "data.bin", root / "a" / "job.sh"
+    notes.write_bytes(b"# srun and sbatch, in prose\n" + b"x" * 300 + b"\n")
+    blob.write_bytes(b"\x00\x01srun" * 50)
+    job.write_bytes(b"#!/bin/bash\n#SBATCH -p gtest\nsrun hostname\n")
+    _age([notes, blob, job])
+    time.sleep(RACY_NS / 1e9 + 0.1)  # their ctime too: a racy entry is checked by content
+    cache = tmp_path / "cache"
+    run = lambda name: cli("bulk", str(root), "--report-dir", str(tmp_path / name), "--cache-dir", str(cache), "-q")  # noqa: E731
+    assert run("r1").returncode == 0
+    first = _records(tmp_path / "r1")
+    assert [first[str(p)]["status"] for p in (notes, blob, job)] == ["not-a-job-script", "binary", "would-change"]
+    with sqlite3.connect(cache / "results.sqlite") as db:
+        hashed = {os.fsdecode(p) for (p,) in db.execute("select path from results where digest != '-'")}
+        kept = {os.fsdecode(p) for (p,) in db.execute("select path from results")}
+    assert hashed == {str(job)} and kept == {str(notes), str(blob), str(job)}
+    # a new file in the folder: the folder is not answered whole, its files by stat data
+    (root / "a" / "new.txt").write_bytes(b"hello\n")
+    assert run("r2").returncode == 0
+    second = _records(tmp_path / "r2")
+    for p in (notes, blob, job):
+        assert second[str(p)].pop("cached") is True and second[str(p)] == first[str(p)]
+    # touched, copied, and a prose file turned into a job script with its mtime put back
+    os.utime(notes, ns=(time.time_ns(), time.time_ns()))
+    (root / "a" / "copy.bin").write_bytes(blob.read_bytes())
+    old = os.stat(root / "a" / "new.txt")
+    (root / "a" / "new.txt").write_bytes(b"#!/bin/bash\n#SBATCH -p gtest\n")
+    os.utime(root / "a" / "new.txt", ns=(old.st_atime_ns, old.st_mtime_ns))
+    assert run("r3").returncode == 0
+    third = _records(tmp_path / "r3")
+    assert "cached" not in third[str(notes)] and third[str(notes)] == first[str(notes)]
+    copy = third[str(root / "a" / "copy.bin")]
+    assert "cached" not in copy and copy["status"] == "binary"
+    assert third[str(root / "a" / "new.txt")]["status"] == "would-change"
+    assert third[str(job)].pop("cached") is True and third[str(job)] == first[str(job)]
 
 
 @pytest.mark.parametrize(

@@ -49,7 +49,7 @@ from ..read.source import InputError, Source
 from ..record import NamedTuple, field, record
 from .backup import BackupStore
 from .cache import FILE as CACHE_FILE
-from .cache import Cache, ContentCache, FolderHit, Stat, digest
+from .cache import UNHASHED, Cache, ContentCache, FolderHit, Stat, digest
 from .ownfolder import OwnFolder, UnsafeFolder, own_folder
 from .reports import Aggregate, Tally, bounded_diff, tally_of
 from .walk import Candidate, Chain, Skipped, distinct_roots, list_folder, root_item
@@ -224,19 +224,19 @@ def _process(c: Candidate) -> Outcome:
     if len(data) > opts.max_size or st.st_size > opts.max_size:  # it grew since the walk
         return outcome({**base, "status": "too-large"})
     key = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
-    content = ""
-    store: ContentCache | None = _W["cache"]
-    if store is not None and opts.out_dir is None:
-        # a binary file was read only up to its first NUL's block: the verdict depends on
-        # that prefix alone, and so does its key
-        content = digest(c.path, data)
-        hit = store.find(content, c.path, user)
-        if hit is not None and (not opts.write or hit.status in NO_WRITE_NEEDED):
-            return Outcome(c.path, hit.record, hit.status, key, hit.tally, content, cached=True)
+    store: ContentCache | None = _W["cache"] if opts.out_dir is None else None
+    # what the cache keeps of a file that is not a job script: its stat data (no digest:
+    # its kind costs less to test again than its bytes to hash)
+    content = "" if store is None else UNHASHED
     if b"\x00" in data:
         return plain_outcome(c.path, user, "binary", key, content)
     if not is_job_script(c.path, data):
         return plain_outcome(c.path, user, "not-a-job-script", key, content)
+    if store is not None:
+        content = digest(c.path, data)
+        hit = store.find(content, c.path, user)
+        if hit is not None and (not opts.write or hit.status in NO_WRITE_NEEDED):
+            return Outcome(c.path, hit.record, hit.status, key, hit.tally, content, cached=True)
     try:
         source = Source.from_bytes(data, c.path)
     except InputError:
