@@ -13,12 +13,13 @@ line, which starts here) stays cheap.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 __version__ = "0.1.0"
 __all__ = ["Result", "Source", "__version__", "load_profile", "migrate"]
 
+TYPE_CHECKING = False  # typing is not imported at run time (docs/design.md: a one-file run)
 if TYPE_CHECKING:
+    from typing import Any
+
     from .fix.engine import Result, migrate
     from .profile import load as load_profile
     from .read.source import Source

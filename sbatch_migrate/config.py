@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import fnmatch
 import os
-from typing import TYPE_CHECKING, Any
 
 from .profile import Profile, ProfileError, extend, parse_partition_map
 from .profile import load as load_profile
 from .record import field, record
 
+TYPE_CHECKING = False  # typing is not imported at run time (docs/design.md: a one-file run)
 if TYPE_CHECKING:
     from pathlib import Path
+    from typing import Any
 
     from .checks.index import Entry
 

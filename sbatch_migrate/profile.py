@@ -11,9 +11,12 @@ import fnmatch
 import os
 import re
 from functools import cached_property
-from typing import Any
 
 from .record import field, record, replace
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/design.md: a one-file run)
+if TYPE_CHECKING:
+    from typing import Any
 
 DEFAULT_PROFILE = "twcc-to-slinky"
 

@@ -22,9 +22,12 @@ from __future__ import annotations
 
 import collections
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar, dataclass_transform, overload
 
-_T = TypeVar("_T")
+TYPE_CHECKING = False  # typing is not imported at run time (docs/design.md: a one-file run)
+if TYPE_CHECKING:
+    from typing import Any, TypeVar, dataclass_transform, overload
+
+    _T = TypeVar("_T")
 
 
 class _Missing:
@@ -64,16 +67,7 @@ def field(
     return Field(default, default_factory, init, repr, compare)
 
 
-@overload
-@dataclass_transform(field_specifiers=(field, Field))
-def record(cls: type[_T], /) -> type[_T]: ...
-
-
-@overload
-def record(*, frozen: bool = False, slots: bool = False) -> Callable[[type[_T]], type[_T]]: ...
-
-
-def record(cls: Any = None, /, *, frozen: bool = False, slots: bool = False) -> Any:
+def _record(cls: Any = None, /, *, frozen: bool = False, slots: bool = False) -> Any:
     """Make ``cls`` a record of its annotated fields (``@record``, ``@record(frozen=True)``;
     ``slots=True``: a class with ``__slots__``, made anew as dataclasses make it)."""
 
@@ -81,6 +75,22 @@ def record(cls: Any = None, /, *, frozen: bool = False, slots: bool = False) -> 
         return _make(c, frozen, slots)
 
     return wrap if cls is None else wrap(cls)
+
+
+if TYPE_CHECKING:  # what type checkers see: a dataclass maker
+
+    @overload
+    @dataclass_transform(field_specifiers=(field, Field))
+    def record(cls: type[_T], /) -> type[_T]: ...
+
+    @overload
+    def record(*, frozen: bool = False, slots: bool = False) -> Callable[[type[_T]], type[_T]]: ...
+
+    def record(cls: Any = None, /, *, frozen: bool = False, slots: bool = False) -> Any:
+        return _record(cls, frozen=frozen, slots=slots)
+
+else:
+    record = _record
 
 
 def fields(cls_or_record: Any) -> tuple[str, ...]:

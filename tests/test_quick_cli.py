@@ -199,6 +199,8 @@ def test_a_one_file_run_imports_neither_click_nor_what_it_does_not_need(tmp_path
     start = "import sys; print(' '.join(sys.modules), file=sys.stderr)"
     at_start = set(subprocess.run([sys.executable, "-c", start], capture_output=True, text=True).stderr.split())
     for heavy in (
+        "typing",  # tree-sitter's package imports it: its compiled module is loaded alone
+        "tree_sitter",
         "tomllib",
         "pathlib",
         "dataclasses",
@@ -217,6 +219,7 @@ def test_the_bash_grammar_loads_from_its_package_when_it_cannot_be_found_directl
         "from sbatch_migrate.read import shell\n"
         "direct = shell._bash_binding()\n"
         "assert 'tree_sitter_bash' not in sys.modules, 'the package was imported'\n"
+        "del sys.modules['tree_sitter_bash._binding']\n"
         "importlib.util.find_spec = lambda name, *a: None  # nothing found directly\n"
         "fallback = shell._bash_binding()\n"
         "assert 'tree_sitter_bash' in sys.modules\n"
@@ -224,6 +227,35 @@ def test_the_bash_grammar_loads_from_its_package_when_it_cannot_be_found_directl
         "for binding in (direct, fallback):\n"
         "    tree = Parser(Language(binding.language())).parse(b'srun hostname\\n')\n"
         "    assert str(tree.root_node) == str(shell.parse(b'srun hostname\\n').root_node)\n"
+    )
+    p = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=False)
+    assert p.returncode == 0, p.stderr
+
+
+def test_tree_sitter_loads_without_its_package_and_the_package_later_shares_it() -> None:
+    """read/shell.py loads tree-sitter's compiled module without the package (which imports
+    typing); a later import of the package (the workflow configs' grammars) finds the same
+    module, so that its Parser, Language and Node are the ones the shell parser made."""
+    probe = (
+        "import sys\n"
+        "from sbatch_migrate.read import shell\n"
+        "tree = shell.parse(b'srun hostname\\n')\n"
+        "assert 'tree_sitter' not in sys.modules and 'typing' not in sys.modules, sorted(sys.modules)\n"
+        "import tree_sitter\n"
+        "ts = shell._ts()\n"
+        "assert tree_sitter.Parser is ts.Parser and tree_sitter.Language is ts.Language\n"
+        "assert isinstance(tree, tree_sitter.Tree) and isinstance(tree.root_node, tree_sitter.Node)\n"
+        "from sbatch_migrate.read import configs\n"
+        "assert isinstance(configs.parser('yaml').parse(b'a: 1\\n'), ts.Tree)\n"
+    )
+    p = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=False)
+    assert p.returncode == 0, p.stderr
+    # the other way round: the package first, then the shell parser uses its module
+    probe = (
+        "import tree_sitter\n"
+        "from sbatch_migrate.read import shell\n"
+        "assert shell._ts().Parser is tree_sitter.Parser\n"
+        "assert isinstance(shell.parse(b'srun hostname\\n'), tree_sitter.Tree)\n"
     )
     p = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=False)
     assert p.returncode == 0, p.stderr

@@ -6,9 +6,10 @@ importing the package (or one rule module) does not import every rule.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
+TYPE_CHECKING = False  # typing is not imported at run time (docs/design.md: a one-file run)
 if TYPE_CHECKING:
+    from typing import Any
+
     from .registry import BY_CODE, BY_NAME, RULES, lookup
 
 __all__ = ["BY_CODE", "BY_NAME", "RULES", "lookup"]

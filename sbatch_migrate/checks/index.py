@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from typing import TYPE_CHECKING, cast
 
 from ..record import NamedTuple
 
+TYPE_CHECKING = False  # typing is not imported at run time (docs/design.md: a one-file run)
 if TYPE_CHECKING:
     from ..model.context import Context
     from .rule import Rule
@@ -119,7 +119,8 @@ GATES: dict[str, Callable[[Context], bool]] = {
 def load(entry: Entry) -> type[Rule]:
     """The rule class ``entry`` names (its module imported on first use)."""
     module = importlib.import_module(f"{__package__}.{entry.module}")
-    return cast("type[Rule]", getattr(module, entry.cls))
+    rule: type[Rule] = getattr(module, entry.cls)
+    return rule
 
 
 def applicable(entries: tuple[Entry, ...], ctx: Context) -> tuple[Entry, ...]:

@@ -11,25 +11,26 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from ..fix.edits import Edit
 from ..record import record
 
+TYPE_CHECKING = False  # typing is not imported at run time (docs/design.md: a one-file run)
 if TYPE_CHECKING:
+    from typing import Any, ClassVar, Literal
+
     from ..model.context import Context
+
+    FixKind = Literal["always", "sometimes", "never"]
+    # safe: keeps what the job means (applied by default); unsafe: may change what it asks
+    # for or how it runs (applied only with --unsafe-fixes, as ruff does)
+    FixSafety = Literal["safe", "unsafe"]
 
 
 class Severity(StrEnum):
     ERROR = "error"
     WARNING = "warning"
     INFO = "info"
-
-
-FixKind = Literal["always", "sometimes", "never"]
-# safe: keeps what the job means (applied by default); unsafe: may change what it asks
-# for or how it runs (applied only with --unsafe-fixes, as ruff does)
-FixSafety = Literal["safe", "unsafe"]
 
 
 @record

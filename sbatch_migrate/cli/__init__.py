@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import gc
 import sys
-from typing import TYPE_CHECKING, Any
 
+TYPE_CHECKING = False  # typing is not imported at run time (docs/design.md: a one-file run)
 if TYPE_CHECKING:
+    from typing import Any
+
     from .group import main
 
 __all__ = ["entry", "main"]

@@ -10,13 +10,15 @@ import os
 import re
 import stat
 import sys
-from typing import TYPE_CHECKING, Any
 
 from ..output.terminal import echo, fail
 from ..read.source import InputError, Source
 from ..record import record
 
+TYPE_CHECKING = False  # typing is not imported at run time (docs/design.md: a one-file run)
 if TYPE_CHECKING:
+    from typing import Any
+
     from ..config import Settings
     from ..fix.engine import Result
 

@@ -18,7 +18,10 @@ import errno
 import os
 import stat
 import sys
-from typing import Any
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/design.md: a one-file run)
+if TYPE_CHECKING:
+    from typing import Any
 
 # the subcommands: name -> (module of sbatch_migrate.cli, attribute)
 COMMANDS = {

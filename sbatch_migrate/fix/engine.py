@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from functools import cache
-from typing import Any
 
 from ..checks.fix_withheld import FixWithheld
 from ..checks.index import INDEX, Entry, applicable, load
@@ -28,6 +27,10 @@ from ..read.source import Source
 from ..record import record
 from . import removal
 from .edits import Edit, apply_edits, splice
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/design.md: a one-file run)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 @record

@@ -19,14 +19,16 @@ the neighbours:
 
 from __future__ import annotations
 
-from typing import Any
-
 from ..read.shell import BLOCK_PARENTS
 from ..read.source import Source
 from ..record import field, record
 from .edits import Edit
 
-Node = Any
+TYPE_CHECKING = False  # typing is not imported at run time (docs/design.md: a one-file run)
+if TYPE_CHECKING:
+    from typing import Any
+
+    Node = Any
 
 _ALWAYS_BODY = frozenset({"program", "compound_statement", "subshell", "do_group", "else_clause"})
 

@@ -6,7 +6,6 @@ launches, path uses) is made once and shared."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any
 
 from ..profile import Profile
 from ..read.bashsyntax import BashSyntax, bash_syntax
@@ -16,6 +15,10 @@ from ..record import field, record
 from .facts import ScriptFacts, Unit
 from .jobshape import JobShape, call_shape, env_use
 from .launch import ContainerCall, container_call, may_launch, slurm_call, strip_wrappers
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/design.md: a one-file run)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 @record

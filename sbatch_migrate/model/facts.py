@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from functools import cached_property
-from typing import TYPE_CHECKING, Literal
 
 from ..read import directives as dirs
 from ..read.shell import Heredoc, ShellFacts, analyse, heredoc_escapes, without
@@ -18,11 +17,14 @@ from .jobshape import JobShape, shape
 from .suppressions import Suppression
 from .suppressions import read as read_suppressions
 
+TYPE_CHECKING = False  # typing is not imported at run time (docs/design.md: a one-file run)
 if TYPE_CHECKING:
-    from ..read.pyfront import PyFacts
-from ..read.source import Source
+    from typing import Literal
 
-Language = Literal["bash", "python", "csh", "other"]
+    from ..read.pyfront import PyFacts
+    from ..read.source import Source
+
+    Language = Literal["bash", "python", "csh", "other"]
 
 # what makes a Python file worth parsing with libcst (slow): calls that run commands,
 # submitit, environment changes, or a job script inside a string

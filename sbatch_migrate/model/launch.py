@@ -10,11 +10,14 @@ options, so that ``srun $SINGULARITY $HOROVOD`` is known to run
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 from ..read import options as opts
 from ..read.shell import Arg, Assignment, Command, Word
 from ..record import NamedTuple
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/design.md: a one-file run)
+if TYPE_CHECKING:
+    from typing import Any
 
 SLURM_CLIENTS = ("srun", "sbatch", "salloc")
 RUNTIMES = ("singularity", "apptainer")

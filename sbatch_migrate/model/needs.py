@@ -7,7 +7,6 @@ $SIF`` names the image).  Used by the ``path-not-mounted`` rule and by ``invento
 from __future__ import annotations
 
 import re
-from typing import Any, Literal
 
 from ..profile import Profile
 from ..read.shell import Word
@@ -17,7 +16,11 @@ from .launch import split_bind, split_list
 from .modules import module_commands, module_name
 from .variables import assignments
 
-Access = Literal["read", "write"]
+TYPE_CHECKING = False  # typing is not imported at run time (docs/design.md: a one-file run)
+if TYPE_CHECKING:
+    from typing import Any, Literal
+
+    Access = Literal["read", "write"]
 BIND_VARIABLES = ("SINGULARITY_BINDPATH", "APPTAINER_BINDPATH", "SINGULARITY_BIND", "APPTAINER_BIND")
 _DIRECTIVE_PATHS = {"chdir": "read", "output": "write", "error": "write", "input": "read"}
 

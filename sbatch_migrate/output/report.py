@@ -6,11 +6,13 @@ import json
 import re
 from collections import Counter
 from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, Any
 
 from ..checks.rule import Severity
 
+TYPE_CHECKING = False  # typing is not imported at run time (docs/design.md: a one-file run)
 if TYPE_CHECKING:
+    from typing import Any
+
     from ..checks.rule import Finding
     from ..fix.engine import Result
 

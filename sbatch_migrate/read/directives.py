@@ -19,13 +19,16 @@ from __future__ import annotations
 
 import re
 from functools import cached_property
-from typing import Literal
 
 from ..record import NamedTuple, field, record
 from . import options as opts
 
-Kind = Literal["SBATCH", "SLURM", "PBS", "BSUB"]
-Form = Literal["long=", "long", "short", "short-attached"]
+TYPE_CHECKING = False  # typing is not imported at run time (docs/design.md: a one-file run)
+if TYPE_CHECKING:
+    from typing import Literal
+
+    Kind = Literal["SBATCH", "SLURM", "PBS", "BSUB"]
+    Form = Literal["long=", "long", "short", "short-attached"]
 
 
 class Token(NamedTuple):

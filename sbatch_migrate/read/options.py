@@ -17,9 +17,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import cache, lru_cache
-from typing import Literal
 
 from ..record import record
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/design.md: a one-file run)
+if TYPE_CHECKING:
+    from typing import Literal
 
 DEFAULT_RELEASE = "25.11"  # the Slinky images' Slurm
 _RELEASE: ContextVar[str] = ContextVar("slurm_release", default=DEFAULT_RELEASE)
@@ -62,7 +65,8 @@ def release(version: str) -> Iterator[None]:
         _RELEASE.reset(token)
 
 
-ArgKind = Literal["required", "optional", "none"]
+if TYPE_CHECKING:
+    ArgKind = Literal["required", "optional", "none"]
 
 
 @record(frozen=True)

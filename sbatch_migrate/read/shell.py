@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import os
 from functools import cache
-from typing import Any
 
 from ..record import NamedTuple, field, record
 
-Node = Any  # tree_sitter.Node (untyped library)
+TYPE_CHECKING = False  # typing is not imported at run time (docs/design.md: a one-file run)
+if TYPE_CHECKING:
+    from typing import Any
+
+    Node = Any  # tree_sitter.Node (untyped library)
 
 # statements whose parent is one of these stand on their own (a "block")
 BLOCK_PARENTS = frozenset(
@@ -56,54 +59,61 @@ UNKNOWN = object()  # a variable whose value cannot be known statically
 
 @cache
 def _language() -> Any:
-    from tree_sitter import Language
+    return _ts().Language(_bash_binding().language())
 
-    return Language(_bash_binding().language())
+
+def _ts() -> Any:
+    """tree-sitter itself: its compiled module (Language, Parser, Query, Node ...)."""
+    return _binding("tree_sitter")
 
 
 def _bash_binding() -> Any:
-    """tree-sitter-bash's compiled grammar.  Its package imports ``importlib.resources``
-    (and with it ``tempfile``, ``zipfile``, ``shutil``: a quarter of a one-file run's
-    start-up) only to offer its highlight queries; the extension module is loaded here
-    from the place the package's own import would find it, and the package is imported as
-    usual if that does not work."""
+    """tree-sitter-bash's compiled grammar."""
+    return _binding("tree_sitter_bash")
+
+
+def _binding(package: str) -> Any:
+    """The compiled module of a tree-sitter package (``<package>._binding``), loaded from
+    where the package's own import would find it, without running the package: tree-sitter's
+    imports ``typing`` (a tenth of a one-file run's start-up), tree-sitter-bash's
+    ``importlib.resources`` (and with it ``tempfile``, ``zipfile``, ``shutil``: a quarter)
+    only to offer its highlight queries.  The module is registered under its own name, so
+    that the package, if imported later (the workflow configs' grammars import tree-sitter),
+    finds this one and not a second copy; the package is imported as usual if this does not
+    work."""
+    import importlib
     import importlib.util
     import sys
 
-    name = "tree_sitter_bash._binding"
+    name = f"{package}._binding"
     if name in sys.modules:
         return sys.modules[name]
     try:
         from importlib.machinery import EXTENSION_SUFFIXES
 
-        package = importlib.util.find_spec("tree_sitter_bash")  # finds, does not run it
-        folders = list(package.submodule_search_locations or ()) if package else []
+        found = importlib.util.find_spec(package)  # finds, does not run it
+        folders = list(found.submodule_search_locations or ()) if found else []
         for folder in folders:
             for suffix in EXTENSION_SUFFIXES:
                 spec = importlib.util.spec_from_file_location(name, f"{folder}/_binding{suffix}")
                 if spec is not None and spec.loader is not None and os.path.isfile(spec.origin or ""):
                     module = importlib.util.module_from_spec(spec)
                     spec.loader.exec_module(module)
+                    sys.modules[name] = module
                     return module
     except (ImportError, OSError):
         pass
-    import tree_sitter_bash
-
-    return tree_sitter_bash
+    return importlib.import_module(package)
 
 
 @cache
 def _parser() -> Any:
-    from tree_sitter import Parser
-
-    return Parser(_language())
+    return _ts().Parser(_language())
 
 
 @cache
 def _query() -> Any:
-    from tree_sitter import Query
-
-    return Query(
+    return _ts().Query(
         _language(),
         "(command) @command (declaration_command) @declaration "
         "(variable_assignment) @assignment (heredoc_redirect) @heredoc "
@@ -135,9 +145,7 @@ def captured(tree: Any, size: int) -> dict[str, list[Node]]:
     global _walks
     _walks += 1
     if size > _WALKED or _walks > _WALKS or _query.cache_info().currsize:
-        from tree_sitter import QueryCursor
-
-        found = QueryCursor(_query()).captures(tree.root_node)
+        found = _ts().QueryCursor(_query()).captures(tree.root_node)
         for name in ORDERED:  # the query's order is its own: the walk's is the document's
             if name in found:
                 found[name].sort(key=_document_order)
@@ -175,7 +183,8 @@ def parse(data: bytes, ranges: tuple[int, int] | None = None, gaps: tuple[tuple[
     (the escapes an unquoted heredoc's bash removes); offsets stay global."""
     if ranges is None:
         return _parser().parse(data)
-    from tree_sitter import Parser, Range
+    ts = _ts()
+    Parser, Range = ts.Parser, ts.Range
 
     pieces, at = [], ranges[0]
     for gap_start, gap_end in (*gaps, (ranges[1], ranges[1])):
@@ -229,7 +238,7 @@ def restored(offset: int, start: int, gaps: tuple[tuple[int, int], ...]) -> int:
 
 
 def _point(data: bytes, offset: int) -> Any:
-    from tree_sitter import Point
+    Point = _ts().Point
 
     row = data.count(b"\n", 0, offset)
     col = offset - (data.rfind(b"\n", 0, offset) + 1)
