@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 
 from bench.gen_homes import generate
 from sbatch_migrate.bulk import campaign as bulk
-from sbatch_migrate.bulk.cache import RACY_NS, dump_tally, untally
+from sbatch_migrate.bulk.cache import RACY_NS, dump_tally, spans, untally
 from sbatch_migrate.bulk.campaign import in_shard
 from sbatch_migrate.bulk.ownfolder import OwnFolder
 from sbatch_migrate.bulk.reports import Tally, write_reports
@@ -1079,6 +1079,12 @@ def test_cache_entries_of_files_written_just_now_are_checked_by_content(tmp_path
 
 
 _names = st.text(st.characters(blacklist_characters="\x1e\x1f"), min_size=1, max_size=12)
+
+
+@given(st.lists(st.text(alphabet=st.characters(blacklist_characters="\n"), max_size=30), max_size=20))
+def test_a_folders_record_spans_find_each_record_in_its_text(lines: list[str]) -> None:
+    text = "\n".join(lines)
+    assert [text[start:end] for start, end in spans(lines)] == lines
 
 
 @given(

@@ -44,7 +44,7 @@ from .reports import Tally
 
 RACY_NS = 2_000_000_000  # mtime or ctime this close to when the entry was written: check the content
 Stat = tuple[int, int, int, int]  # size, mtime_ns, ctime_ns, inode
-LAYOUT = 8  # the table layout (pragma user_version); a cache of another layout is rebuilt
+LAYOUT = 9  # the table layout (pragma user_version); a cache of another layout is rebuilt
 UNHASHED = "-"  # the digest of a result kept for its stat data only (a file that is not a job script)
 
 
@@ -136,13 +136,27 @@ create table if not exists folders (
 class FolderHit(NamedTuple):
     lines: str
     statuses: dict[str, int]
-    tallies: list[tuple[str, Tally | None, str]]  # (status, tally, line)
+    # (status, tally, where its record is in ``lines``: start, end): the record is not sent
+    # or stored a second time (for job scripts it was half of what a cached folder weighed)
+    tallies: list[tuple[str, Tally | None, int, int]]
+
+
+def spans(lines: list[str]) -> list[tuple[int, int]]:
+    """Where each of ``lines`` is in ``"\\n".join(lines)``."""
+    found, at = [], 0
+    for line in lines:
+        end = at + len(line)
+        found.append((at, end))
+        at = end + 1
+    return found
 
 
 def _folder_hit(row: tuple[Any, ...]) -> FolderHit:
     lines, statuses, tallies = row
     return FolderHit(
-        lines, json.loads(statuses), [(status, untally(path, t), line) for status, path, t, line in json.loads(tallies)]
+        lines,
+        json.loads(statuses),
+        [(status, untally(path, t), start, end) for status, path, t, start, end in json.loads(tallies)],
     )
 
 
@@ -222,11 +236,12 @@ class Cache:
         needs_write: bool,
         lines: str,
         statuses: dict[str, int],
-        tallies: list[tuple[str, str, Tally | None, str]],
+        tallies: list[tuple[str, str, Tally | None, int, int]],
     ) -> None:
         """A folder's records (``lines``, as the journal takes them), counts and tallied
-        records (status, path, tally, line), for a listing of this fingerprint."""
-        dumped = json.dumps([[status, path, dump_tally(t), line] for status, path, t, line in tallies])
+        records (status, path, tally, where the record is in ``lines``), for a listing of
+        this fingerprint."""
+        dumped = json.dumps([[status, path, dump_tally(t), start, end] for status, path, t, start, end in tallies])
         row = (os.fsencode(folder), shard, self.key, fingerprint, newest_ns, time.time_ns(), int(needs_write))
         self.pending_folders.append((*row, lines, json.dumps(statuses), dumped))
         if len(self.pending_folders) >= 100:

@@ -49,7 +49,7 @@ from ..read.source import InputError, Source
 from ..record import NamedTuple, field, record
 from .backup import BackupStore
 from .cache import FILE as CACHE_FILE
-from .cache import UNHASHED, Cache, ContentCache, FolderHit, Stat, digest
+from .cache import UNHASHED, Cache, ContentCache, FolderHit, Stat, digest, spans
 from .ownfolder import OwnFolder, UnsafeFolder, own_folder
 from .reports import Aggregate, Tally, bounded_diff, tally_of
 from .walk import Candidate, Chain, Skipped, distinct_roots, list_folder, root_item
@@ -639,8 +639,10 @@ def run(
         statuses: dict[str, int] = {}
         for o in outcomes:
             statuses[o.status] = statuses.get(o.status, 0) + 1
-        tallies: list[tuple[str, str, Tally | None, str]] = [
-            (o.status, o.path, o.tally, line) for o, line in zip(outcomes, stored, strict=True) if o.tally is not None
+        tallies: list[tuple[str, str, Tally | None, int, int]] = [
+            (o.status, o.path, o.tally, start, end)
+            for o, (start, end) in zip(outcomes, spans(stored), strict=True)
+            if o.tally is not None
         ]
         needs_write = any(o.status not in NO_WRITE_NEEDED and o.status not in STABLE_SKIPS for o in outcomes)
         cache.put_folder(folder, shard, fingerprint, newest_ns, needs_write, "\n".join(stored), statuses, tallies)
@@ -666,7 +668,7 @@ def run(
             return
         for status, k in hit.statuses.items():
             counts[status] = counts.get(status, 0) + k
-        agg.add_folder(hit.statuses, hit.tallies)
+        agg.add_folder(hit.statuses, hit.tallies, hit.lines)
         if out is not None:
             lines.append(hit.lines)
             waiting[0] += n
@@ -915,11 +917,14 @@ def _folded(outcomes: list[Outcome]) -> FolderHit:
     not each of its files (with two workers on two cores, its per-record work and the
     records' pickling took a core's share from them)."""
     statuses: dict[str, int] = {}
+    tallied: list[tuple[str, Tally | None, int, int]] = []
+    at = 0
     for o in outcomes:
         statuses[o.status] = statuses.get(o.status, 0) + 1
-    tallied: list[tuple[str, Tally | None, str]] = [
-        (o.status, o.tally, o.line) for o in outcomes if o.tally is not None
-    ]
+        end = at + len(o.line)
+        if o.tally is not None:
+            tallied.append((o.status, o.tally, at, end))
+        at = end + 1
     return FolderHit("\n".join(o.line for o in outcomes), statuses, tallied)
 
 

@@ -143,13 +143,16 @@ class Aggregate:
     def add(self, record: dict[str, Any]) -> None:
         self.add_tally(record["status"], tally_of(record), record)
 
-    def add_folder(self, statuses: dict[str, int], tallied: list[tuple[str, Tally | None, str]]) -> None:
+    def add_folder(
+        self, statuses: dict[str, int], tallied: list[tuple[str, Tally | None, int, int]], lines: str
+    ) -> None:
         """Count a folder's records at once: ``statuses`` counts them all, ``tallied`` holds
-        those the aggregate reads (status, tally, the record's JSON line)."""
+        those the aggregate reads (status, tally, and where the record's JSON line is in
+        ``lines``: start, end)."""
         self.statuses.update(statuses)
-        for status, tally, line in tallied:
+        for status, tally, start, end in tallied:
             self.statuses[status] -= 1  # counted above
-            self.add_tally(status, tally, line)
+            self.add_tally(status, tally, lines[start:end])
 
     def add_tally(self, status: str, tally: Tally | None, record: dict[str, Any] | str | None = None) -> None:
         """Count one file; ``record`` (its record, or the JSON line of it) gives the HTML
