@@ -211,6 +211,12 @@ def test_a_one_file_run_imports_neither_click_nor_what_it_does_not_need(tmp_path
         assert heavy not in loaded - at_start, heavy
 
 
+def _runs(code: str) -> None:
+    """``code`` runs in a fresh interpreter without an error."""
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert p.returncode == 0, p.stderr
+
+
 def test_the_bash_grammar_loads_from_its_package_when_it_cannot_be_found_directly() -> None:
     """read/shell.py loads tree-sitter-bash's extension module without its package (which
     imports importlib.resources); when that fails it imports the package as usual."""
@@ -228,8 +234,7 @@ def test_the_bash_grammar_loads_from_its_package_when_it_cannot_be_found_directl
         "    tree = Parser(Language(binding.language())).parse(b'srun hostname\\n')\n"
         "    assert str(tree.root_node) == str(shell.parse(b'srun hostname\\n').root_node)\n"
     )
-    p = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=False)
-    assert p.returncode == 0, p.stderr
+    _runs(probe)
 
 
 def test_tree_sitter_loads_without_its_package_and_the_package_later_shares_it() -> None:
@@ -248,8 +253,7 @@ def test_tree_sitter_loads_without_its_package_and_the_package_later_shares_it()
         "from sbatch_migrate.read import configs\n"
         "assert isinstance(configs.parser('yaml').parse(b'a: 1\\n'), ts.Tree)\n"
     )
-    p = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=False)
-    assert p.returncode == 0, p.stderr
+    _runs(probe)
     # the other way round: the package first, then the shell parser uses its module
     probe = (
         "import tree_sitter\n"
@@ -257,8 +261,7 @@ def test_tree_sitter_loads_without_its_package_and_the_package_later_shares_it()
         "assert shell._ts().Parser is tree_sitter.Parser\n"
         "assert isinstance(shell.parse(b'srun hostname\\n'), tree_sitter.Tree)\n"
     )
-    p = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=False)
-    assert p.returncode == 0, p.stderr
+    _runs(probe)
 
 
 def _console(prelude: str, *args: str, **kw: object) -> subprocess.CompletedProcess[bytes]:
