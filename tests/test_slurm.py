@@ -555,6 +555,8 @@ def job_options(draw: st.DrawFn) -> list[str]:
 @example(options=["--nodes=2", "--gpus-per-task=1"])
 @example(options=["--ntasks-per-node=1", "--gpus=9"])  # found by this test: one node
 @example(options=["--ntasks-per-node=2", "--gpus=9"])  # found by this test: its two tasks may take two nodes
+@example(options=["--nodes=1-2", "--ntasks-per-node=1", "--gpus=9"])  # found by this test: one task, one node
+@example(options=["--nodes=1-2", "--ntasks-per-node=2", "--gpus=9"])
 @example(options=["--nodes=1", "--cpus-per-task=1", "--gpus-per-task=1"])  # found by this test: refused
 def test_generated_resource_requests_agree_with_the_controller(
     cluster: LocalCluster, tmp_path: Path, options: list[str]

@@ -8,7 +8,9 @@ lab's controller: ``tests/test_slurm.py`` runs generated option sets and compare
   nodes a range allows): Slurm packs the first nodes, so the busiest node holds at least
   ``ceil(ntasks / nodes)`` (and the job fits exactly when that many fit on a node);
   without ``--nodes`` it takes as many nodes as it needs, so only one task per node is
-  certain, but no more nodes than tasks (``--ntasks=1`` is one node);
+  certain, but no more nodes than tasks (``--ntasks=1`` is one node); ``--ntasks-per-node``
+  without ``--ntasks`` makes that many tasks per node of the minimum node count, and those
+  tasks bound the nodes too (``--nodes=1-2 --ntasks-per-node=1`` is one node);
 - CPUs per node: tasks per node times ``--cpus-per-task``, or ``--cpus-per-gpu`` times the
   node's GPUs, or ``--mincpus``;
 - GPUs per node: ``--gres=gpu[:type]:N`` and ``--gpus-per-node`` per node;
@@ -203,12 +205,14 @@ def shape_of(get: Callable[[str], OptionUse | None]) -> JobShape:
         # every node holds a task: n tasks span at most n nodes (-n 1 --gpus=9: one node)
         most = ntasks
         fixed = nodes == most or ntasks == 1
-    elif ntpn and not ntasks and nodes_opt is None:
-        # sbatch sets --ntasks from --ntasks-per-node times the minimum node count (one),
-        # and those tasks bound the nodes: at most ntpn of them (--ntasks-per-node=1
-        # --gpus=9 is refused on 8-GPU nodes; --ntasks-per-node=2 --gpus=9 runs on two)
-        nodes, most = 1, ntpn
-        fixed = ntpn == 1
+    elif ntpn and not ntasks and (nodes_opt is None or (nodes is not None and not fixed)):
+        # sbatch sets --ntasks from --ntasks-per-node times the minimum node count (one
+        # without --nodes), and those tasks bound the nodes: at most that many of them
+        # (--ntasks-per-node=1 --gpus=9 is refused on 8-GPU nodes, with --nodes=1-2 too;
+        # --ntasks-per-node=2 --gpus=9 runs on two)
+        nodes = nodes or 1
+        most = min(most, nodes * ntpn) if most else nodes * ntpn
+        fixed = nodes == most
     tasks_src: OptionUse | None
     if ntpn:
         # without --nodes the ntpn tasks may spread over as many nodes: exact on one only
