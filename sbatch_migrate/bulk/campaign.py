@@ -21,7 +21,6 @@ import fcntl
 import gc
 import hashlib
 import json
-import multiprocessing
 import os
 import pwd
 import re
@@ -30,8 +29,6 @@ import time
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from contextlib import ExitStack, contextmanager
 from json.encoder import encode_basestring as _json_str
 from json.encoder import encode_basestring_ascii as _json_ascii
@@ -51,6 +48,7 @@ from .backup import BackupStore
 from .cache import FILE as CACHE_FILE
 from .cache import UNHASHED, Cache, ContentCache, FolderHit, Stat, digest, spans
 from .ownfolder import OwnFolder, UnsafeFolder, own_folder
+from .pool import Pool, WorkerDied, call
 from .reports import Aggregate, Tally, bounded_diff, tally_of
 from .walk import Candidate, Chain, Skipped, distinct_roots, list_folder, root_item
 from .writer import Changed, ChangedAfter, open_folder, replace_unchanged, root_of, write_at
@@ -969,31 +967,30 @@ def _cached_line(line: str) -> str:
 
 
 class _Workers:
-    """Parts of the trees to worker processes, at most ``_IN_FLIGHT`` at a time; their
-    results are taken in the order they were handed out, so the records come in the same
-    order whatever the number of workers and however fast each one is.
+    """Parts of the trees to worker processes (:mod:`.pool`), at most ``_IN_FLIGHT`` at a
+    time; their results are taken in the order they were handed out, so the records come
+    in the same order whatever the number of workers and however fast each one is.
 
-    A worker that dies (killed, out of memory) breaks the pool: each part in flight that
-    has no result is done again, listed in the main process and its files migrated one at
-    a time in a fresh worker, so that a file that kills its worker costs that file
-    (recorded as an error) and not the run; a new pool takes the next parts."""
+    A worker that dies (killed, out of memory) costs the parts it had: each is done again,
+    listed in the main process and its files migrated one at a time in a worker of its
+    own, so that a file that kills its worker costs that file (recorded as an error) and
+    not the run; a fresh worker takes the dead one's place for the next parts."""
 
     def __init__(self, opts: Options, folders: Folders, done: set[str]):
         self.opts = opts
         self.folders = folders
         self.done = done
-        self.pool: ProcessPoolExecutor | None = None
+        self.pool: Pool | None = None
         self.started = False
-        self.inflight: deque[tuple[str, list[str], list[Row], int, Any, Future[Part] | None]] = deque()
-        self.deaths = 0
+        self.inflight: deque[tuple[str, list[str], list[Row], int, int | None]] = deque()
+        self._deaths = 0  # of the pools for parts done again
 
-    def _new_pool(self, jobs: int) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(
-            jobs,
-            mp_context=multiprocessing.get_context("fork"),
-            initializer=_init_worker,
-            initargs=(self.opts, self.folders, self.done),
-        )
+    @property
+    def deaths(self) -> int:
+        return self._deaths + (self.pool.deaths if self.pool is not None else 0)
+
+    def _new_pool(self, jobs: int) -> Pool:
+        return Pool(jobs, _init_worker, (self.opts, self.folders, self.done))
 
     def _start(self) -> None:
         self.started = True
@@ -1014,28 +1011,17 @@ class _Workers:
         if not self.started:
             self._start()
         files = files or []
-        future: Future[Part] | None = None
-        if self.pool is not None:
-            try:
-                future = self.pool.submit(walk_part, root, folders, files, budget)
-            except BrokenProcessPool as exc:  # a worker killed while the pool was idle
-                future = Future()
-                future.set_exception(exc)
-        self.inflight.append((root, folders, files, budget, self.pool, future))
+        ticket = self.pool.submit(walk_part, root, folders, files, budget) if self.pool is not None else None
+        self.inflight.append((root, folders, files, budget, ticket))
 
     def next(self) -> tuple[str, Part]:
         """The oldest part's result (done here when there is no pool)."""
-        root, folders, files, budget, pool, future = self.inflight.popleft()
-        if future is None:
+        root, folders, files, budget, ticket = self.inflight.popleft()
+        if ticket is None or self.pool is None:
             return root, walk_part(root, folders, files, budget)
         try:
-            return root, future.result()
-        except (BrokenProcessPool, CancelledError):
-            if pool is self.pool:  # the pool broke with this part: replace it
-                self.deaths += 1
-                assert self.pool is not None
-                self.pool.shutdown(wait=True, cancel_futures=True)
-                self.pool = self._new_pool(self.opts.jobs)
+            return root, self.pool.result(ticket)
+        except WorkerDied:
             return root, self._redo(root, folders, files)
 
     def _redo(self, root: str, folders: list[str], rows: list[Row]) -> Part:
@@ -1046,13 +1032,9 @@ class _Workers:
         chain = Chain(root)
 
         def one(c: Candidate) -> Outcome:
-            nonlocal single
             try:
-                return single.submit(process, c).result()
-            except BrokenProcessPool:
-                self.deaths += 1
-                single.shutdown(wait=True, cancel_futures=True)
-                single = self._new_pool(1)
+                return call(single, process, c)
+            except WorkerDied:
                 detail = (
                     "internal error: the worker process migrating it died (killed, or out of memory) twice: "
                     "left as it is"
@@ -1083,12 +1065,13 @@ class _Workers:
                 out.append(FolderOut(listing.folder, outcomes))
         finally:
             chain.close()
-            single.shutdown(wait=True, cancel_futures=True)
+            single.close()
+            self._deaths += single.deaths
         return Part(out, stack[::-1], resumed, [])
 
     def close(self) -> None:
         if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool.close()
         elif self.started:
             _release_folder()
 
