@@ -9,6 +9,9 @@ Each round times, one after another (so that a slow spell of the machine touches
 - ``cat``: every regular file up to 1 MiB read once (``find | xargs cat``, two processes);
 - ``rg``: ripgrep listing the files with a job-script word (when ``rg`` is installed);
 - ``bulk -j 1`` and ``bulk -j 2``: a dry run with full reports, no cache;
+- two ``bulk -j 1`` runs at once, each with its own report: what two cores give two
+  processes that share nothing (on a shared VM, less than 2x one: the ceiling that
+  ``-j 2`` can be measured against);
 - a first run that fills a cache, and a re-run over it (``bulk -j 2`` twice on one cache).
 
 It prints the medians and the ratios (bulk -j 2 / cat, bulk -j 2 / rg, -j 1 / -j 2, the
@@ -105,6 +108,7 @@ def main() -> None:
         "rg": [],
         "bulk -j 1": [],
         "bulk -j 2": [],
+        "two -j 1 at once": [],
         "first run, caching -j 2": [],
         "cached re-run -j 2": [],
     }
@@ -119,6 +123,14 @@ def main() -> None:
         for jobs in (1, 2):
             report = os.path.join(work, f"r{r}-j{jobs}")
             t[f"bulk -j {jobs}"].append(timed(bulk(a.root, report, jobs)))
+        t0 = time.perf_counter()
+        pair = [
+            subprocess.Popen(bulk(a.root, os.path.join(work, f"r{r}-p{i}"), 1), stdout=subprocess.DEVNULL)
+            for i in (0, 1)
+        ]
+        if any(p.wait() for p in pair):
+            sys.exit("a bulk run of the pair failed")
+        t["two -j 1 at once"].append(time.perf_counter() - t0)
         cache = os.path.join(work, f"cache{r}")
         t["first run, caching -j 2"].append(timed(bulk(a.root, os.path.join(work, f"c{r}a"), 2, cache)))
         t["cached re-run -j 2"].append(timed(bulk(a.root, os.path.join(work, f"c{r}b"), 2, cache)))
@@ -132,6 +144,15 @@ def main() -> None:
     if "rg" in med:
         print(f"  bulk -j 2 / rg       {j2 / med['rg']:.2f}x")
     print(f"  -j 1 / -j 2          {med['bulk -j 1'] / j2:.2f}x  (scaling on 2 cores)")
+    ceiling = 2 * med["bulk -j 1"] / med["two -j 1 at once"]
+    print(f"  2 x -j 1 / the pair  {ceiling:.2f}x  (two processes sharing nothing: the ceiling here)")
+    rounds = zip(t["bulk -j 1"], t["bulk -j 2"], t["two -j 1 at once"], strict=True)
+    per_round = [(j1 / j2r, 2 * j1 / pr) for j1, j2r, pr in rounds]
+    print(
+        f"  per round (medians)  scaling {statistics.median(x for x, _ in per_round):.2f}x, "
+        f"ceiling {statistics.median(c for _, c in per_round):.2f}x, -j 2 reaches "
+        f"{statistics.median(x / c for x, c in per_round):.0%} of the ceiling"
+    )
     again = med["cached re-run -j 2"]
     print(f"  first / cached       {med['first run, caching -j 2'] / again:.2f}x  (no cache: {j2 / again:.2f}x)")
     if a.compare:
