@@ -125,7 +125,9 @@ def main() -> None:
             t[f"bulk -j {jobs}"].append(timed(bulk(a.root, report, jobs)))
         t0 = time.perf_counter()
         pair = [
-            subprocess.Popen(bulk(a.root, os.path.join(work, f"r{r}-p{i}"), 1), stdout=subprocess.DEVNULL)
+            subprocess.Popen(
+                bulk(a.root, os.path.join(work, f"r{r}-p{i}"), 1), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            )
             for i in (0, 1)
         ]
         if any(p.wait() for p in pair):
