@@ -114,6 +114,7 @@ class _Worker:
         self.calls = calls  # main -> worker
         self.results = results  # worker -> main
         self.room = _room(calls) - 64  # less the headers
+        _room(results)  # a result written in one go, read in one (most are under 1 MiB)
         self.owed: deque[tuple[int, int]] = deque()  # (ticket, message size) in the order sent
         self.sent = 0  # bytes of the calls owed: an upper bound on what sits in the pipe
 
