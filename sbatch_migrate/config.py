@@ -240,7 +240,7 @@ class Settings:
     def rules_for(self, path: str) -> list[Entry]:
         extra = self.config.ignores_for(path) if path != "-" else ()
         if extra not in self._cache:
-            from .fix.engine import select_rules
+            from .checks.index import select_rules
 
             self._cache[extra] = select_rules(self.select, self.ignore + extra)
         return self._cache[extra]

@@ -868,7 +868,9 @@ def test_folder_swapped_while_the_file_is_migrated_cannot_redirect_the_write(tmp
     root, jobs, outside, decoy = _site_with_decoy(tmp_path)
     [candidate] = list(walk([str(root)], 1 << 20))
     expected = expected_output(jobs / "job.sh")
-    real_migrate = bulk.migrate
+    from sbatch_migrate.fix import engine
+
+    real_migrate = engine.migrate
     moved: list[Path] = []
 
     def migrate_then_swap(*args, **kwargs):  # type: ignore[no-untyped-def]
@@ -876,7 +878,7 @@ def test_folder_swapped_while_the_file_is_migrated_cannot_redirect_the_write(tmp
         moved.append(_swap_for_symlink(jobs, outside))  # between the read and the write
         return result
 
-    monkeypatch.setattr(bulk, "migrate", migrate_then_swap)
+    monkeypatch.setattr(engine, "migrate", migrate_then_swap)  # campaign imports it when a file needs it
     bulk._init_worker(bulk.Options(roots=[str(root)], profile=load(), rules=list(RULES), write=True))
     outcome = bulk.process(candidate)
     assert moved and (outside / "job.sh").read_bytes() == decoy

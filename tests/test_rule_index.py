@@ -14,9 +14,9 @@ import pytest
 
 from sbatch_migrate import checks
 from sbatch_migrate.checks import RULES
-from sbatch_migrate.checks.index import GATES, INDEX, load
+from sbatch_migrate.checks.index import GATES, INDEX, load, select_rules
 from sbatch_migrate.checks.rule import Rule
-from sbatch_migrate.fix.engine import Result, migrate, select_rules
+from sbatch_migrate.fix.engine import Result, migrate
 from sbatch_migrate.model.context import Context
 from sbatch_migrate.model.facts import collect
 from sbatch_migrate.profile import PartitionLimits, Profile

@@ -33,12 +33,9 @@ from contextlib import ExitStack, contextmanager
 from json.encoder import encode_basestring as _json_str
 from json.encoder import encode_basestring_ascii as _json_ascii
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .. import __version__
-from ..fix.engine import Rules, migrate
-from ..model.context import Context
-from ..model.needs import script_needs
 from ..output.report import file_dict, json_text
 from ..profile import Profile
 from ..read.kind import is_job_script
@@ -55,6 +52,8 @@ from .writer import Changed, ChangedAfter, open_folder, replace_unchanged, root_
 
 NO_WRITE_NEEDED = frozenset({"unchanged", "not-a-job-script", "binary"})
 CACHEABLE = NO_WRITE_NEEDED | {"would-change"}
+if TYPE_CHECKING:
+    from ..fix.engine import Rules
 _TEMP = re.compile(r"^\..+\.[a-z0-9_]{8}\.sbatch-migrate$")
 
 
@@ -239,12 +238,19 @@ def _process(c: Candidate) -> Outcome:
         source = Source.from_bytes(data, c.path)
     except InputError:
         return plain_outcome(c.path, user, "binary", key, content)
+    # the engine is imported by the first job script a process migrates: a re-run answered
+    # from the cache needs none of it (10 ms of the main process's start-up)
+    from ..fix.engine import migrate
+
     result = migrate(source, opts.profile, opts.rules, opts.unsafe_fixes)
     record = {**base, **file_dict(result, c.path)}
     if result.changed and any(f.severity.value == "error" and not f.fixed for f in result.findings):
         # a file that needs a human: the report shows what the tool changed beside what is left
         record["diff"] = bounded_diff(result, c.path)
     if opts.inventory:
+        from ..model.context import Context
+        from ..model.needs import script_needs
+
         record["needs"] = script_needs(Context(result.facts, opts.profile))
     if not result.changed:
         record["status"] = "unchanged"
@@ -998,6 +1004,8 @@ class _Workers:
             # prime the engine (parser, query, option tables, rule objects) before the
             # workers fork: they inherit it instead of each building their own (a run
             # with a cache may need none of it)
+            from ..fix.engine import migrate
+
             try:
                 migrate(Source.from_bytes(_PRIMER, "primer.sh"), self.opts.profile, self.opts.rules)
             except Exception:  # a warm-up only: a rule's bug is reported per file

@@ -16,7 +16,7 @@ SARIF's rule list.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from ..record import NamedTuple
 
@@ -126,3 +126,17 @@ def load(entry: Entry) -> type[Rule]:
 def applicable(entries: tuple[Entry, ...], ctx: Context) -> tuple[Entry, ...]:
     """The entries whose gate holds for this script and profile."""
     return tuple(e for e in entries if e.gate is None or GATES[e.gate](ctx))
+
+
+def select_rules(select: Iterable[str] = (), ignore: Iterable[str] = ()) -> list[Entry]:
+    """Rules whose code starts with a selected prefix and with no ignored prefix."""
+    sel = [s.upper() for s in select]
+    ign = [s.upper() for s in ignore]
+    out = []
+    for rule in INDEX:
+        if sel and not any(rule.code.startswith(s) or rule.name == s.lower() for s in sel):
+            continue
+        if any(rule.code.startswith(s) or rule.name == s.lower() for s in ign):
+            continue
+        out.append(rule)
+    return out

@@ -9,7 +9,7 @@ not read part of a script that bash accepts, by asking bash).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from functools import cache
 
 from ..checks.fix_withheld import FixWithheld
@@ -54,20 +54,6 @@ class Result:
 # the rules to run: entries of the index (imported when a script can trigger them), or
 # rule classes (run on every script)
 Rules = Sequence[Entry | type[Rule]]
-
-
-def select_rules(select: Iterable[str] = (), ignore: Iterable[str] = ()) -> list[Entry]:
-    """Rules whose code starts with a selected prefix and with no ignored prefix."""
-    sel = [s.upper() for s in select]
-    ign = [s.upper() for s in ignore]
-    out = []
-    for rule in INDEX:
-        if sel and not any(rule.code.startswith(s) or rule.name == s.lower() for s in sel):
-            continue
-        if any(rule.code.startswith(s) or rule.name == s.lower() for s in ign):
-            continue
-        out.append(rule)
-    return out
 
 
 def migrate(source: Source, profile: Profile, rules: Rules | None = None, unsafe_fixes: bool = False) -> Result:
