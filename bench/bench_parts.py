@@ -15,12 +15,12 @@ order); idle spread thinly over every part points at the per-part cost.
 from __future__ import annotations
 
 import argparse
-import concurrent.futures.process as pool_process
 import os
 import resource
 import sys
 import tempfile
 import time
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +32,8 @@ from sbatch_migrate.profile import load
 
 _LOG = {"dir": ""}  # where each worker appends its rows (set before the pool forks)
 _walk_part = campaign.walk_part
-_sendback = pool_process._sendback_result
+_send_bytes = Connection.send_bytes
+_MAIN = os.getpid()
 
 
 def walk_part(*args: Any, **kwargs: Any) -> campaign.Part:
@@ -43,9 +44,13 @@ def walk_part(*args: Any, **kwargs: Any) -> campaign.Part:
     return part
 
 
-def sendback(*args: Any, **kwargs: Any) -> None:
+def send_bytes(conn: Connection, *args: Any, **kwargs: Any) -> None:
+    """A worker's send of a result (the pool's workers write to their result pipe only)."""
+    if os.getpid() == _MAIN:
+        _send_bytes(conn, *args, **kwargs)
+        return
     start = time.perf_counter()
-    _sendback(*args, **kwargs)
+    _send_bytes(conn, *args, **kwargs)
     with open(os.path.join(_LOG["dir"], str(os.getpid())), "a") as fh:
         fh.write(f"send {start:.6f} {time.perf_counter():.6f}\n")
 
@@ -91,8 +96,8 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--cache-dir", help="a cache folder (filled by a first round: the rounds after it are cached)")
     a = ap.parse_args()
-    campaign.walk_part = walk_part  # type: ignore[assignment]  # the workers fork with these in place
-    pool_process._sendback_result = sendback  # type: ignore[assignment]
+    campaign.walk_part = walk_part  # the workers fork with these in place
+    Connection.send_bytes = send_bytes  # type: ignore[method-assign, assignment]
     root = os.path.abspath(a.root)
     for _ in range(a.rounds):
         one_round(root, a.jobs, a.cache_dir)
