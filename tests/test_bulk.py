@@ -1596,3 +1596,33 @@ def test_a_listing_fingerprint_is_its_entries_text_hashed(entries: list[tuple[st
         listed = f"{top}\0{text}\0/{chr(0).join(listing.subdirs)}".encode("utf-8", "surrogateescape")
         assert listing.fingerprint == hashlib.blake2b(listed, digest_size=16).digest()
         assert all(type(i) is Candidate for i in listing.items if len(i) == 6)
+
+
+def test_a_file_that_kills_its_worker_costs_that_file_only(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The worker migrating one file dies each time (as a crash in a parser would kill
+    it): the parts it had are done again one file at a time in a worker of their own, so
+    that file alone is recorded as an error, every other file of the tree as usual, and
+    the run ends (the workers fork from this process, with the patch in place)."""
+    site = tmp_path / "site"
+    for d in range(4):
+        (site / f"d{d}").mkdir(parents=True)
+        for i in range(30):
+            (site / f"d{d}" / f"j{i}.sh").write_bytes(b"#!/bin/bash\n#SBATCH -p gtest\nsrun true %d\n" % i)
+    killer = site / "d2" / "j7.sh"
+    real = bulk._process
+
+    def crashing(c):  # type: ignore[no-untyped-def]
+        if c.path == str(killer):
+            os._exit(70)
+        return real(c)
+
+    monkeypatch.setattr(bulk, "_process", crashing)
+    opts = bulk.Options(roots=[str(site)], profile=load(), rules=list(RULES), jobs=2, report_dir=tmp_path / "r")
+    result = bulk.run(opts)
+    records = [json.loads(line) for line in (tmp_path / "r" / "files.jsonl").read_text().splitlines()]
+    assert sorted(r["path"] for r in records) == sorted(str(p) for p in site.rglob("*.sh"))
+    errors = [r for r in records if r["status"] == "error"]
+    assert [r["path"] for r in errors] == [str(killer)]
+    assert "died" in errors[0]["detail"] and "twice" in errors[0]["detail"]
+    assert {r["status"] for r in records if r["path"] != str(killer)} == {"would-change"}
+    assert result.worker_deaths == 2  # in the pool, then in the worker of its own

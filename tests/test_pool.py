@@ -10,6 +10,8 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sbatch_migrate.bulk.pool import Pool, WorkerDied, call
 
@@ -147,3 +149,56 @@ def test_workers_ignore_an_interrupt(pool: Pool) -> None:
     for pid in pool.pids:
         os.kill(pid, signal.SIGINT)
     assert pool.result(t) == "done" and pool.deaths == 0
+
+
+@settings(max_examples=12, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.tuples(st.just("echo"), st.integers(0, 10**6)),
+            st.tuples(st.just("boom"), st.text(max_size=5)),
+            st.tuples(st.just("sleep"), st.integers(0, 20)),
+            st.tuples(st.just("kill"), st.integers(0, 1)),
+        ),
+        max_size=25,
+    ),
+    st.randoms(use_true_random=False),
+)
+def test_any_mix_of_calls_and_deaths_gives_each_ticket_its_answer_once(ops: list[tuple[str, object]], rnd) -> None:  # type: ignore[no-untyped-def]
+    """Whatever the calls and whenever a worker is killed: every ticket gets its own
+    result, its own exception, or WorkerDied (a call is never run again by the pool:
+    the campaign decides that), each asked for once, in any order; no hang."""
+    pool = Pool(2, _init, ("ready",), depth=2)
+    try:
+        want: dict[int, tuple[str, object]] = {}
+        kills = 0
+        for op, arg in ops:
+            if op == "kill":
+                pids = pool.pids
+                os.kill(pids[int(arg) % len(pids)], signal.SIGKILL)  # type: ignore[call-overload]
+                kills += 1
+            elif op == "echo":
+                want[pool.submit(echo, arg)] = (op, arg)
+            elif op == "boom":
+                want[pool.submit(boom, arg)] = (op, arg)
+            else:
+                want[pool.submit(sleep_then, int(arg) / 1000, arg)] = (op, arg)  # type: ignore[call-overload]
+        order = list(want)
+        rnd.shuffle(order)
+        for ticket in order:
+            op, arg = want[ticket]
+            try:
+                got = pool.result(ticket)
+            except WorkerDied:
+                assert kills, "a call died with no worker killed"
+                continue
+            except ValueError as exc:
+                assert op == "boom" and str(exc) == arg
+                continue
+            assert op != "boom"
+            assert (got[2] if op == "echo" else got) == arg
+        assert pool.deaths <= kills
+        with pytest.raises(KeyError):
+            pool.result(order[0]) if order else pool.result(-1)  # taken: asked for once
+    finally:
+        pool.close()

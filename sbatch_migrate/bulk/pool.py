@@ -132,6 +132,7 @@ class Pool:
         self._workers: list[_Worker] = []
         self._queued: deque[tuple[int, bytes]] = deque()  # calls not yet sent to a worker
         self._results: dict[int, Any] = {}
+        self._open: set[int] = set()  # tickets handed out whose result was not taken yet
         self._next = 0
         self._stop = mmap.mmap(-1, 1)  # shared with the workers: set by close()
         self.deaths = 0
@@ -160,13 +161,16 @@ class Pool:
     def submit(self, fn: Callable[..., Any], *args: Any) -> int:
         ticket = self._next
         self._next += 1
+        self._open.add(ticket)
         self._queued.append((ticket, pickle.dumps((ticket, fn, args), pickle.HIGHEST_PROTOCOL)))
         self._hand_out()
         return ticket
 
     def result(self, ticket: int) -> Any:
         """The result of ``ticket`` (taken out: asked for once); raises what the call
-        raised, or :class:`WorkerDied`."""
+        raised, or :class:`WorkerDied`; KeyError for a ticket not handed out or taken."""
+        if ticket not in self._open:
+            raise KeyError(ticket)
         while ticket not in self._results:
             self._hand_out()
             ready = set(wait([w.results for w in self._workers] + [w.process.sentinel for w in self._workers]))
@@ -176,6 +180,7 @@ class Pool:
                 elif worker.process.sentinel in ready:
                     self._take(worker, ended=True)
         result = self._results.pop(ticket)
+        self._open.discard(ticket)
         if result is _DIED:
             raise WorkerDied
         if isinstance(result, _Failed):
