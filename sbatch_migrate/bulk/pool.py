@@ -215,8 +215,8 @@ class Pool:
             except (EOFError, OSError):
                 ended = True
                 break
-            size = next(size for t, size in worker.owed if t == ticket)
-            worker.owed.remove((ticket, size))
+            sent, size = worker.owed.popleft()  # a worker answers its calls in the order sent
+            assert sent == ticket, (sent, ticket)
             worker.sent -= size
             self._results[ticket] = result
             if not ended:
