@@ -78,19 +78,34 @@ def discover(start: str | os.PathLike[str]) -> Config:
             return load(_path(dotfile))
         pyproject = os.path.join(folder, "pyproject.toml")
         if os.path.isfile(pyproject):
-            import tomllib
-
             try:
-                with open(pyproject, encoding="utf-8") as fh:
-                    doc = tomllib.loads(fh.read())
-            except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:
-                raise ConfigError(f"{pyproject}: not valid TOML: {exc}") from None
-            if "sbatch-migrate" in doc.get("tool", {}):
+                with open(pyproject, "rb") as fh:
+                    raw = fh.read()
+            except OSError as exc:
+                raise ConfigError(f"{pyproject}: cannot read: {exc.strerror or exc}") from None
+            doc = _pyproject_doc(pyproject, raw)
+            if doc is not None and "sbatch-migrate" in doc.get("tool", {}):
                 return _from_table(doc["tool"]["sbatch-migrate"], _path(pyproject), "[tool.sbatch-migrate] ")
         parent = os.path.dirname(folder)
         if parent == folder:
             return Config()
         folder = parent
+
+
+def _pyproject_doc(path: str, raw: bytes) -> dict[str, Any] | None:
+    """The parsed ``pyproject.toml``, or None when it cannot hold a ``[tool.sbatch-migrate]``
+    table.  A TOML key is written bare, in quotes, or with escapes (a backslash) in double
+    quotes; so a file with neither the name nor a backslash has no such table and is not
+    parsed: a project's pyproject.toml, which most script repositories and checkouts have,
+    is not ours to judge, and tomllib with what it imports is a tenth of a one-file run."""
+    if b"sbatch-migrate" not in raw and b"\\" not in raw:
+        return None
+    import tomllib
+
+    try:
+        return tomllib.loads(raw.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
 
 
 def _path(path: str) -> Path:

