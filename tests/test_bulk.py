@@ -4,8 +4,10 @@ resume (SIGKILL at random points), shards, cache, reports."""
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import os
+import pickle
 import pwd
 import random
 import shutil
@@ -1626,3 +1628,65 @@ def test_a_file_that_kills_its_worker_costs_that_file_only(tmp_path: Path, monke
     assert "died" in errors[0]["detail"] and "twice" in errors[0]["detail"]
     assert {r["status"] for r in records if r["path"] != str(killer)} == {"would-change"}
     assert result.worker_deaths == 2  # in the pool, then in the worker of its own
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 2**32), st.integers(0, 150), st.lists(st.integers(0, 150), max_size=6))
+def test_merged_part_aggregates_equal_one_aggregate_of_every_file(seed: int, n: int, cuts: list[int]) -> None:
+    """What the workers count per part, merged in the main process, is what counting every
+    file in one aggregate gives: totals, per user (with the bounded lists of blocking and
+    unfinished files), decisions, and the drill-down the HTML page shows."""
+    from sbatch_migrate.bulk import reports
+    from sbatch_migrate.bulk.reports import Aggregate, tally_of
+
+    def record(user: int, i: int, status: str, findings: list[tuple[str, bool]]) -> dict[str, object]:
+        r: dict[str, object] = {"path": f"/work/u{user}/d{i % 3}/job{i:02d}.sh", "user": f"u{user}", "status": status}
+        if status in ("would-change", "unchanged"):
+            r["changed"] = status == "would-change"
+            r["findings"] = [
+                {"code": c, "rule": c.lower(), "severity": "error" if c != "SM301" else "warning", "line": n,
+                 "message": f"m{n}", "fixed": fixed, "subject": f"/work/u{user}/x"}
+                for n, (c, fixed) in enumerate(findings)
+            ]  # fmt: skip
+        elif status != "not-a-job-script":
+            r["detail"] = "why"
+        return r
+
+    rng = random.Random(seed)
+    picked = rng.sample([(u, i) for u in range(6) for i in range(70)], n)
+    statuses = ["would-change", "unchanged", "would-change", "error", "unreadable", "not-a-job-script"]
+    codes = ["SM101", "SM601", "SM903", "SM301"]
+    records = [
+        record(u, i, rng.choice(statuses), [(rng.choice(codes), rng.random() < 0.3) for _ in range(rng.randrange(4))])
+        for u, i in picked
+    ]
+    with pytest.MonkeyPatch.context() as mp:  # limits that these few files reach
+        mp.setattr(reports, "DETAIL_FILES", 9)
+        mp.setattr(reports, "DETAIL_PER_USER", 3)
+        mp.setattr(reports, "BLOCKING_PER_USER", 4)
+        whole = Aggregate()
+        for r in records:
+            whole.add(r)
+        merged, offered = Aggregate(), Aggregate()
+        bounds = sorted({0, len(records), *(c for c in cuts if c <= len(records))})
+        for start, end in itertools.pairwise(bounds):
+            part = Aggregate()
+            for r in records[start:end]:
+                part.add(r)
+            merged.merge(pickle.loads(pickle.dumps(part)))  # as it comes from a worker
+            # as the workers count a part: no details, the files to show offered (cut)
+            counted = Aggregate()
+            offers = []
+            for r in records[start:end]:
+                t = tally_of(r)
+                if counted.add_tally(str(r["status"]), t) and t is not None:
+                    offers.append(((t.user, t.path), json.dumps(r)))
+            offered.merge(pickle.loads(pickle.dumps(counted)))
+            for key, line in reports.first_details(offers):
+                offered.offer(key, line)
+        for agg in (merged, offered):
+            assert agg.summary() == whole.summary()
+            assert agg.drill_down() == whole.drill_down()
+            assert agg.detail_keys == whole.detail_keys
+        assert len(whole.detail_keys) <= 9
+

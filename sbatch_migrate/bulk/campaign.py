@@ -46,7 +46,7 @@ from .cache import FILE as CACHE_FILE
 from .cache import UNHASHED, Cache, ContentCache, FolderHit, Stat, digest, spans
 from .ownfolder import OwnFolder, UnsafeFolder, own_folder
 from .pool import Pool, WorkerDied, call
-from .reports import Aggregate, Tally, bounded_diff, tally_of
+from .reports import Aggregate, Tally, bounded_diff, first_details, tally_of
 from .walk import Candidate, Chain, Skipped, distinct_roots, list_folder, root_item
 from .writer import Changed, ChangedAfter, open_folder, replace_unchanged, root_of, write_at
 
@@ -616,9 +616,10 @@ def run(
                 waiting[0] = 0
             out.flush()
 
-    def emit(o: Outcome) -> None:
+    def emit(o: Outcome, counted: bool = False) -> None:
         counts[o.status] = counts.get(o.status, 0) + 1
-        agg.add_tally(o.status, o.tally, o.line)
+        if not counted:
+            agg.add_tally(o.status, o.tally, o.line)
         line = _cached_line(o.line) if o.cached else o.line
         if out is not None:
             lines.append(line)
@@ -651,11 +652,11 @@ def run(
         needs_write = any(o.status not in NO_WRITE_NEEDED and o.status not in STABLE_SKIPS for o in outcomes)
         cache.put_folder(folder, shard, fingerprint, newest_ns, needs_write, "\n".join(stored), statuses, tallies)
 
-    def emit_folder(fo: FolderOut) -> None:
+    def emit_folder(fo: FolderOut, counted: bool) -> None:
         hit = fo.hit
         if hit is None:
             for o in fo.outcomes:
-                emit(o)
+                emit(o, counted)
             piece = pieces.get(fo.folder) if not fo.fingerprint else None
             if piece is not None:  # a piece of a large folder: stored whole with the last one
                 piece[1] = max(piece[1], fo.newest_ns)
@@ -672,7 +673,8 @@ def run(
             return
         for status, k in hit.statuses.items():
             counts[status] = counts.get(status, 0) + k
-        agg.add_folder(hit.statuses, hit.tallies, hit.lines)
+        if not counted:
+            agg.add_folder(hit.statuses, hit.tallies, hit.lines)
         if out is not None:
             lines.append(hit.lines)
             waiting[0] += n
@@ -717,7 +719,12 @@ def run(
                 workers.submit(root, take, budget=budget)
             root, part = workers.next()
             for fo in part.folders:
-                emit_folder(fo)
+                emit_folder(fo, part.agg is not None)
+            if part.agg is not None:
+                agg.merge(part.agg)
+                for key, (n, start, end) in part.offers:
+                    fo = part.folders[n]
+                    agg.offer(key, fo.outcomes[start].line if end < 0 else fo.hit.lines[start:end])  # type: ignore[union-attr]
             more = part.more  # the rest of a large folder: parts of their own, handed out first
             if more and cache is not None and part.split:
                 first = part.folders[-1]
@@ -825,6 +832,12 @@ class Part(NamedTuple):
     resumed: int  # files the run being resumed already recorded
     more: list[Row]  # the entries of its last folder it left (as rows): a part of their own
     split: bytes = b""  # the fingerprint of that folder (b"": not to be stored)
+    # its records counted (in the worker, in parallel; the main process merges it): None
+    # when they are to be counted as they are emitted (a part done again in the main process)
+    agg: Aggregate | None = None
+    # the files the drill-down may show, (user, path) with where their record is in
+    # ``folders``: (folder, start, end) in a folded folder's lines, (folder, outcome, -1)
+    offers: tuple[tuple[tuple[str, str], tuple[int, int, int]], ...] = ()
 
 
 def _shard_key(opts: Options) -> str:
@@ -836,6 +849,35 @@ def walk_part(root: str, folders: list[str], rows: list[Row] | None = None, budg
     symlink (:func:`~.walk.list_folder`), and do every file of each, until ``_PART`` files
     are done; returns their records and the folders left.  ``items``: entries to do first
     (the rest of a large folder, roots that are files; as :func:`_rows` sends them)."""
+    return _counted(_walk_part(root, folders, rows, budget))
+
+
+def _counted(part: Part) -> Part:
+    """``part`` with its records counted into an aggregate of its own (in the worker: on a
+    re-run answered from the cache, counting was a fifth of the main process's work), the
+    tallies its folders carried left out, and the files whose details the report may show
+    named: the main process merges the aggregate and decodes the records of those it keeps
+    (few: a record decoded in every part would cost more than all the counting)."""
+    agg = Aggregate()
+    folders = []
+    offers: list[tuple[tuple[str, str], tuple[int, int, int]]] = []
+    for n, fo in enumerate(part.folders):
+        if fo.hit is not None:
+            agg.statuses.update(fo.hit.statuses)
+            for status, tally, start, end in fo.hit.tallies:
+                agg.statuses[status] -= 1  # counted again, with the tally
+                if agg.add_tally(status, tally) and tally is not None:
+                    offers.append(((tally.user, tally.path), (n, start, end)))
+            fo = fo._replace(hit=fo.hit._replace(tallies=[]))
+        else:
+            for i, o in enumerate(fo.outcomes):
+                if agg.add_tally(o.status, o.tally) and o.tally is not None:
+                    offers.append(((o.tally.user, o.tally.path), (n, i, -1)))
+        folders.append(fo)
+    return part._replace(folders=folders, agg=agg, offers=tuple(first_details(offers)))
+
+
+def _walk_part(root: str, folders: list[str], rows: list[Row] | None, budget: int) -> Part:
     opts: Options = _W["opts"]
     done: set[str] = _W["done"]
     store: ContentCache | None = _W["cache"] if opts.out_dir is None else None

@@ -13,7 +13,7 @@ import bisect
 import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 from .. import __version__
 from ..output.report import REPORT_VERSION, counted, json_outline_pieces, json_pieces, json_text, md_code, md_text
@@ -36,6 +36,7 @@ NOT_DONE = frozenset({"write-failed", "error", "skipped-changed", "unreadable"})
 # a note by severity: nothing can be said of what is there, so the file needs a human and
 # its user is not ready.  (A submission config it does not read is an error, SM911.)
 NOT_ANALYSED = frozenset({"SM903"})
+_W = TypeVar("_W")  # where an offered file's record is
 
 
 @record(slots=True)
@@ -98,6 +99,22 @@ def _detail(record: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def first_details(offers: list[tuple[tuple[str, str], _W]]) -> list[tuple[tuple[str, str], _W]]:
+    """Of the files offered for the drill-down (``(user, path)``, where its record is), the
+    ones an aggregate can keep: the first DETAIL_PER_USER of each user, then the first
+    DETAIL_FILES of those, in (user, path) order.  The first of a union are among the
+    first of each part: a part's offers cut so lose nothing (:meth:`Aggregate.merge`)."""
+    per_user: Counter[str] = Counter()
+    kept = []
+    for offer in sorted(offers, key=lambda o: o[0]):
+        per_user[offer[0][0]] += 1
+        if per_user[offer[0][0]] <= DETAIL_PER_USER:
+            kept.append(offer)
+            if len(kept) == DETAIL_FILES:
+                break
+    return kept
+
+
 def group_of(finding: dict[str, Any]) -> str:
     """What a finding shares with others across files that one site decision settles: for
     an unmounted path (SM601), its top folder (a claim mounted there covers it); else ""."""
@@ -154,12 +171,13 @@ class Aggregate:
             self.statuses[status] -= 1  # counted above
             self.add_tally(status, tally, lines[start:end])
 
-    def add_tally(self, status: str, tally: Tally | None, record: dict[str, Any] | str | None = None) -> None:
+    def add_tally(self, status: str, tally: Tally | None, record: dict[str, Any] | str | None = None) -> bool:
         """Count one file; ``record`` (its record, or the JSON line of it) gives the HTML
-        report the findings and diff of a file that needs a human."""
+        report the findings and diff of a file that needs a human.  True when the file
+        needs one (its details may be shown: :meth:`offer`)."""
         self.statuses[status] += 1
         if tally is None:
-            return
+            return False
         user = self.users[tally.user]
         if status in NOT_DONE:
             self.not_done += 1
@@ -168,7 +186,7 @@ class Aggregate:
             if len(user.unfinished) > BLOCKING_PER_USER:
                 user.unfinished.pop()
         if not tally.job_script:
-            return
+            return False
         self.job_scripts += 1
         user.files += 1
         user.changed += tally.changed
@@ -205,35 +223,81 @@ class Aggregate:
             if len(user.blocking) > BLOCKING_PER_USER:
                 user.blocking.pop()
             if record is not None:
-                self._keep_detail(tally, record)
+                self.offer((tally.user, tally.path), record)
+        return bool(codes)
 
-    def _keep_detail(self, tally: Tally, record: dict[str, Any] | str) -> None:
-        """Keep the file's details if it is among the first DETAIL_PER_USER of its user and
-        the first DETAIL_FILES in all, by (user, path): the same page whatever the order."""
-        key = (tally.user, tally.path)
-        keys = self.detail_keys
-        if key in self.details:
+    def offer(self, key: tuple[str, str], record: dict[str, Any] | str) -> None:
+        """Keep the details of the file ``key`` (user, path), which needs a human, if it is
+        among the first DETAIL_PER_USER of its user and the first DETAIL_FILES in all, by
+        (user, path): the same page whatever the order."""
+        if not self._admits(key):
             return
-        if len(keys) >= DETAIL_FILES and key > keys[-1]:
-            return
-        mine = self.detail_users[tally.user]
-        if mine >= DETAIL_PER_USER:
-            last = keys[bisect.bisect_left(keys, (tally.user, "\U0010ffff")) - 1]
-            if key > last:
-                return
         if isinstance(record, str):
             try:
                 record = json.loads(record)
             except ValueError:
                 return
         assert isinstance(record, dict)
+        self._insert(key, _detail(record))
+
+    def _insert(self, key: tuple[str, str], detail: dict[str, Any]) -> None:
+        keys = self.detail_keys
         bisect.insort(keys, key)
-        self.details[key] = _detail(record)
-        self.detail_users[tally.user] += 1
-        if self.detail_users[tally.user] > DETAIL_PER_USER:
-            self._drop(keys[bisect.bisect_left(keys, (tally.user, "\U0010ffff")) - 1])
+        self.details[key] = detail
+        self.detail_users[key[0]] += 1
+        if self.detail_users[key[0]] > DETAIL_PER_USER:
+            self._drop(keys[bisect.bisect_left(keys, (key[0], "\U0010ffff")) - 1])
         if len(keys) > DETAIL_FILES:
             self._drop(keys[-1])
+
+    def merge(self, other: Aggregate) -> None:
+        """Count in what ``other`` counted (a worker's aggregate of the files of one part):
+        the same aggregate as if its files had been added here one by one.  Every kept list
+        holds the first entries in sorted order, and the first of a union are among the
+        first of each side: the bounded lists merge by keeping the first of both."""
+        self.statuses.update(other.statuses)
+        self.rules.update(other.rules)
+        self.rules_fixed.update(other.rules_fixed)
+        self.severities.update(other.severities)
+        for code, name in other.rule_names.items():
+            self.rule_names.setdefault(code, name)
+        self.job_scripts += other.job_scripts
+        self.not_done += other.not_done
+        for name, theirs in other.users.items():
+            mine = self.users[name]
+            mine.files += theirs.files
+            mine.changed += theirs.changed
+            mine.errors += theirs.errors
+            mine.warnings += theirs.warnings
+            mine.blocked_files += theirs.blocked_files
+            mine.not_done += theirs.not_done
+            if theirs.blocking:
+                codes = self._codes
+                blocking = [(path, codes.setdefault(c, c)) for path, c in theirs.blocking]
+                mine.blocking = sorted(mine.blocking + blocking)[:BLOCKING_PER_USER]
+            if theirs.unfinished:
+                mine.unfinished = sorted(mine.unfinished + theirs.unfinished)[:BLOCKING_PER_USER]
+        for group, (findings, files, users) in other.mount_gaps.items():
+            gap = self.mount_gaps.setdefault(group, [0, 0, set()])
+            gap[0] += findings
+            gap[1] += files
+            gap[2] |= users
+        for key in other.detail_keys:
+            if self._admits(key):
+                self._insert(key, other.details[key])
+
+    def _admits(self, key: tuple[str, str]) -> bool:
+        """``key`` would be kept: not kept yet, and among the first of its user and of all."""
+        keys = self.detail_keys
+        if key in self.details:
+            return False
+        if len(keys) >= DETAIL_FILES and key > keys[-1]:
+            return False
+        if self.detail_users[key[0]] >= DETAIL_PER_USER:
+            last = keys[bisect.bisect_left(keys, (key[0], "\U0010ffff")) - 1]
+            if key > last:
+                return False
+        return True
 
     def _drop(self, key: tuple[str, str]) -> None:
         self.detail_keys.remove(key)
