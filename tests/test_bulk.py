@@ -1690,3 +1690,51 @@ def test_merged_part_aggregates_equal_one_aggregate_of_every_file(seed: int, n: 
             assert agg.detail_keys == whole.detail_keys
         assert len(whole.detail_keys) <= 9
 
+
+def test_a_run_with_a_cache_starts_workers_for_files_to_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With -j 2 and a cache, the parts the cache answers are done in the main process: a
+    re-run over an unchanged tree forks no worker; the first run, and a re-run that meets
+    a folder of new files, start the workers at the first part with files to read and
+    hand them the rest.  The records are those of a run without a cache every time."""
+    from sbatch_migrate.bulk import cache as cache_module
+
+    monkeypatch.setattr(cache_module, "RACY_NS", 0)  # files of a test are all written just now
+    root = tmp_path / "site"
+    for d in range(12):
+        (root / f"d{d:02d}").mkdir(parents=True)
+        for i in range(30):
+            (root / f"d{d:02d}" / f"j{i}.sh").write_bytes(b"#!/bin/bash\n#SBATCH -p gtest\nsrun true %d\n" % i)
+            (root / f"d{d:02d}" / f"n{i}.txt").write_bytes(b"notes %d\n" % i)
+    pools: list[int] = []
+
+    class Counted(bulk.Pool):
+        def __init__(self, jobs: int, *args: object, **kwargs: object) -> None:
+            pools.append(jobs)
+            super().__init__(jobs, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(bulk, "Pool", Counted)
+
+    def run(name: str, cache: bool = True) -> dict[str, dict[str, object]]:
+        pools.clear()
+        opts = bulk.Options(
+            roots=[str(root)],
+            profile=load(),
+            rules=list(RULES),
+            jobs=2,
+            report_dir=tmp_path / name,
+            cache_dir=tmp_path / "cache" if cache else None,
+        )
+        bulk.run(opts)
+        return {p: {k: v for k, v in r.items() if k != "cached"} for p, r in _records(tmp_path / name).items()}
+
+    fresh = run("r0", cache=False)
+    assert pools == [2]
+    assert run("r1") == fresh and pools == [2]  # the first run: every file read
+    assert run("r2") == fresh and pools == []  # all answered from the cache: no worker
+    assert all(r.get("cached") for r in _records(tmp_path / "r2").values())
+    for i in range(40):  # a folder of new files, late in the walk
+        (root / "d09" / f"new{i}.sh").write_bytes(b"#!/bin/bash\n#SBATCH -p gtest\nsrun new %d\n" % i)
+    changed = run("r3")
+    assert pools == [2] and changed == run("r3-fresh", cache=False)
+    read = {p for p, r in _records(tmp_path / "r3").items() if not r.get("cached")}
+    assert read == {str(root / "d09" / f"new{i}.sh") for i in range(40)}  # only the new files were read

@@ -283,6 +283,11 @@ class ContentCache:
         except sqlite3.Error:
             pass  # the main process reports an unusable cache; a worker just migrates
 
+    def close(self) -> None:
+        if self.db is not None:
+            self.db.close()
+            self.db = None
+
     def folder(self, folder: str, shard: str, fingerprint: bytes, write: bool) -> FolderHit | None:
         """The stored records of a folder listed with this fingerprint, none of its files
         racy (and, for a --write run, none it would act on)."""

@@ -1019,6 +1019,12 @@ class _Workers:
     time; their results are taken in the order they were handed out, so the records come
     in the same order whatever the number of workers and however fast each one is.
 
+    A run with a cache does its parts in this process while the cache answers them: a
+    part answered from the cache costs less than sending it to a worker and its answer
+    back (a re-run over 10,000 unchanged files: 0.35 s here against 0.45 s with two
+    workers).  The first part with files to read (``_LOCAL_WORK``) starts the workers;
+    they take that part's successors and every part after.
+
     A worker that dies (killed, out of memory) costs the parts it had: each is done again,
     listed in the main process and its files migrated one at a time in a worker of its
     own, so that a file that kills its worker costs that file (recorded as an error) and
@@ -1032,6 +1038,7 @@ class _Workers:
         self.started = False
         self.inflight: deque[tuple[str, list[str], list[Row], int, int | None]] = deque()
         self._deaths = 0  # of the pools for parts done again
+        self.local = False  # parts done in this process until one has files to read
 
     @property
     def deaths(self) -> int:
@@ -1042,6 +1049,10 @@ class _Workers:
 
     def _start(self) -> None:
         self.started = True
+        if self.opts.jobs > 1 and self.opts.cache_dir is not None:
+            _init_worker(self.opts, self.folders, self.done)
+            self.local = True
+            return
         if self.opts.cache_dir is None:
             # prime the engine (parser, query, option tables, rule objects) before the
             # workers fork: they inherit it instead of each building their own (a run
@@ -1068,11 +1079,27 @@ class _Workers:
         """The oldest part's result (done here when there is no pool)."""
         root, folders, files, budget, ticket = self.inflight.popleft()
         if ticket is None or self.pool is None:
-            return root, walk_part(root, folders, files, budget)
+            part = walk_part(root, folders, files, budget)
+            if self.local and _files_read(part) >= _LOCAL_WORK:
+                self._fork()
+            return root, part
         try:
             return root, self.pool.result(ticket)
         except WorkerDied:
             return root, self._redo(root, folders, files)
+
+    def _fork(self) -> None:
+        """Start the workers; the parts handed out meanwhile go to them, in order."""
+        self.local = False
+        _release_folder()
+        cache: ContentCache | None = _W.get("cache")
+        if cache is not None:  # each worker opens its own
+            cache.close()
+        self.pool = pool = self._new_pool(self.opts.jobs)
+        self.inflight = deque(
+            (root, folders, files, budget, pool.submit(walk_part, root, folders, files, budget))
+            for root, folders, files, budget, _ in self.inflight
+        )
 
     def _redo(self, root: str, folders: list[str], rows: list[Row]) -> Part:
         """A part whose worker died: listed here, each file in a worker of its own."""
@@ -1124,6 +1151,18 @@ class _Workers:
             self.pool.close()
         elif self.started:
             _release_folder()
+            cache: ContentCache | None = _W.get("cache")
+            if cache is not None:
+                cache.close()
+
+
+_LOCAL_WORK = 16  # files read in one part (not answered from the cache) that start the workers
+
+
+def _files_read(part: Part) -> int:
+    """The files of ``part`` that were read (the cache did not answer them by their
+    status or their folder)."""
+    return sum(1 for fo in part.folders for o in fo.outcomes if o.stat is not None and not o.cached)
 
 
 def _user_of(c: Candidate) -> str:
