@@ -20,19 +20,19 @@ import resource
 import sys
 import tempfile
 import time
-from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sbatch_migrate.bulk import campaign
+from sbatch_migrate.bulk.pool import Pipe
 from sbatch_migrate.checks import RULES
 from sbatch_migrate.profile import load
 
 _LOG = {"dir": ""}  # where each worker appends its rows (set before the pool forks)
 _walk_part = campaign.walk_part
-_send_bytes = Connection.send_bytes
+_send_bytes = Pipe.send_bytes
 _MAIN = os.getpid()
 
 
@@ -44,7 +44,7 @@ def walk_part(*args: Any, **kwargs: Any) -> campaign.Part:
     return part
 
 
-def send_bytes(conn: Connection, *args: Any, **kwargs: Any) -> None:
+def send_bytes(conn: Pipe, *args: Any, **kwargs: Any) -> None:
     """A worker's send of a result (the pool's workers write to their result pipe only)."""
     if os.getpid() == _MAIN:
         _send_bytes(conn, *args, **kwargs)
@@ -97,7 +97,7 @@ def main() -> None:
     ap.add_argument("--cache-dir", help="a cache folder (filled by a first round: the rounds after it are cached)")
     a = ap.parse_args()
     campaign.walk_part = walk_part  # the workers fork with these in place
-    Connection.send_bytes = send_bytes  # type: ignore[method-assign, assignment]
+    Pipe.send_bytes = send_bytes  # type: ignore[method-assign, assignment]
     root = os.path.abspath(a.root)
     for _ in range(a.rounds):
         one_round(root, a.jobs, a.cache_dir)

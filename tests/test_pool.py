@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import os
 import signal
+import struct
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -202,3 +205,27 @@ def test_any_mix_of_calls_and_deaths_gives_each_ticket_its_answer_once(ops: list
             pool.result(order[0]) if order else pool.result(-1)  # taken: asked for once
     finally:
         pool.close()
+
+
+def torn_result(n: int) -> None:
+    """Die halfway through writing a result of ``n`` bytes (as a worker killed in its send)."""
+    results = sys._getframe(1).f_locals["results"]  # the worker's end of its result pipe (_serve)
+    os.write(results.fileno(), struct.pack("!Q", n) + b"x" * (n // 2))
+    os._exit(3)
+
+
+@pytest.mark.parametrize("size", [100, 3 << 20])
+def test_a_result_torn_by_its_workers_death_is_that_calls_loss(pool: Pool, size: int) -> None:
+    ticket = pool.submit(torn_result, size)
+    with pytest.raises(WorkerDied):
+        pool.result(ticket)
+    assert pool.deaths == 1 and len(pool.pids) == 2
+    assert [call(pool, echo, i)[2] for i in range(4)] == [0, 1, 2, 3]
+
+
+def test_the_pool_needs_no_multiprocessing() -> None:
+    """A bulk run answered from the cache in its main process pays for no import it does
+    not use: the pool is built on os.fork and pipes."""
+    code = "import sys, sbatch_migrate.bulk.campaign, sbatch_migrate.cli.bulk; print('multiprocessing' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"

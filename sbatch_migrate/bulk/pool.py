@@ -24,17 +24,18 @@ from __future__ import annotations
 
 import fcntl
 import mmap
-import multiprocessing
+import os
 import pickle
+import select
 import signal
+import struct
+import sys
 import traceback
 from collections import deque
-from multiprocessing.connection import Connection, wait
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from multiprocessing.process import BaseProcess
     from typing import Any
 
 
@@ -49,15 +50,78 @@ class _Failed:
         self.exc = exc
 
 
+_HEADER = struct.Struct("!Q")  # a message's length, before it
+
+
+class Pipe:
+    """One end of a pipe carrying whole messages (a length, then the bytes).  The pool's
+    own, not :mod:`multiprocessing`'s: importing that costs a bulk run's main process 48M
+    instructions (sockets, tempfile, shutil, subprocess), which a re-run answered from
+    the cache in that process alone does not need."""
+
+    def __init__(self, fd: int):
+        self.fd = fd
+
+    def fileno(self) -> int:
+        return self.fd
+
+    def send_bytes(self, data: bytes) -> None:
+        header = _HEADER.pack(len(data))
+        sent = os.writev(self.fd, [header, data])
+        if sent < len(header) + len(data):  # a write cut short (a signal): the rest
+            view = memoryview(header + data)[sent:]
+            while view:
+                view = view[os.write(self.fd, view) :]
+
+    def recv_bytes(self) -> bytes:
+        """The next message; EOFError at the end of the pipe (or within a message: the
+        writer died while writing it)."""
+        (size,) = _HEADER.unpack(self._exactly(_HEADER.size))
+        return self._exactly(size)
+
+    def _exactly(self, size: int) -> bytes:
+        if not size:
+            return b""
+        first = os.read(self.fd, size)
+        if len(first) == size:
+            return first
+        if not first:
+            raise EOFError
+        buffer = bytearray(size)
+        buffer[: len(first)] = first
+        view, got = memoryview(buffer), len(first)
+        while got < size:
+            n = os.readv(self.fd, [view[got:]])
+            if not n:
+                raise EOFError
+            got += n
+        return bytes(buffer)
+
+    def poll(self) -> bool:
+        """Something to read (a message, or the end of the pipe), now."""
+        return bool(select.select([self.fd], [], [], 0)[0])
+
+    def close(self) -> None:
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
+
+
+def _pipe() -> tuple[Pipe, Pipe]:
+    """(read end, write end), neither inherited by a program a worker might exec."""
+    r, w = os.pipe2(os.O_CLOEXEC)
+    return Pipe(r), Pipe(w)
+
+
 _DIED = object()
-_MAIN_ENDS: set[Connection] = set()  # this process's ends of every open pool's pipes
+_MAIN_ENDS: set[Pipe] = set()  # this process's ends of every open pool's pipes
 
 
 def _serve(
-    calls: Connection,
-    results: Connection,
+    calls: Pipe,
+    results: Pipe,
     stop: mmap.mmap,
-    others: list[Connection],
+    others: list[Pipe],
     initializer: Callable[..., None],
     initargs: tuple[Any, ...],
 ) -> None:
@@ -96,7 +160,7 @@ _F_GETPIPE_SZ = getattr(fcntl, "F_GETPIPE_SZ", 1032)
 _WANTED_PIPE = 1 << 20  # asked for a worker's call pipe (the limit for a user, by default)
 
 
-def _room(conn: Connection) -> int:
+def _room(conn: Pipe) -> int:
     """What the pipe under ``conn`` holds (bytes), made as large as allowed first."""
     try:
         fcntl.fcntl(conn.fileno(), _F_SETPIPE_SZ, _WANTED_PIPE)
@@ -109,10 +173,10 @@ def _room(conn: Connection) -> int:
 
 
 class _Worker:
-    def __init__(self, process: BaseProcess, calls: Connection, results: Connection):
-        self.process = process
+    def __init__(self, pid: int, calls: Pipe, results: Pipe):
+        self.pid = pid
         self.calls = calls  # main -> worker
-        self.results = results  # worker -> main
+        self.results = results  # worker -> main: its end is the worker's end (died or done)
         self.room = _room(calls) - 64  # less the headers
         _room(results)  # a result written in one go, read in one (most are under 1 MiB)
         self.owed: deque[tuple[int, int]] = deque()  # (ticket, message size) in the order sent
@@ -125,7 +189,6 @@ class Pool:
     died while the pool was open."""
 
     def __init__(self, jobs: int, initializer: Callable[..., None], initargs: tuple[Any, ...] = (), depth: int = 3):
-        self._context = multiprocessing.get_context("fork")
         self._initializer = initializer
         self._initargs = initargs
         self._depth = depth
@@ -140,23 +203,35 @@ class Pool:
             self._workers.append(self._spawn())
 
     def _spawn(self) -> _Worker:
-        their_calls, calls = self._context.Pipe(duplex=False)
-        results, their_results = self._context.Pipe(duplex=False)
+        their_calls, calls = _pipe()
+        results, their_results = _pipe()
         others = [*_MAIN_ENDS, calls, results]
-        process = self._context.Process(
-            target=_serve,
-            args=(their_calls, their_results, self._stop, others, self._initializer, self._initargs),
-            daemon=True,
-        )
-        process.start()
+        for stream in (sys.stdout, sys.stderr):  # nothing buffered is written twice
+            try:
+                stream.flush()
+            except (OSError, ValueError, AttributeError):
+                pass
+        pid = os.fork()
+        if pid == 0:  # the worker: it never returns into the caller's code
+            code = 0
+            try:
+                _serve(their_calls, their_results, self._stop, others, self._initializer, self._initargs)
+            except BaseException:
+                code = 1
+                try:
+                    traceback.print_exc()
+                except BaseException:
+                    pass
+            finally:
+                os._exit(code)
         their_calls.close()
         their_results.close()
         _MAIN_ENDS.update((calls, results))
-        return _Worker(process, calls, results)
+        return _Worker(pid, calls, results)
 
     @property
     def pids(self) -> list[int]:
-        return [w.process.pid for w in self._workers if w.process.pid is not None]
+        return [w.pid for w in self._workers]
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> int:
         ticket = self._next
@@ -173,12 +248,13 @@ class Pool:
             raise KeyError(ticket)
         while ticket not in self._results:
             self._hand_out()
-            ready = set(wait([w.results for w in self._workers] + [w.process.sentinel for w in self._workers]))
+            waiting = select.poll()
+            for worker in self._workers:
+                waiting.register(worker.results.fd, select.POLLIN)
+            ready = {fd for fd, _ in waiting.poll()}
             for worker in list(self._workers):
-                if worker.results in ready:
+                if worker.results.fd in ready:
                     self._take(worker)
-                elif worker.process.sentinel in ready:
-                    self._take(worker, ended=True)
         result = self._results.pop(ticket)
         self._open.discard(ticket)
         if result is _DIED:
@@ -206,22 +282,18 @@ class Pool:
             worker.owed.append((ticket, size))
             worker.sent += size
 
-    def _take(self, worker: _Worker, ended: bool = False) -> None:
-        """A result from ``worker``; every result left in its pipe when its process
-        ``ended``, and then it is replaced."""
-        while not ended or worker.results.poll():
-            try:
-                ticket, result = pickle.loads(worker.results.recv_bytes())
-            except (EOFError, OSError):
-                ended = True
-                break
-            sent, size = worker.owed.popleft()  # a worker answers its calls in the order sent
-            assert sent == ticket, (sent, ticket)
-            worker.sent -= size
-            self._results[ticket] = result
-            if not ended:
-                return
-        self._bury(worker)
+    def _take(self, worker: _Worker) -> None:
+        """A result from ``worker``, or the end of its pipe: it died (or ended), and it is
+        replaced (its results sent before are read first, a message at a time)."""
+        try:
+            ticket, result = pickle.loads(worker.results.recv_bytes())
+        except (EOFError, OSError):
+            self._bury(worker)
+            return
+        sent, size = worker.owed.popleft()  # a worker answers its calls in the order sent
+        assert sent == ticket, (sent, ticket)
+        worker.sent -= size
+        self._results[ticket] = result
 
     def _bury(self, worker: _Worker) -> None:
         self.deaths += 1
@@ -230,7 +302,7 @@ class Pool:
         _MAIN_ENDS.difference_update((worker.calls, worker.results))
         worker.calls.close()
         worker.results.close()
-        worker.process.join()
+        _reap(worker.pid)
         self._workers[self._workers.index(worker)] = self._spawn()
 
     def close(self) -> None:
@@ -248,8 +320,16 @@ class Pool:
             except (EOFError, OSError):
                 pass
             worker.results.close()
-            worker.process.join()
+            _reap(worker.pid)
         self._workers = []
+
+
+def _reap(pid: int) -> None:
+    """Wait for a worker that has ended (its pipe did) to be gone."""
+    try:
+        os.waitpid(pid, 0)
+    except ChildProcessError:
+        pass
 
 
 def call(pool: Pool, fn: Callable[..., Any], *args: Any) -> Any:
