@@ -16,9 +16,9 @@ Each round times, one after another (so that a slow spell of the machine touches
 
 It prints the medians and the ratios (bulk -j 2 / cat, bulk -j 2 / rg, -j 1 / -j 2, the
 first run over the re-run, for the run that filled the cache and for the run without one), the
-slowest single files (read + kind test + migration, in this process), and with
-``--compare`` whether the records of the -j 2 run equal those of an earlier run's report
-folder (made by another version: the verdicts must not change).
+slowest single files (read + kind test + migration, in this process; each the best of four
+timings), and with ``--compare`` whether the records of the -j 2 run equal those of an
+earlier run's report folder (made by another version: the verdicts must not change).
 """
 
 from __future__ import annotations
@@ -71,26 +71,38 @@ def slowest(root: str, count: int = 5) -> list[tuple[float, str]]:
     profile = load()
     # what a process pays once, not per file: libcst's import on the first Python launcher
     pyfront.analyse(b"import subprocess\nsubprocess.run(['sbatch', 'job.sh'])\n")
+
+    def cost(path: str) -> float | None:
+        t = time.perf_counter()
+        try:
+            if os.lstat(path).st_size > MAX_SIZE:  # bulk's "too-large": never read
+                return None
+            with open(path, "rb") as fh:
+                data = fh.read(MAX_SIZE + 1)
+        except OSError:
+            return None
+        if b"\x00" not in data and is_job_script(path, data):  # a NUL: bulk's "binary"
+            try:
+                migrate(Source.from_bytes(data, path), profile)
+            except InputError:
+                pass
+        return time.perf_counter() - t
+
     times = []
     for folder, dirs, files in os.walk(root):
         dirs[:] = [d for d in dirs if d not in (".git", "__pycache__")]
         for name in files:
             path = os.path.join(folder, name)
-            t = time.perf_counter()
-            try:
-                if os.lstat(path).st_size > MAX_SIZE:  # bulk's "too-large": never read
-                    continue
-                with open(path, "rb") as fh:
-                    data = fh.read(MAX_SIZE + 1)
-            except OSError:
-                continue
-            if b"\x00" not in data and is_job_script(path, data):  # a NUL: bulk's "binary"
-                try:
-                    migrate(Source.from_bytes(data, path), profile)
-                except InputError:
-                    pass
-            times.append((time.perf_counter() - t, path))
-    return sorted(times, reverse=True)[:count]
+            secs = cost(path)
+            if secs is not None:
+                times.append((secs, path))
+    # the slowest, each timed three times more: its cost is the least of the four (a
+    # file met first by a code path pays for warming it, and a slow spell of the VM
+    # lands on whichever file is being read then)
+    again = []
+    for first, path in sorted(times, reverse=True)[: 4 * count]:
+        again.append((min([first, *(cost(path) or first for _ in range(3))]), path))
+    return sorted(again, reverse=True)[:count]
 
 
 def main() -> None:
@@ -161,7 +173,7 @@ def main() -> None:
         before, now = records(a.compare), records(os.path.join(work, "r0-j2"))
         differ = [p for p in before.keys() | now.keys() if before.get(p) != now.get(p)]
         print(f"  records equal to {a.compare}: {not differ} ({len(before)} vs {len(now)}, {len(differ)} differ)")
-    print("  slowest files (read + kind + migration, one process):")
+    print("  slowest files (read + kind + migration, one process, best of 4):")
     for secs, path in slowest(a.root):
         print(f"    {secs * 1000:7.1f} ms  {path}")
     shutil.rmtree(work, ignore_errors=True)
