@@ -1692,10 +1692,11 @@ def test_merged_part_aggregates_equal_one_aggregate_of_every_file(seed: int, n: 
 
 
 def test_a_run_with_a_cache_starts_workers_for_files_to_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """With -j 2 and a cache, the parts the cache answers are done in the main process: a
-    re-run over an unchanged tree forks no worker; the first run, and a re-run that meets
-    a folder of new files, start the workers at the first part with files to read and
-    hand them the rest.  The records are those of a run without a cache every time."""
+    """With -j 2 and a cache, the first parts the cache answers are done in the main
+    process: a re-run over a small unchanged tree forks no worker, over a larger one it
+    starts them once _LOCAL_RECORDS records are answered; the first run, and a re-run
+    that meets a folder of new files, start them at the first part with files to read
+    and hand them the rest.  The records are those of a run without a cache every time."""
     from sbatch_migrate.bulk import cache as cache_module
 
     monkeypatch.setattr(cache_module, "RACY_NS", 0)  # files of a test are all written just now
@@ -1731,6 +1732,10 @@ def test_a_run_with_a_cache_starts_workers_for_files_to_read(tmp_path: Path, mon
     assert pools == [2]
     assert run("r1") == fresh and pools == [2]  # the first run: every file read
     assert run("r2") == fresh and pools == []  # all answered from the cache: no worker
+    with monkeypatch.context() as few:  # a larger tree: workers once that many records are answered
+        few.setattr(bulk, "_LOCAL_RECORDS", 200)
+        assert run("r2-large") == fresh and pools == [2]
+        assert all(r.get("cached") for r in _records(tmp_path / "r2-large").values())
     assert all(r.get("cached") for r in _records(tmp_path / "r2").values())
     for i in range(40):  # a folder of new files, late in the walk
         (root / "d09" / f"new{i}.sh").write_bytes(b"#!/bin/bash\n#SBATCH -p gtest\nsrun new %d\n" % i)
