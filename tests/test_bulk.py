@@ -1667,7 +1667,7 @@ def test_merged_part_aggregates_equal_one_aggregate_of_every_file(seed: int, n: 
         whole = Aggregate()
         for r in records:
             whole.add(r)
-        merged, offered = Aggregate(), Aggregate()
+        merged, offered, stored = Aggregate(), Aggregate(), Aggregate()
         bounds = sorted({0, len(records), *(c for c in cuts if c <= len(records))})
         for start, end in itertools.pairwise(bounds):
             part = Aggregate()
@@ -1684,7 +1684,11 @@ def test_merged_part_aggregates_equal_one_aggregate_of_every_file(seed: int, n: 
             offered.merge(pickle.loads(pickle.dumps(counted)))
             for key, line in reports.first_details(offers):
                 offered.offer(key, line)
-        for agg in (merged, offered):
+            # as the cache keeps a folder: its counts as JSON, read back
+            stored.merge(Aggregate.from_counts(json.loads(json.dumps(counted.counts()))))
+            for key, line in offers:
+                stored.offer(key, line)
+        for agg in (merged, offered, stored):
             assert agg.summary() == whole.summary()
             assert agg.drill_down() == whole.drill_down()
             assert agg.detail_keys == whole.detail_keys
@@ -1704,7 +1708,10 @@ def test_a_run_with_a_cache_starts_workers_for_files_to_read(tmp_path: Path, mon
     for d in range(12):
         (root / f"d{d:02d}").mkdir(parents=True)
         for i in range(30):
-            (root / f"d{d:02d}" / f"j{i}.sh").write_bytes(b"#!/bin/bash\n#SBATCH -p gtest\nsrun true %d\n" % i)
+            blocked = b"module load cuda\n" if i % 3 == 0 else b""  # an error left: the drill-down shows it
+            (root / f"d{d:02d}" / f"j{i}.sh").write_bytes(
+                b"#!/bin/bash\n#SBATCH -p gtest\n%ssrun true %d\n" % (blocked, i)
+            )
             (root / f"d{d:02d}" / f"n{i}.txt").write_bytes(b"notes %d\n" % i)
     pools: list[int] = []
 
@@ -1725,16 +1732,22 @@ def test_a_run_with_a_cache_starts_workers_for_files_to_read(tmp_path: Path, mon
             report_dir=tmp_path / name,
             cache_dir=tmp_path / "cache" if cache else None,
         )
-        bulk.run(opts)
+        agg = bulk.run(opts).aggregate
+        counted[name] = (agg.summary(), agg.drill_down())
         return {p: {k: v for k, v in r.items() if k != "cached"} for p, r in _records(tmp_path / name).items()}
+
+    counted: dict[str, tuple[object, object]] = {}
 
     fresh = run("r0", cache=False)
     assert pools == [2]
     assert run("r1") == fresh and pools == [2]  # the first run: every file read
     assert run("r2") == fresh and pools == []  # all answered from the cache: no worker
+    assert counted["r2"] == counted["r1"] == counted["r0"]  # counted the same from the cache
+    assert counted["r0"][1]["needing"] == 120 and counted["r0"][1]["shown"] == 20  # type: ignore[index]
     with monkeypatch.context() as few:  # a larger tree: workers once that many records are answered
         few.setattr(bulk, "_LOCAL_RECORDS", 200)
         assert run("r2-large") == fresh and pools == [2]
+        assert counted["r2-large"] == counted["r0"]
         assert all(r.get("cached") for r in _records(tmp_path / "r2-large").values())
     assert all(r.get("cached") for r in _records(tmp_path / "r2").values())
     for i in range(40):  # a folder of new files, late in the walk

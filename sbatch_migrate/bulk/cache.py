@@ -40,11 +40,11 @@ from ..output.report import json_text
 from ..read.filenames import suffix_of
 from ..record import NamedTuple
 from .ownfolder import OwnFolder, UnsafeFolder
-from .reports import Tally
+from .reports import Aggregate, Tally, count_folder
 
 RACY_NS = 2_000_000_000  # mtime or ctime this close to when the entry was written: check the content
 Stat = tuple[int, int, int, int]  # size, mtime_ns, ctime_ns, inode
-LAYOUT = 9  # the table layout (pragma user_version); a cache of another layout is rebuilt
+LAYOUT = 10  # the table layout (pragma user_version); a cache of another layout is rebuilt
 UNHASHED = "-"  # the digest of a result kept for its stat data only (a file that is not a job script)
 
 
@@ -127,7 +127,8 @@ create table if not exists folders (
   needs_write integer not null,  -- a record that --write would act on
   lines text not null,  -- its records, one per line, as the journal takes them
   statuses text not null,  -- {status: count}
-  tallies text not null,  -- [[status, path, tally, line], ...]: the records the aggregate reads
+  counts text not null,  -- [the aggregate's counts of its records, [[user, path, start, end], ...]]:
+                         -- counted as the run counts them, and the files the drill-down may show
   primary key (path, shard)
 );
 """
@@ -139,6 +140,10 @@ class FolderHit(NamedTuple):
     # (status, tally, where its record is in ``lines``: start, end): the record is not sent
     # or stored a second time (for job scripts it was half of what a cached folder weighed)
     tallies: list[tuple[str, Tally | None, int, int]]
+    # or, from the cache: the tallies counted, and the files the drill-down may show (by
+    # where their record is in ``lines``)
+    counted: Aggregate | None = None
+    offers: list[tuple[tuple[str, str], int, int]] | tuple[()] = ()
 
 
 def spans(lines: list[str]) -> list[tuple[int, int]]:
@@ -152,11 +157,11 @@ def spans(lines: list[str]) -> list[tuple[int, int]]:
 
 
 def _folder_hit(row: tuple[Any, ...]) -> FolderHit:
-    lines, statuses, tallies = row
+    lines, statuses, stored = row
+    counts, offers = json.loads(stored)
+    agg = Aggregate.from_counts(counts)
     return FolderHit(
-        lines,
-        json.loads(statuses),
-        [(status, untally(path, t), start, end) for status, path, t, start, end in json.loads(tallies)],
+        lines, json.loads(statuses), [], agg, [((user, path), start, end) for user, path, start, end in offers]
     )
 
 
@@ -240,8 +245,10 @@ class Cache:
     ) -> None:
         """A folder's records (``lines``, as the journal takes them), counts and tallied
         records (status, path, tally, where the record is in ``lines``), for a listing of
-        this fingerprint."""
-        dumped = json.dumps([[status, path, dump_tally(t), start, end] for status, path, t, start, end in tallies])
+        this fingerprint.  The tallies are stored counted (:func:`.reports.count_folder`):
+        a folder answered from the cache is merged, not counted again file by file."""
+        agg, offers = count_folder(statuses, [(status, t, start, end) for status, _, t, start, end in tallies])
+        dumped = json.dumps([agg.counts(), [[*key, start, end] for key, start, end in offers]])
         row = (os.fsencode(folder), shard, self.key, fingerprint, newest_ns, time.time_ns(), int(needs_write))
         self.pending_folders.append((*row, lines, json.dumps(statuses), dumped))
         if len(self.pending_folders) >= 100:
@@ -295,7 +302,7 @@ class ContentCache:
             return None
         try:
             row = self.db.execute(
-                "select lines, statuses, tallies from folders where path = ? and shard = ? and key = ? "
+                "select lines, statuses, counts from folders where path = ? and shard = ? and key = ? "
                 "and fingerprint = ? and newest_ns < written_ns - ? and (needs_write = 0 or ?)",
                 (os.fsencode(folder), shard, self.key, fingerprint, RACY_NS, int(not write)),
             ).fetchone()

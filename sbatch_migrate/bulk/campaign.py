@@ -673,7 +673,7 @@ def run(
             return
         for status, k in hit.statuses.items():
             counts[status] = counts.get(status, 0) + k
-        if not counted:
+        if not counted:  # (a part done again here: its folders' records come one by one)
             agg.add_folder(hit.statuses, hit.tallies, hit.lines)
         if out is not None:
             lines.append(hit.lines)
@@ -863,12 +863,17 @@ def _counted(part: Part) -> Part:
     offers: list[tuple[tuple[str, str], tuple[int, int, int]]] = []
     for n, fo in enumerate(part.folders):
         if fo.hit is not None:
-            agg.statuses.update(fo.hit.statuses)
-            for status, tally, start, end in fo.hit.tallies:
-                agg.statuses[status] -= 1  # counted again, with the tally
-                if agg.add_tally(status, tally) and tally is not None:
-                    offers.append(((tally.user, tally.path), (n, start, end)))
-            fo = fo._replace(hit=fo.hit._replace(tallies=[]))
+            hit = fo.hit
+            if hit.counted is not None:  # from the cache: stored counted
+                agg.merge(hit.counted)
+                offers.extend((key, (n, start, end)) for key, start, end in hit.offers)
+            else:  # folded here: counted into the part's aggregate directly
+                agg.statuses.update(hit.statuses)
+                for status, tally, start, end in hit.tallies:
+                    agg.statuses[status] -= 1  # counted again, with the tally
+                    if agg.add_tally(status, tally) and tally is not None:
+                        offers.append(((tally.user, tally.path), (n, start, end)))
+            fo = fo._replace(hit=hit._replace(tallies=[], counted=None, offers=()))
         else:
             for i, o in enumerate(fo.outcomes):
                 if agg.add_tally(o.status, o.tally) and o.tally is not None:

@@ -115,6 +115,22 @@ def first_details(offers: list[tuple[tuple[str, str], _W]]) -> list[tuple[tuple[
     return kept
 
 
+def count_folder(
+    statuses: dict[str, int], tallied: list[tuple[str, Tally | None, int, int]]
+) -> tuple[Aggregate, list[tuple[tuple[str, str], int, int]]]:
+    """A folder's records counted (``statuses`` counts them all; ``tallied``: those the
+    aggregate reads, with where each record is), without details, and the files the
+    drill-down may show: (user, path), where the record is."""
+    agg = Aggregate()
+    agg.statuses.update(statuses)
+    offers = []
+    for status, tally, start, end in tallied:
+        agg.statuses[status] -= 1  # counted again, with the tally
+        if agg.add_tally(status, tally) and tally is not None:
+            offers.append(((tally.user, tally.path), start, end))
+    return agg, offers
+
+
 def group_of(finding: dict[str, Any]) -> str:
     """What a finding shares with others across files that one site decision settles: for
     an unmounted path (SM601), its top folder (a claim mounted there covers it); else ""."""
@@ -285,6 +301,43 @@ class Aggregate:
         for key in other.detail_keys:
             if self._admits(key):
                 self._insert(key, other.details[key])
+
+    def counts(self) -> list[Any]:
+        """The counts as plain JSON values (what the cache keeps of a folder; not the
+        details), for :meth:`from_counts`."""
+        users = {
+            name: [u.files, u.changed, u.errors, u.warnings, u.blocked_files, u.not_done, u.blocking, u.unfinished]
+            for name, u in self.users.items()
+        }
+        gaps = {group: [n, files, sorted(users)] for group, (n, files, users) in self.mount_gaps.items()}
+        return [self.statuses, self.rules, self.rules_fixed, self.severities, self.rule_names, self.job_scripts,
+                self.not_done, users, gaps]  # fmt: skip
+
+    @classmethod
+    def from_counts(cls, counts: list[Any]) -> Aggregate:
+        """The aggregate of :meth:`counts` (decoded from JSON)."""
+        statuses, rules, fixed, severities, names, job_scripts, not_done, users, gaps = counts
+        agg = cls(
+            statuses=Counter(statuses),
+            rules=Counter(rules),
+            rules_fixed=Counter(fixed),
+            severities=Counter(severities),
+            rule_names=names,
+        )
+        agg.job_scripts, agg.not_done = job_scripts, not_done
+        for name, (files, changed, errors, warnings, blocked, nd, blocking, unfinished) in users.items():
+            agg.users[name] = UserStats(
+                files,
+                changed,
+                errors,
+                warnings,
+                blocked,
+                [(path, tuple(codes)) for path, codes in blocking],
+                nd,
+                [(path, status, detail) for path, status, detail in unfinished],
+            )
+        agg.mount_gaps = {group: [n, files, set(users)] for group, (n, files, users) in gaps.items()}
+        return agg
 
     def _admits(self, key: tuple[str, str]) -> bool:
         """``key`` would be kept: not kept yet, and among the first of its user and of all."""
