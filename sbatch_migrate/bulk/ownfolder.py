@@ -26,7 +26,6 @@ from __future__ import annotations
 import errno
 import os
 import pwd
-import secrets
 import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -190,7 +189,7 @@ class OwnFolder:
         """A file to write ``name`` through; renamed into place when the block ends
         without an error, removed otherwise."""
         _plain(name)
-        tmp = f".{name[:200]}.{''.join(secrets.choice(_TEMP_CHARS) for _ in range(8))}.tmp"
+        tmp = f".{name[:200]}.{''.join(_TEMP_CHARS[b % len(_TEMP_CHARS)] for b in os.urandom(8))}.tmp"
         fd = os.open(
             tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, self.file_mode, dir_fd=self.fd
         )

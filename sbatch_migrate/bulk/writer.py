@@ -9,11 +9,9 @@ read and written is always the file the walk found, in the tree.
 
 from __future__ import annotations
 
-import ctypes
 import errno
 import fcntl
 import os
-import secrets
 import signal
 import stat
 import threading
@@ -27,7 +25,7 @@ _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC
 
 
 def temp_name(name: str) -> str:
-    return f".{name[:200]}.{''.join(secrets.choice(_TEMP_CHARS) for _ in range(8))}{TEMP_SUFFIX}"
+    return f".{name[:200]}.{''.join(_TEMP_CHARS[b % len(_TEMP_CHARS)] for b in os.urandom(8))}{TEMP_SUFFIX}"
 
 
 def root_of(path: str, roots: list[str]) -> str:
@@ -177,6 +175,8 @@ def _exchange(folder: int, a: str, b: str) -> bool:
     """Swap the names ``a`` and ``b`` in ``folder`` atomically (renameat2 RENAME_EXCHANGE);
     False where the system or file system cannot."""
     global _renameat2
+    import ctypes  # here: a run that writes nothing does not load it
+
     if _renameat2 is None:
         try:
             libc = ctypes.CDLL(None, use_errno=True)
