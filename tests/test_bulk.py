@@ -1685,7 +1685,7 @@ def test_merged_part_aggregates_equal_one_aggregate_of_every_file(seed: int, n: 
             for key, line in reports.first_details(offers):
                 offered.offer(key, line)
             # as the cache keeps a folder: its counts as JSON, read back
-            stored.merge(Aggregate.from_counts(json.loads(json.dumps(counted.counts()))))
+            stored.merge_counts(json.loads(json.dumps(counted.counts())))
             for key, line in offers:
                 stored.offer(key, line)
         for agg in (merged, offered, stored):

@@ -40,7 +40,7 @@ from ..output.report import json_text
 from ..read.filenames import suffix_of
 from ..record import NamedTuple
 from .ownfolder import OwnFolder, UnsafeFolder
-from .reports import Aggregate, Tally, count_folder
+from .reports import Tally, count_folder
 
 RACY_NS = 2_000_000_000  # mtime or ctime this close to when the entry was written: check the content
 Stat = tuple[int, int, int, int]  # size, mtime_ns, ctime_ns, inode
@@ -140,9 +140,9 @@ class FolderHit(NamedTuple):
     # (status, tally, where its record is in ``lines``: start, end): the record is not sent
     # or stored a second time (for job scripts it was half of what a cached folder weighed)
     tallies: list[tuple[str, Tally | None, int, int]]
-    # or, from the cache: the tallies counted, and the files the drill-down may show (by
-    # where their record is in ``lines``)
-    counted: Aggregate | None = None
+    # or, from the cache: the tallies counted (:meth:`.reports.Aggregate.counts`), and the
+    # files the drill-down may show (by where their record is in ``lines``)
+    counted: list[Any] | None = None
     offers: list[tuple[tuple[str, str], int, int]] | tuple[()] = ()
 
 
@@ -158,10 +158,11 @@ def spans(lines: list[str]) -> list[tuple[int, int]]:
 
 def _folder_hit(row: tuple[Any, ...]) -> FolderHit:
     lines, statuses, stored = row
+    if not stored:
+        return FolderHit(lines, json.loads(statuses), [])
     counts, offers = json.loads(stored)
-    agg = Aggregate.from_counts(counts)
     return FolderHit(
-        lines, json.loads(statuses), [], agg, [((user, path), start, end) for user, path, start, end in offers]
+        lines, json.loads(statuses), [], counts, [((user, path), start, end) for user, path, start, end in offers]
     )
 
 
@@ -247,8 +248,10 @@ class Cache:
         records (status, path, tally, where the record is in ``lines``), for a listing of
         this fingerprint.  The tallies are stored counted (:func:`.reports.count_folder`):
         a folder answered from the cache is merged, not counted again file by file."""
-        agg, offers = count_folder(statuses, [(status, t, start, end) for status, _, t, start, end in tallies])
-        dumped = json.dumps([agg.counts(), [[*key, start, end] for key, start, end in offers]])
+        dumped = ""  # nothing for the aggregate to read (most folders of a home)
+        if tallies:
+            agg, offers = count_folder(statuses, [(status, t, start, end) for status, _, t, start, end in tallies])
+            dumped = json.dumps([agg.counts(), [[*key, start, end] for key, start, end in offers]])
         row = (os.fsencode(folder), shard, self.key, fingerprint, newest_ns, time.time_ns(), int(needs_write))
         self.pending_folders.append((*row, lines, json.dumps(statuses), dumped))
         if len(self.pending_folders) >= 100:

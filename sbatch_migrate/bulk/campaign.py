@@ -719,9 +719,9 @@ def run(
                 workers.submit(root, take, budget=budget)
             root, part = workers.next()
             for fo in part.folders:
-                emit_folder(fo, part.agg is not None)
-            if part.agg is not None:
-                agg.merge(part.agg)
+                emit_folder(fo, part.counts is not None)
+            if part.counts is not None:
+                agg.merge_counts(part.counts)
                 for key, (n, start, end) in part.offers:
                     fo = part.folders[n]
                     agg.offer(key, fo.outcomes[start].line if end < 0 else fo.hit.lines[start:end])  # type: ignore[union-attr]
@@ -834,7 +834,7 @@ class Part(NamedTuple):
     split: bytes = b""  # the fingerprint of that folder (b"": not to be stored)
     # its records counted (in the worker, in parallel; the main process merges it): None
     # when they are to be counted as they are emitted (a part done again in the main process)
-    agg: Aggregate | None = None
+    counts: list[Any] | None = None  # (:meth:`.reports.Aggregate.counts`: plain values pickle fast)
     # the files the drill-down may show, (user, path) with where their record is in
     # ``folders``: (folder, start, end) in a folded folder's lines, (folder, outcome, -1)
     offers: tuple[tuple[tuple[str, str], tuple[int, int, int]], ...] = ()
@@ -865,7 +865,7 @@ def _counted(part: Part) -> Part:
         if fo.hit is not None:
             hit = fo.hit
             if hit.counted is not None:  # from the cache: stored counted
-                agg.merge(hit.counted)
+                agg.merge_counts(hit.counted)
                 offers.extend((key, (n, start, end)) for key, start, end in hit.offers)
             else:  # folded here: counted into the part's aggregate directly
                 agg.statuses.update(hit.statuses)
@@ -873,13 +873,14 @@ def _counted(part: Part) -> Part:
                     agg.statuses[status] -= 1  # counted again, with the tally
                     if agg.add_tally(status, tally) and tally is not None:
                         offers.append(((tally.user, tally.path), (n, start, end)))
-            fo = fo._replace(hit=hit._replace(tallies=[], counted=None, offers=()))
+            if hit.tallies or hit.counted is not None:  # (most folders have none: sent as they are)
+                fo = fo._replace(hit=hit._replace(tallies=[], counted=None, offers=()))
         else:
             for i, o in enumerate(fo.outcomes):
                 if agg.add_tally(o.status, o.tally) and o.tally is not None:
                     offers.append(((o.tally.user, o.tally.path), (n, i, -1)))
         folders.append(fo)
-    return part._replace(folders=folders, agg=agg, offers=tuple(first_details(offers)))
+    return part._replace(folders=folders, counts=agg.counts(), offers=tuple(first_details(offers)))
 
 
 def _walk_part(root: str, folders: list[str], rows: list[Row] | None, budget: int) -> Part:

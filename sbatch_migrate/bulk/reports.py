@@ -271,40 +271,14 @@ class Aggregate:
         the same aggregate as if its files had been added here one by one.  Every kept list
         holds the first entries in sorted order, and the first of a union are among the
         first of each side: the bounded lists merge by keeping the first of both."""
-        self.statuses.update(other.statuses)
-        self.rules.update(other.rules)
-        self.rules_fixed.update(other.rules_fixed)
-        self.severities.update(other.severities)
-        for code, name in other.rule_names.items():
-            self.rule_names.setdefault(code, name)
-        self.job_scripts += other.job_scripts
-        self.not_done += other.not_done
-        for name, theirs in other.users.items():
-            mine = self.users[name]
-            mine.files += theirs.files
-            mine.changed += theirs.changed
-            mine.errors += theirs.errors
-            mine.warnings += theirs.warnings
-            mine.blocked_files += theirs.blocked_files
-            mine.not_done += theirs.not_done
-            if theirs.blocking:
-                codes = self._codes
-                blocking = [(path, codes.setdefault(c, c)) for path, c in theirs.blocking]
-                mine.blocking = sorted(mine.blocking + blocking)[:BLOCKING_PER_USER]
-            if theirs.unfinished:
-                mine.unfinished = sorted(mine.unfinished + theirs.unfinished)[:BLOCKING_PER_USER]
-        for group, (findings, files, users) in other.mount_gaps.items():
-            gap = self.mount_gaps.setdefault(group, [0, 0, set()])
-            gap[0] += findings
-            gap[1] += files
-            gap[2] |= users
+        self.merge_counts(other.counts())
         for key in other.detail_keys:
             if self._admits(key):
                 self._insert(key, other.details[key])
 
     def counts(self) -> list[Any]:
         """The counts as plain JSON values (what the cache keeps of a folder; not the
-        details), for :meth:`from_counts`."""
+        details), for :meth:`merge_counts`."""
         users = {
             name: [u.files, u.changed, u.errors, u.warnings, u.blocked_files, u.not_done, u.blocking, u.unfinished]
             for name, u in self.users.items()
@@ -313,31 +287,38 @@ class Aggregate:
         return [self.statuses, self.rules, self.rules_fixed, self.severities, self.rule_names, self.job_scripts,
                 self.not_done, users, gaps]  # fmt: skip
 
-    @classmethod
-    def from_counts(cls, counts: list[Any]) -> Aggregate:
-        """The aggregate of :meth:`counts` (decoded from JSON)."""
+    def merge_counts(self, counts: list[Any]) -> None:
+        """Count in what :meth:`counts` gave (decoded from JSON), as :meth:`merge` does an
+        aggregate's, without making one (a folder answered from the cache holds a few)."""
         statuses, rules, fixed, severities, names, job_scripts, not_done, users, gaps = counts
-        agg = cls(
-            statuses=Counter(statuses),
-            rules=Counter(rules),
-            rules_fixed=Counter(fixed),
-            severities=Counter(severities),
-            rule_names=names,
-        )
-        agg.job_scripts, agg.not_done = job_scripts, not_done
+        self.statuses.update(statuses)
+        self.rules.update(rules)
+        self.rules_fixed.update(fixed)
+        self.severities.update(severities)
+        for code, name in names.items():
+            self.rule_names.setdefault(code, name)
+        self.job_scripts += job_scripts
+        self.not_done += not_done
         for name, (files, changed, errors, warnings, blocked, nd, blocking, unfinished) in users.items():
-            agg.users[name] = UserStats(
-                files,
-                changed,
-                errors,
-                warnings,
-                blocked,
-                [(path, tuple(codes)) for path, codes in blocking],
-                nd,
-                [(path, status, detail) for path, status, detail in unfinished],
-            )
-        agg.mount_gaps = {group: [n, files, set(users)] for group, (n, files, users) in gaps.items()}
-        return agg
+            mine = self.users[name]
+            mine.files += files
+            mine.changed += changed
+            mine.errors += errors
+            mine.warnings += warnings
+            mine.blocked_files += blocked
+            mine.not_done += nd
+            if blocking:
+                codes = self._codes
+                theirs = [(path, codes.setdefault(c, c)) for path, c in ((p, tuple(c)) for p, c in blocking)]
+                mine.blocking = sorted(mine.blocking + theirs)[:BLOCKING_PER_USER]
+            if unfinished:
+                theirs_u = [(path, status, detail) for path, status, detail in unfinished]
+                mine.unfinished = sorted(mine.unfinished + theirs_u)[:BLOCKING_PER_USER]
+        for group, (n, files, users_) in gaps.items():
+            gap = self.mount_gaps.setdefault(group, [0, 0, set()])
+            gap[0] += n
+            gap[1] += files
+            gap[2].update(users_)
 
     def _admits(self, key: tuple[str, str]) -> bool:
         """``key`` would be kept: not kept yet, and among the first of its user and of all."""
