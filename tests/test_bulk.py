@@ -1384,6 +1384,13 @@ def test_a_copy_answered_from_the_cache_has_a_diff_of_its_own(tmp_path: Path) ->
             assert record["diff"].startswith(f"--- a/{name}\n+++ b/{name}\n"), (run, path)
 
 
+def _options(root: Path, report: Path, cache: Path | None, jobs: int, **more: object) -> bulk.Options:
+    """A bulk run over ``root`` with every rule, its reports in ``report``."""
+    return bulk.Options(
+        roots=[str(root)], profile=load(), rules=list(RULES), jobs=jobs, report_dir=report, cache_dir=cache, **more
+    )  # type: ignore[arg-type]
+
+
 def test_an_unchanged_folder_is_answered_whole_from_the_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A folder whose listing (names, kinds, each file's stat data and owner) is the same
     as when its records were stored is answered whole: the same records, counted the same;
@@ -1423,16 +1430,10 @@ def test_an_unchanged_folder_is_answered_whole_from_the_cache(tmp_path: Path, mo
 
     def run(name: str, cache: bool = True, write: bool = False) -> dict[str, dict[str, object]]:
         answered.clear()
-        opts = bulk.Options(
-            roots=[str(root)],
-            profile=load(),
-            rules=list(RULES),
-            jobs=1,
-            write=write,
-            report_dir=tmp_path / name,
-            cache_dir=tmp_path / "cache" if cache else None,
+        opts = _options(
+            root, tmp_path / name, tmp_path / "cache" if cache else None, 1, write=write,
             backup_dir=tmp_path / "backups" if write else None,
-        )
+        )  # fmt: skip
         bulk.run(opts)
         return {p: {k: v for k, v in r.items() if k != "cached"} for p, r in _records(tmp_path / name).items()}
 
@@ -1724,14 +1725,7 @@ def test_a_run_with_a_cache_starts_workers_for_files_to_read(tmp_path: Path, mon
 
     def run(name: str, cache: bool = True) -> dict[str, dict[str, object]]:
         pools.clear()
-        opts = bulk.Options(
-            roots=[str(root)],
-            profile=load(),
-            rules=list(RULES),
-            jobs=2,
-            report_dir=tmp_path / name,
-            cache_dir=tmp_path / "cache" if cache else None,
-        )
+        opts = _options(root, tmp_path / name, tmp_path / "cache" if cache else None, 2)
         agg = bulk.run(opts).aggregate
         counted[name] = (agg.summary(), agg.drill_down())
         return {p: {k: v for k, v in r.items() if k != "cached"} for p, r in _records(tmp_path / name).items()}
