@@ -1750,3 +1750,33 @@ def test_a_run_with_a_cache_starts_workers_for_files_to_read(tmp_path: Path, mon
     assert pools == [2] and changed == run("r3-fresh", cache=False)
     read = {p for p, r in _records(tmp_path / "r3").items() if not r.get("cached")}
     assert read == {str(root / "d09" / f"new{i}.sh") for i in range(40)}  # only the new files were read
+
+
+def test_records_come_in_the_same_order_whatever_jobs(tmp_path: Path) -> None:
+    """files.jsonl holds the same lines in the same order with one worker or two, and with
+    a cache or without (a first run, then one answered from it), on a tree of large
+    folders (handed out in pieces) among small ones."""
+    root = tmp_path / "site"
+    for d in range(3):
+        big = root / f"big{d}"
+        big.mkdir(parents=True)
+        for i in range(3 * bulk._PART + 17):
+            (big / f"f{i:04d}.sh" if i % 7 == 0 else big / f"f{i:04d}.txt").write_bytes(
+                b"#!/bin/bash\n#SBATCH -p gtest\nsrun %d\n" % i if i % 7 == 0 else b"text %d\n" % i
+            )
+        for s in range(12):
+            small = root / f"d{d}" / f"s{s}" / "deeper"
+            small.mkdir(parents=True)
+            (small / "job.sh").write_bytes(b"#!/bin/bash\n#SBATCH -p gtest\nmodule load cuda\n")
+    journals = []
+    for name, jobs, cache in (
+        ("j1", 1, None),
+        ("j2", 2, None),
+        ("j2c", 2, tmp_path / "cache"),
+        ("j2c2", 2, tmp_path / "cache"),
+    ):
+        bulk.run(_options(root, tmp_path / name, cache, jobs))
+        lines = (tmp_path / name / "files.jsonl").read_text().splitlines()
+        journals.append([json.dumps({k: v for k, v in json.loads(line).items() if k != "cached"}) for line in lines])
+    assert len(journals[0]) == 3 * (3 * bulk._PART + 17) + 36
+    assert journals[1] == journals[0] and journals[2] == journals[0] and journals[3] == journals[0]
