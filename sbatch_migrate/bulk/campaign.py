@@ -868,11 +868,7 @@ def _counted(part: Part) -> Part:
                 agg.merge_counts(hit.counted)
                 offers.extend((key, (n, start, end)) for key, start, end in hit.offers)
             else:  # folded here: counted into the part's aggregate directly
-                agg.statuses.update(hit.statuses)
-                for status, tally, start, end in hit.tallies:
-                    agg.statuses[status] -= 1  # counted again, with the tally
-                    if agg.add_tally(status, tally) and tally is not None:
-                        offers.append(((tally.user, tally.path), (n, start, end)))
+                offers.extend((key, (n, start, end)) for key, start, end in agg.add_folder(hit.statuses, hit.tallies))
             if hit.tallies or hit.counted is not None:  # (most folders have none: sent as they are)
                 fo = fo._replace(hit=hit._replace(tallies=[], counted=None, offers=()))
         else:

@@ -122,13 +122,7 @@ def count_folder(
     aggregate reads, with where each record is), without details, and the files the
     drill-down may show: (user, path), where the record is."""
     agg = Aggregate()
-    agg.statuses.update(statuses)
-    offers = []
-    for status, tally, start, end in tallied:
-        agg.statuses[status] -= 1  # counted again, with the tally
-        if agg.add_tally(status, tally) and tally is not None:
-            offers.append(((tally.user, tally.path), start, end))
-    return agg, offers
+    return agg, agg.add_folder(statuses, tallied)
 
 
 def group_of(finding: dict[str, Any]) -> str:
@@ -177,15 +171,20 @@ class Aggregate:
         self.add_tally(record["status"], tally_of(record), record)
 
     def add_folder(
-        self, statuses: dict[str, int], tallied: list[tuple[str, Tally | None, int, int]], lines: str
-    ) -> None:
+        self, statuses: dict[str, int], tallied: list[tuple[str, Tally | None, int, int]], lines: str | None = None
+    ) -> list[tuple[tuple[str, str], int, int]]:
         """Count a folder's records at once: ``statuses`` counts them all, ``tallied`` holds
         those the aggregate reads (status, tally, and where the record's JSON line is in
-        ``lines``: start, end)."""
+        ``lines``: start, end).  Without ``lines``, no details are kept: returned are the
+        files the drill-down may show, (user, path) and where the record is."""
         self.statuses.update(statuses)
+        offers = []
         for status, tally, start, end in tallied:
             self.statuses[status] -= 1  # counted above
-            self.add_tally(status, tally, lines[start:end])
+            needs_human = self.add_tally(status, tally, None if lines is None else lines[start:end])
+            if needs_human and lines is None and tally is not None:
+                offers.append(((tally.user, tally.path), start, end))
+        return offers
 
     def add_tally(self, status: str, tally: Tally | None, record: dict[str, Any] | str | None = None) -> bool:
         """Count one file; ``record`` (its record, or the JSON line of it) gives the HTML
