@@ -1098,10 +1098,7 @@ class _Workers:
     def _fork(self) -> None:
         """Start the workers; the parts handed out meanwhile go to them, in order."""
         self.local = False
-        _release_folder()
-        cache: ContentCache | None = _W.get("cache")
-        if cache is not None:  # each worker opens its own
-            cache.close()
+        _end_here()  # each worker opens its own
         self.pool = pool = self._new_pool(self.opts.jobs)
         self.inflight = deque(
             (root, folders, files, budget, pool.submit(walk_part, root, folders, files, budget))
@@ -1157,15 +1154,18 @@ class _Workers:
         if self.pool is not None:
             self.pool.close()
         elif self.started:
-            _release_folder()
-            cache: ContentCache | None = _W.get("cache")
-            if cache is not None:
-                cache.close()
+            _end_here()
+
+
+def _end_here() -> None:
+    """Close what doing parts in this process opened: the folders, the cache."""
+    _release_folder()
+    cache: ContentCache | None = _W.get("cache")
+    if cache is not None:
+        cache.close()
 
 
 _LOCAL_WORK = 16  # files read in one part (not answered from the cache) that start the workers
-
-
 _LOCAL_RECORDS = 2000  # records answered from the cache in this process that start the workers
 
 
