@@ -6,15 +6,21 @@ Why not :mod:`dataclasses` itself: a one-file run (pre-commit, an editor) starts
 process each time, and on this project's classes dataclasses cost about a quarter of
 that start (measured: 9.7 ms to import it, since it imports :mod:`inspect`, and 0.8 ms
 per class to make, 15 ms for the 19 classes of a one-file run, where the whole run took
-96 ms).  Here a class costs one compiled ``__init__``; repr, equality and hash are shared
-methods that read the class's field list.  Type checkers see these as dataclasses
+96 ms).  Here repr, equality and hash are shared methods that read the class's field list,
+and ``__init__`` is a closure over the fields until the class's :data:`COMPILE_AFTER`-th
+instance: then the one dataclasses would write is compiled and takes over (a compile per
+class, theirs and the named tuples', was 14% of a one-file run's instructions, which
+makes few instances of each; a bulk worker makes thousands, and the compiled one is 3x
+faster than the closure).  Type checkers see these as dataclasses
 (:func:`typing.dataclass_transform`).  tests/test_record.py holds each behaviour against
 :mod:`dataclasses` on the same class.
 
-:class:`NamedTuple` is :class:`typing.NamedTuple` for type checkers and the same class at
-run time, made by :func:`collections.namedtuple` from the annotated fields without
-typing's check of each annotation (with postponed annotations, a compile of each one's
-text: 131 compiles for the 21 named tuples of a one-file run, 2.8 ms of its 44).
+:class:`NamedTuple` is :class:`typing.NamedTuple` for type checkers and at run time the
+class :func:`collections.namedtuple` makes, from the annotated fields, without typing's
+check of each annotation (with postponed annotations, a compile of each one's text: 131
+compiles for the 21 named tuples of a one-file run, 2.8 ms of its 44), and with its
+``__new__`` compiled, as collections compiles it, only at the :data:`COMPILE_AFTER`-th
+instance.
 tests/test_record.py holds it against :class:`typing.NamedTuple` on the same classes.
 """
 
@@ -148,7 +154,83 @@ def _make(cls: Any, frozen: bool, slots: bool = False) -> Any:
     return cls
 
 
+COMPILE_AFTER = 64  # instances of a class made with the closure before the compiled one replaces it: about
+# where its compile (17-34 us) has paid for itself (the closure is 0.2-1.3 us slower)
+
+
 def _init(cls: Any, spec: dict[str, Field], frozen: bool) -> Callable[..., None]:
+    """``__init__`` for the fields: :func:`_closure_init`'s, replaced on the class by
+    :func:`_compiled_init`'s at the :data:`COMPILE_AFTER`-th instance."""
+    closure = _closure_init(cls, spec, frozen)
+    made = 0
+
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        nonlocal made
+        made += 1
+        if made == COMPILE_AFTER and cls.__dict__.get("__init__") is __init__:
+            cls.__init__ = _compiled_init(cls, spec, frozen)
+        closure(self, *args, **kwargs)
+
+    __init__.__qualname__ = closure.__qualname__
+    return __init__
+
+
+def _closure_init(cls: Any, spec: dict[str, Field], frozen: bool) -> Callable[..., None]:
+    """``__init__`` for the fields, doing what the one dataclasses write does, made without
+    compiling code (it also makes the checks dataclasses make of a declaration)."""
+    names = tuple(name for name, f in spec.items() if f.init)
+    seen_default = False
+    for name in names:
+        f = spec[name]
+        has_default = f.default is not MISSING or f.default_factory is not MISSING
+        if seen_default and not has_default:
+            raise TypeError(f"non-default argument {name!r} follows default argument")
+        seen_default = seen_default or has_default
+    # (name, given by the caller, default, factory); a field without init or default is
+    # left to __post_init__
+    plan = tuple(
+        (name, f.init, f.default, f.default_factory)
+        for name, f in spec.items()
+        if f.init or f.default is not MISSING or f.default_factory is not MISSING
+    )
+    put = object.__setattr__ if frozen else setattr
+    post = hasattr(cls, "__post_init__")
+    qualname = f"{cls.__qualname__}.__init__"
+    width = len(names)
+
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        if len(args) > width:
+            raise TypeError(f"{qualname}() takes {width + 1} positional arguments but {len(args) + 1} were given")
+        for key in kwargs:
+            if key not in names:
+                raise TypeError(f"{qualname}() got an unexpected keyword argument {key!r}")
+            if names.index(key) < len(args):
+                raise TypeError(f"{qualname}() got multiple values for argument {key!r}")
+        i = 0
+        for name, given, default, factory in plan:
+            if given:
+                if i < len(args):
+                    value = args[i]
+                elif name in kwargs:
+                    value = kwargs[name]
+                elif factory is not MISSING:
+                    value = factory()
+                elif default is not MISSING:
+                    value = default
+                else:
+                    raise TypeError(f"{qualname}() missing required argument: {name!r}")
+                i += 1
+            else:
+                value = factory() if factory is not MISSING else default
+            put(self, name, value)
+        if post:
+            self.__post_init__()
+
+    __init__.__qualname__ = qualname
+    return __init__
+
+
+def _compiled_init(cls: Any, spec: dict[str, Field], frozen: bool) -> Callable[..., None]:
     """``__init__`` compiled from the fields (the same code dataclasses write)."""
     params: list[str] = []
     body: list[str] = []
@@ -209,6 +291,128 @@ def _frozen_delattr(self: Any, name: str) -> None:
 
 
 # -- named tuples -----------------------------------------------------------------------
+# a field's accessor: the C descriptor collections.namedtuple uses, where there is one
+_tuplegetter = getattr(collections, "_tuplegetter", None) or (
+    lambda index, doc: property(collections._itemgetter(index), doc=doc)  # type: ignore[attr-defined]
+)
+
+
+def _named_tuple(typename: str, fields: tuple[str, ...], defaults: tuple[Any, ...], module: str) -> type:
+    """The class ``collections.namedtuple(typename, fields, defaults=defaults)`` makes, with
+    a ``__new__`` that is a closure over the fields until the :data:`COMPILE_AFTER`-th
+    instance, then the one collections compiles."""
+    for name in fields:
+        if name.startswith("_"):
+            raise ValueError(f"Field names cannot start with an underscore: {name!r}")
+    width = len(fields)
+    field_defaults = dict(zip(fields[width - len(defaults) :], defaults, strict=True)) if defaults else {}
+    arg_list = ", ".join(fields)
+    repr_format = "(" + ", ".join(f"{name}=%r" for name in fields) + ")"
+
+    required = width - len(defaults)
+    made = 0
+
+    def __new__(_cls: Any, *args: Any, **kwargs: Any) -> Any:
+        nonlocal made
+        made += 1
+        if made == COMPILE_AFTER and cls.__dict__.get("__new__") is new:
+            cls.__new__ = staticmethod(_compiled_new(typename, fields, defaults))
+        if not kwargs:
+            if len(args) == width:
+                return tuple.__new__(_cls, args)
+            if required <= len(args) < width:
+                return tuple.__new__(_cls, args + defaults[len(args) - required :])
+        return tuple.__new__(_cls, _bound(_cls, fields, field_defaults, args, kwargs))
+
+    def __repr__(self: Any) -> str:
+        return self.__class__.__name__ + repr_format % self
+
+    __new__.__doc__ = f"Create new instance of {typename}({arg_list})"
+    __new__.__qualname__ = f"{typename}.__new__"
+    __repr__.__qualname__ = f"{typename}.__repr__"
+    ns: dict[str, Any] = {
+        "__doc__": f"{typename}({arg_list})",
+        "__slots__": (),
+        "_fields": fields,
+        "_field_defaults": field_defaults,
+        "__new__": __new__,
+        "_make": classmethod(_tuple_make),
+        "_replace": _tuple_replace,
+        "__repr__": __repr__,
+        "_asdict": _tuple_asdict,
+        "__getnewargs__": _tuple_getnewargs,
+        "__match_args__": fields,
+        "__module__": module,
+        "__class_getitem__": classmethod(type(list[int])),
+    }
+    for index, name in enumerate(fields):
+        ns[name] = _tuplegetter(index, f"Alias for field number {index}")
+    cls: Any = type(typename, (tuple,), ns)
+    new = cls.__dict__["__new__"]
+    return cls
+
+
+def _compiled_new(typename: str, fields: tuple[str, ...], defaults: tuple[Any, ...]) -> Callable[..., Any]:
+    """The ``__new__`` collections.namedtuple compiles for these fields."""
+    arg_list = ", ".join(fields)
+    source = f"lambda _cls, {arg_list}: _tuple_new(_cls, ({arg_list}{',' if len(fields) == 1 else ''}))"
+    new: Callable[..., Any] = eval(source, {"_tuple_new": tuple.__new__, "__builtins__": {}})
+    new.__defaults__ = defaults or None
+    new.__name__ = "__new__"
+    new.__qualname__ = f"{typename}.__new__"
+    new.__doc__ = f"Create new instance of {typename}({arg_list})"
+    return new
+
+
+def _bound(
+    cls: Any, fields: tuple[str, ...], defaults: dict[str, Any], args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> list[Any]:
+    """The values of a named tuple made with keywords or defaults, or the error Python
+    gives for a call that does not fit ``__new__(cls, field, ...)``."""
+    head = f"{cls.__name__}.__new__()"
+    if len(args) > len(fields):
+        raise TypeError(f"{head} takes {len(fields) + 1} positional arguments but {len(args) + 1} were given")
+    values = list(args)
+    for name in fields[len(args) :]:
+        if name in kwargs:
+            values.append(kwargs.pop(name))
+        elif name in defaults:
+            values.append(defaults[name])
+        else:
+            raise TypeError(f"{head} missing required argument: {name!r}")
+    for key in kwargs:
+        if key in fields:
+            raise TypeError(f"{head} got multiple values for argument {key!r}")
+        raise TypeError(f"{head} got an unexpected keyword argument {key!r}")
+    return values
+
+
+def _tuple_make(cls: Any, iterable: Any) -> Any:
+    """Make a new instance from a sequence or iterable."""
+    result = tuple.__new__(cls, iterable)
+    if len(result) != len(cls._fields):
+        raise TypeError(f"Expected {len(cls._fields)} arguments, got {len(result)}")
+    return result
+
+
+def _tuple_replace(self: Any, /, **kwds: Any) -> Any:
+    """Return a new instance replacing specified fields with new values."""
+    result = self._make(map(kwds.pop, self._fields, self))
+    if kwds:
+        raise ValueError(f"Got unexpected field names: {list(kwds)!r}")
+    return result
+
+
+def _tuple_asdict(self: Any) -> dict[str, Any]:
+    """Return a new dict which maps field names to their values."""
+    return dict(zip(self._fields, self, strict=True))
+
+
+def _tuple_getnewargs(self: Any) -> tuple[Any, ...]:
+    """Return self as a plain tuple.  Used by copy and pickle."""
+    return tuple(self)
+
+
 # what a named tuple's class body may not set (the tuple's own machinery), and what it sets
 # that is not copied onto the class (as typing.NamedTuple has them)
 _TUPLE_OWN = frozenset(
@@ -242,7 +446,7 @@ else:
                     defaults.append(ns[name])
                 elif defaults:
                     raise TypeError(f"Non-default namedtuple field {name} cannot follow default field(s)")
-            cls = collections.namedtuple(typename, list(annotations), defaults=defaults, module=ns["__module__"])
+            cls = _named_tuple(typename, tuple(annotations), tuple(defaults), ns["__module__"])
             cls.__annotations__ = dict(annotations)
             for key, value in ns.items():
                 if key in _TUPLE_OWN:

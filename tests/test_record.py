@@ -14,6 +14,21 @@ from hypothesis import strategies as st
 
 from sbatch_migrate import record as rec
 
+# a class's __init__ / __new__: the closure over its fields, the compiled one from its first
+# instance on, or the closure until the third instance
+MADE = pytest.mark.parametrize("after", [10**9, 1, 3])
+
+
+class compile_after:  # a context manager, named for what it sets
+    def __init__(self, n: int) -> None:
+        self.n, self.was = n, rec.COMPILE_AFTER
+
+    def __enter__(self) -> None:
+        rec.COMPILE_AFTER = self.n
+
+    def __exit__(self, *exc: object) -> None:
+        rec.COMPILE_AFTER = self.was
+
 
 def both(frozen: bool) -> list[Any]:
     """The same class, made by dataclasses and as a record."""
@@ -53,9 +68,15 @@ args = st.tuples(
 )
 
 
+@MADE
 @pytest.mark.parametrize("frozen", [False, True])
 @given(a=args, b=args)
-def test_a_record_is_made_equal_printed_and_hashed_as_a_dataclass(frozen: bool, a: Any, b: Any) -> None:
+def test_a_record_is_made_equal_printed_and_hashed_as_a_dataclass(after: int, frozen: bool, a: Any, b: Any) -> None:
+    with compile_after(after):
+        _made_alike(frozen, a, b)
+
+
+def _made_alike(frozen: bool, a: Any, b: Any) -> None:
     dc, rc = both(frozen)
 
     def make(cls: Any, spec: Any) -> Any:
@@ -77,8 +98,14 @@ def test_a_record_is_made_equal_printed_and_hashed_as_a_dataclass(frozen: bool, 
     assert repr(rec.replace(r1, partition="slinky")) == repr(dataclasses.replace(d1, partition="slinky"))
 
 
+@MADE
 @pytest.mark.parametrize("frozen", [False, True])
-def test_a_record_refuses_what_a_dataclass_refuses(frozen: bool) -> None:
+def test_a_record_refuses_what_a_dataclass_refuses(after: int, frozen: bool) -> None:
+    with compile_after(after):
+        _refuses_alike(frozen)
+
+
+def _refuses_alike(frozen: bool) -> None:
     dc, rc = both(frozen)
     for cls in (dc, rc):
         with pytest.raises(TypeError):
@@ -199,6 +226,7 @@ class PickledRecord(rec.NamedTuple):
     b: str = "x"
 
 
+@MADE
 @given(
     st.integers(-5, 5),
     st.integers(-5, 5),
@@ -206,10 +234,17 @@ class PickledRecord(rec.NamedTuple):
     st.sampled_from([(), ("a",), ("a", "b")]),
     st.integers(0, 3),
 )
-def test_a_named_tuple_is_made_as_typing_makes_it(start: int, end: int, label: Any, tags: Any, given_args: int) -> None:
+def test_a_named_tuple_is_made_as_typing_makes_it(
+    after: int, start: int, end: int, label: Any, tags: Any, given_args: int
+) -> None:
     """Fields, defaults, what an instance holds, prints and compares equal to, _replace,
     _asdict, _make, match args, methods, properties and class methods: the same with
     either base."""
+    with compile_after(after):
+        _tuples_alike(start, end, label, tags, given_args)
+
+
+def _tuples_alike(start: int, end: int, label: Any, tags: Any, given_args: int) -> None:
     made = [_tuples(typing.NamedTuple), _tuples(rec.NamedTuple)]
     values = (start, end, label, tags)[: 2 + given_args % 3]
     seen = []
@@ -240,7 +275,13 @@ def test_a_named_tuple_is_made_as_typing_makes_it(start: int, end: int, label: A
     assert seen[0] == seen[1]
 
 
-def test_a_named_tuple_refuses_what_typing_refuses() -> None:
+@MADE
+def test_a_named_tuple_refuses_what_typing_refuses(after: int) -> None:
+    with compile_after(after):
+        _tuples_refuse_alike()
+
+
+def _tuples_refuse_alike() -> None:
     for base in (typing.NamedTuple, rec.NamedTuple):
         with pytest.raises(TypeError):
 
@@ -268,3 +309,33 @@ def test_a_named_tuple_pickles_and_comes_back_equal() -> None:
         x = cls(1)
         back = pickle.loads(pickle.dumps(x))
         assert back == x and type(back) is cls and back.b == "x"
+
+
+def test_a_class_compiles_its_constructor_at_the_nth_instance_and_not_before() -> None:
+    """The closure makes the first COMPILE_AFTER - 1 instances; the compiled ``__init__`` /
+    ``__new__`` takes over at the COMPILE_AFTER-th, once per class (a subclass made later
+    keeps its own), and the instances are the same either way."""
+    import sys
+
+    compiled: list[str] = []
+
+    def count(event: str, args: tuple[Any, ...]) -> None:
+        if event == "compile" and args[1] == "<string>":
+            compiled.append(args[0] if isinstance(args[0], str) else args[0].decode())
+
+    sys.addaudithook(count)  # hooks cannot be removed: this one only appends to a list
+    with compile_after(3):
+        rc = both(frozen=True)[1]  # (with a dataclass, which compiles its methods)
+        span = _tuples(rec.NamedTuple)
+        compiled.clear()
+        first_init, first_new = rc.__dict__["__init__"], span.__dict__["__new__"]
+        before = [rc("a", 1), rc("b", 2, "p"), span(1, 2), span(3, 4, "x")]
+        assert compiled == [] and rc.__dict__["__init__"] is first_init and span.__dict__["__new__"] is first_new
+        after = [rc("a", 1), rc("b", 2, "p"), span(1, 2), span(3, 4, "x")]
+        assert len(compiled) == 2 and "def __init__(self, name, nodes" in compiled[0] and "lambda _cls" in compiled[1]
+        assert rc.__dict__["__init__"] is not first_init and span.__dict__["__new__"] is not first_new
+        assert repr(before) == repr(after) and before == after
+        for _ in range(5):
+            rc("c", 3)
+            span(5, 6)
+        assert len(compiled) == 2  # once per class
