@@ -164,11 +164,14 @@ def test_the_quick_way_writes_what_click_writes(args: list[str]) -> None:
 def test_a_one_file_run_imports_neither_click_nor_what_it_does_not_need(tmp_path: Path) -> None:
     probe = (
         "import sys\n"
+        "made = []  # code compiled from text while running (a module's own compile names its file)\n"
+        "sys.addaudithook(lambda e, a: made.append(a[1]) if e == 'compile' and a[1] == '<string>' else None)\n"
         "from sbatch_migrate.cli import entry\n"
         "try:\n"
         "    entry([sys.argv[1]], prog_name='sbatch-migrate')\n"
         "except SystemExit:\n"
         "    pass\n"
+        "print(f'compiled {len(made)}', file=sys.stderr)\n"
         "print(' '.join(sorted(m for m in sys.modules)), file=sys.stderr)\n"
     )
     p = subprocess.run([sys.executable, "-c", probe, EXAMPLE], capture_output=True, text=True, check=False)
@@ -194,6 +197,10 @@ def test_a_one_file_run_imports_neither_click_nor_what_it_does_not_need(tmp_path
     )
     loaded = set(p.stderr.split("\n")[-2].split())
     assert "sbatch_migrate.fix.engine" in loaded and "--partition=slinky" in p.stdout
+    # records and named tuples compile their __init__ / __new__ only once a class is much
+    # used (sbatch_migrate/record.py): a compile for each of the 39 classes was 14% of this
+    # run; one is left, the option table's entries (one for each of sbatch's 100+ options)
+    assert p.stderr.split("\n")[-3] == "compiled 1"
     # what the interpreter itself starts with is not the run's (an editable install's
     # finder imports pathlib)
     start = "import sys; print(' '.join(sys.modules), file=sys.stderr)"
@@ -202,6 +209,9 @@ def test_a_one_file_run_imports_neither_click_nor_what_it_does_not_need(tmp_path
         "typing",  # tree-sitter's package imports it: its compiled module is loaded alone
         "tree_sitter",
         "tomllib",
+        "json",  # the profile's snapshot is a module; text output needs no JSON encoder
+        "importlib.util",  # and with it contextlib: the tree-sitter modules are found without it
+        "contextlib",
         "pathlib",
         "dataclasses",
         "inspect",
@@ -221,12 +231,12 @@ def test_the_bash_grammar_loads_from_its_package_when_it_cannot_be_found_directl
     """read/shell.py loads tree-sitter-bash's extension module without its package (which
     imports importlib.resources); when that fails it imports the package as usual."""
     probe = (
-        "import importlib.util, sys\n"
+        "import importlib.machinery, sys\n"
         "from sbatch_migrate.read import shell\n"
         "direct = shell._bash_binding()\n"
         "assert 'tree_sitter_bash' not in sys.modules, 'the package was imported'\n"
         "del sys.modules['tree_sitter_bash._binding']\n"
-        "importlib.util.find_spec = lambda name, *a: None  # nothing found directly\n"
+        "importlib.machinery.EXTENSION_SUFFIXES = []  # nothing found directly\n"
         "fallback = shell._bash_binding()\n"
         "assert 'tree_sitter_bash' in sys.modules\n"
         "from tree_sitter import Language, Parser\n"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 from collections.abc import Iterator, Mapping
@@ -11,6 +10,7 @@ from ..checks.rule import Severity
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/design.md: a one-file run)
 if TYPE_CHECKING:
+    import json
     from typing import Any
 
     from ..checks.rule import Finding
@@ -23,18 +23,34 @@ def json_text(obj: Any, **kwargs: Any) -> str:
     """JSON text that can always be written as UTF-8: non-ASCII text as it is, unless a
     file name that is not UTF-8 (Big5 names on an old system; Python holds their bytes as
     lone surrogates) is in it: then ``\\u`` escapes, which read back to the same name."""
-    text = json.dumps(obj, ensure_ascii=False, **kwargs) if kwargs else _ENCODER.encode(obj)
+    if kwargs:
+        import json
+
+        text = json.dumps(obj, ensure_ascii=False, **kwargs)
+    else:
+        text = (_ENCODER or _encoder()).encode(obj)
     if not text.isascii():
         try:
             text.encode("utf-8")
         except UnicodeEncodeError:
+            import json
+
             return json.dumps(obj, **kwargs)
     return text
 
 
 # made once: json.dumps builds a new encoder on every call that passes an option (bulk
-# encodes a record per file)
-_ENCODER = json.JSONEncoder(ensure_ascii=False)
+# encodes a record per file); made at the first use: a one-file run writing text needs no
+# json module (importing it is 3% of that run)
+_ENCODER: json.JSONEncoder | None = None
+
+
+def _encoder() -> json.JSONEncoder:
+    global _ENCODER
+    import json
+
+    _ENCODER = json.JSONEncoder(ensure_ascii=False)
+    return _ENCODER
 
 
 def json_pieces(obj: Mapping[str, Any]) -> Iterator[str]:
@@ -42,12 +58,14 @@ def json_pieces(obj: Mapping[str, Any]) -> Iterator[str]:
     values may be mappings that are not dicts and make their entries when read (the bulk
     summary's users): an entry at a time is encoded, never the whole object at once, and
     no piece is kept (a first pass only asks whether every piece can be written as UTF-8)."""
-    encoder = _ENCODER
+    encoder = _ENCODER or _encoder()
     try:
-        for piece in _pieces(obj, _ENCODER):
+        for piece in _pieces(obj, encoder):
             if not piece.isascii():
                 piece.encode("utf-8")
     except UnicodeEncodeError:  # a name that is not UTF-8 somewhere: \u escapes, as json_text
+        import json
+
         encoder = json.JSONEncoder()
     yield from _pieces(obj, encoder)
 

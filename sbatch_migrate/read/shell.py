@@ -77,28 +77,31 @@ def _binding(package: str) -> Any:
     where the package's own import would find it, without running the package: tree-sitter's
     imports ``typing`` (a tenth of a one-file run's start-up), tree-sitter-bash's
     ``importlib.resources`` (and with it ``tempfile``, ``zipfile``, ``shutil``: a quarter)
-    only to offer its highlight queries.  The module is registered under its own name, so
-    that the package, if imported later (the workflow configs' grammars import tree-sitter),
-    finds this one and not a second copy; the package is imported as usual if this does not
-    work."""
+    only to offer its highlight queries.  Found and loaded with :mod:`importlib.machinery`
+    alone (``importlib.util`` imports contextlib: 3% of a one-file run).  The module is
+    registered under its own name, so that the package, if imported later (the workflow
+    configs' grammars import tree-sitter), finds this one and not a second copy; the package
+    is imported as usual if this does not work."""
     import importlib
-    import importlib.util
     import sys
+    from importlib.machinery import EXTENSION_SUFFIXES, ExtensionFileLoader, ModuleSpec, PathFinder
 
     name = f"{package}._binding"
     if name in sys.modules:
         return sys.modules[name]
     try:
-        from importlib.machinery import EXTENSION_SUFFIXES
-
-        found = importlib.util.find_spec(package)  # finds, does not run it
+        found = PathFinder.find_spec(package)  # finds, does not run it
         folders = list(found.submodule_search_locations or ()) if found else []
         for folder in folders:
             for suffix in EXTENSION_SUFFIXES:
-                spec = importlib.util.spec_from_file_location(name, f"{folder}/_binding{suffix}")
-                if spec is not None and spec.loader is not None and os.path.isfile(spec.origin or ""):
-                    module = importlib.util.module_from_spec(spec)
-                    spec.loader.exec_module(module)
+                path = f"{folder}/_binding{suffix}"
+                if os.path.isfile(path):
+                    loader = ExtensionFileLoader(name, path)
+                    spec = ModuleSpec(name, loader, origin=path)
+                    spec.has_location = True
+                    module = loader.create_module(spec)
+                    module.__spec__, module.__loader__, module.__file__ = spec, loader, path
+                    loader.exec_module(module)
                     sys.modules[name] = module
                     return module
     except (ImportError, OSError):
