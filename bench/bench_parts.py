@@ -81,12 +81,19 @@ def one_round(root: str, jobs: int, cache: str | None) -> None:
             busy = sum(b - a for a, b in parts)
             waits = sorted((parts[i + 1][0] - parts[i][1] for i in range(len(parts) - 1)), reverse=True)
             longest = ", ".join(f"{w * 1e3:.0f}" for w in waits[:3])
+            long = [w for w in waits if w >= 0.005]
+            # when the waits of 20 ms or more began (s into the run): a worker that ran dry
+            gaps = [(parts[i][1] - start, parts[i + 1][0] - parts[i][1]) for i in range(len(parts) - 1)]
+            when = ", ".join(f"{t:.2f} s ({w * 1e3:.0f} ms)" for t, w in gaps if w >= 0.02)
             where = "worker" if name != str(os.getpid()) else "in process"
             print(
                 f"  {where} {name}: {len(parts)} parts, busy {busy:.2f} s, idle between parts {sum(waits):.2f} s "
-                f"(sending results {sum(sends):.2f} s; longest waits {longest} ms), "
+                f"(sending results {sum(sends):.2f} s; {len(long)} waits of 5 ms or more, {sum(long):.2f} s; "
+                f"longest {longest} ms), "
                 f"first part at {parts[0][0] - start:.3f} s, last done {parts[-1][1] - start:.3f} s"
             )
+            if when:
+                print(f"    waits of 20 ms or more at {when}")
 
 
 def main() -> None:

@@ -1479,6 +1479,41 @@ def test_a_large_folder_is_shared_out_and_the_records_come_in_the_same_order(tmp
     assert sorted(paths) == files and len(paths) == len(set(paths))
 
 
+def test_a_part_ends_at_what_its_files_cost_and_a_folder_of_job_scripts_goes_in_small_pieces(tmp_path: Path) -> None:
+    """A part takes files up to a cost, not a count: a job script migrated costs
+    ``_MIGRATED`` files more than one only read.  A folder of job scripts is cut into pieces
+    of as many job scripts as the part managed (so that no part takes 50 times as long as
+    the others and the other worker waits for it), a folder of text files into pieces of
+    ``_PART``; every entry is done once, in order."""
+    from sbatch_migrate.bulk import campaign
+
+    root = tmp_path / "site"
+    (root / "jobs").mkdir(parents=True)
+    (root / "text").mkdir()
+    for i in range(100):
+        (root / "jobs" / f"j{i:03d}.sh").write_bytes(b"#!/bin/bash\n#SBATCH -p gtest\nsrun %d\n" % i)
+    for i in range(bulk._PART * 2 + 5):
+        (root / "text" / f"t{i:04d}.txt").write_bytes(b"text %d\n" % i)
+    bulk._init_worker(bulk.Options(roots=[str(root)], profile=load(), rules=list(RULES)))
+    per_job = 1 + campaign._MIGRATED
+    for folder, per_file, files in (("jobs", per_job, 100), ("text", 1, bulk._PART * 2 + 5)):
+        part = bulk.walk_part(str(root), [str(root / folder)])
+        first = part.folders[0].hit
+        assert first is not None
+        done = sum(first.statuses.values())
+        assert done == -(-bulk._PART // per_file)  # files up to the budget, the last one crossing it
+        sizes = [len(bulk._entries(p)) for p in part.more]
+        assert sizes[:-1] == [bulk._PART // per_file] * (len(sizes) - 1) and sizes[-1] <= bulk._PART // per_file
+        paths = [json.loads(line)["path"] for line in first.lines.splitlines()]
+        for piece in part.more:
+            later = bulk.walk_part(str(root), [], piece)
+            assert later.more == [] and later.rest == []
+            assert later.folders[0].hit is not None
+            paths += [json.loads(line)["path"] for line in later.folders[0].hit.lines.splitlines()]
+        assert paths == sorted(str(p) for p in (root / folder).iterdir()) and len(paths) == files
+    bulk._end_here()
+
+
 @settings(deadline=None)
 @given(
     st.lists(
@@ -1523,10 +1558,18 @@ def test_entries_sent_as_rows_come_back_as_they_were_and_are_cut_alike(items: li
     one cut from the entries."""
     rows = bulk._rows(items)
     assert all(type(r) is tuple for r in rows)
-    back = bulk._entries(rows)
+    back = bulk._entries(bulk._piece(items))
     assert back == items and [type(i) for i in back] == [type(i) for i in items]
     now, rest = bulk._cut(items, files)
     assert bulk._cut(rows, files) == (bulk._rows(now), bulk._rows(rest))
+    # the pieces a folder's entries are cut into hold them all, in order, each up to
+    # ``files`` files (at least one), and the files of each piece but the last are ``files``
+    size = max(files, 1)
+    pieces = [bulk._entries(p) for p in bulk._pieces(items, size)]
+    assert [i for p in pieces for i in p] == items
+    counts = [sum(1 for i in p if isinstance(i, bulk.Candidate)) for p in pieces]
+    assert all(n == size for n in counts[:-1]) and all(n <= size for n in counts)
+    assert all(p for p in pieces) and (pieces == []) == (items == [])
 
 
 @given(
