@@ -668,11 +668,21 @@ def test_a_worker_killed_between_batches_costs_no_file(tmp_path: Path) -> None:
             (site / part / f"j{i}.sh").write_bytes(JOB.replace(b"true", b"true %d" % i))
     opts = campaign.Options(roots=[str(site)], profile=load(), rules=list(RULES), jobs=2)
     done = []
+
+    def whole(folder: Path) -> None:
+        """The folder's parts, handed out and taken: the first, then the pieces of the
+        rest it gives back (a part ends at what its job scripts cost)."""
+        workers.submit(str(site), [str(folder)])
+        while workers.inflight:
+            part = workers.next()[1]
+            done.extend(part.folders)
+            for piece in part.more:
+                workers.submit(str(site), [], piece)
+
     with campaign.session(opts) as folders:
         workers = campaign._Workers(opts, folders, set())
         try:
-            workers.submit(str(site), [str(site / "a")])
-            done += workers.next()[1].folders  # the pool runs, then idles
+            whole(site / "a")  # the pool runs, then idles
             assert workers.pool is not None
             idle = workers.pool.pids
             for pid in idle:  # kill the idle workers
@@ -681,8 +691,7 @@ def test_a_worker_killed_between_batches_costs_no_file(tmp_path: Path) -> None:
                 deadline = time.monotonic() + 10
                 while Path(f"/proc/{pid}").exists() and _state(pid) != "Z" and time.monotonic() < deadline:
                     time.sleep(0.02)
-            workers.submit(str(site), [str(site / "b")])
-            done += workers.next()[1].folders
+            whole(site / "b")
             assert not set(idle) & set(workers.pool.pids)
         finally:
             workers.close()
