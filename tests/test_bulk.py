@@ -1066,6 +1066,42 @@ def test_cache_is_not_used_across_profiles_or_rules(tmp_path: Path, options: lis
     assert third.pop("cached") is True and third == second
 
 
+@pytest.mark.parametrize(
+    ("first", "second", "data"),
+    [
+        # a Makefile's recipes, and the same bytes as a job script
+        ("a/Makefile", "b/job", b"#SBATCH -p gtest\nall:\n\tsrun -p gtest x\n"),
+        # a Python launcher (no shebang: by its name), and the same bytes read as bash
+        ("a/launch.py", "b/launch.PY", b"import subprocess\nsubprocess.run(['sbatch', '-p', 'gtest', 'j.sh'])\n"),
+    ],
+)
+def test_cache_reuses_a_result_only_for_the_same_bytes_under_a_name_that_reads_them_alike(
+    tmp_path: Path, first: str, second: str, data: bytes
+) -> None:
+    """The same bytes are not always the same result: a Makefile is read by its own
+    grammar, a file named ``job`` as a job script; ``x.py`` is Python, ``x.PY`` bash.  A
+    file touched since the last run (read again, looked up by content) gets its own
+    result, not the one stored for the other name."""
+    root = tmp_path / "site"
+    for name in (first, second):
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_bytes(data)
+    _age([root / first, root / second])
+    cache = tmp_path / "cache"
+    fresh = _options(root, tmp_path / "r0", None, 1)
+    bulk.run(fresh)
+    expected = _records(tmp_path / "r0")
+    assert expected[str(root / first)]["findings"] != expected[str(root / second)]["findings"]
+    bulk.run(_options(root, tmp_path / "r1", cache, 1))
+    os.utime(root / second, ns=(time.time_ns() - 10**10, time.time_ns() - 10**10))  # same bytes, new stat data
+    bulk.run(_options(root, tmp_path / "r2", cache, 1))
+    again = _records(tmp_path / "r2")
+    for name in (first, second):
+        record = again[str(root / name)]
+        record.pop("cached", None)
+        assert record == expected[str(root / name)]
+
+
 def test_cache_entries_of_files_written_just_now_are_checked_by_content(tmp_path: Path) -> None:
     """A file changed in the clock tick its entry was written in would keep its stat data:
     such racy entries are not trusted on stat data alone."""

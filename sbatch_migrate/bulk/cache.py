@@ -37,7 +37,6 @@ from typing import Any
 from urllib.parse import quote
 
 from ..output.report import json_text
-from ..read.filenames import suffix_of
 from ..record import NamedTuple
 from .ownfolder import OwnFolder, UnsafeFolder
 from .reports import Tally, count_folder
@@ -187,8 +186,14 @@ def _stat_hits(db: sqlite3.Connection, key: str, files: list[tuple[str, Stat]]) 
 
 
 def digest(path: str, data: bytes) -> str:
-    """What a file's result depends on: its bytes and its suffix."""
-    h = hashlib.sha256(suffix_of(path).encode("utf-8", "surrogateescape") + b"\0")
+    """What a file's result depends on: its bytes, and what its name and place make of
+    them (:func:`~sbatch_migrate.read.formats.name_key`: with the suffix alone, a job
+    script named ``job`` touched since the last run took the result stored for a
+    ``Makefile`` of the same bytes).  Called for the files read, in the workers: the
+    formats' patterns are compiled there, not in a re-run's main process."""
+    from ..read.formats import name_key
+
+    h = hashlib.sha256(name_key(path, data).encode("utf-8", "surrogateescape") + b"\0")
     h.update(data)
     return h.hexdigest()
 

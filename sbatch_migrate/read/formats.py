@@ -72,3 +72,15 @@ def config_format(path: str, data: bytes) -> Format | None:
     if lower.endswith((".conf", ".hocon")) and _HOCON.search(data) and (b"sbatch" in data or b"slurm" in data.lower()):
         return "cromwell"
     return None
+
+
+def name_key(path: str, data: bytes) -> str:
+    """What migrating a file reads of its name and place, beyond its bytes: its suffix,
+    whether it ends in ``.py`` exactly (a script with no shebang is Python then), and the
+    submission format its name, folder and content make of it (the same bytes are a
+    Makefile's recipes in ``Makefile`` and a job script in ``job``).  Two files with the
+    same bytes and the same key have the same result."""
+    from .filenames import may_be_config, suffix_of
+
+    fmt = config_format(path, data) if may_be_config(path) else None
+    return f"{suffix_of(path)}/{'py' if path.endswith('.py') else ''}/{fmt or ''}"
