@@ -1,9 +1,10 @@
 """Bulk migration of whole trees: safe, parallel, resumable, shardable.
 
 The workers walk the trees themselves, a part at a time (a few folders and what is under
-them, up to ``_PART`` files; the folders left go back to the main process as parts of
-their own), so that the walk is not one process's work.  The main process takes the parts'
-results in the order it handed them out: the records come in the same order whatever -j.
+them, up to a cost of ``_PART``: a file costs 1, a job script migrated more; the folders
+left go back to the main process as parts of their own), so that the walk is not one
+process's work.  The main process takes the parts' results in the order it handed them
+out: the records come in the same order whatever -j.
 A folder unchanged since a run with the same cache is answered whole (:mod:`.cache`).
 
 Per file, a worker: reads it without following symlinks, skips what is not a job script,
@@ -31,6 +32,7 @@ import uuid
 from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
+from itertools import pairwise
 from json.encoder import encode_basestring as _json_str
 from json.encoder import encode_basestring_ascii as _json_ascii
 from pathlib import Path
@@ -801,7 +803,7 @@ def merge_problems(states: list[tuple[Path, dict[str, Any] | None]]) -> tuple[li
 
 
 # -- parts of trees: the walk itself is done by the workers ------------------------------
-_PART = 256  # files a worker takes on in one part before it hands the folders left back
+_PART = 256  # the cost a worker takes on in one part (in files, see _do) before it hands the folders left back
 _OPENING = 16  # the files of a part that starts from the only folder known
 # a file of a folder answered whole from the cache counts for this fraction of one done: a
 # part of such folders would be over in a few ms, and the workers would wait on the main
@@ -848,9 +850,10 @@ def _shard_key(opts: Options) -> str:
 
 def walk_part(root: str, folders: list[str], piece: bytes | None = None, budget: int = _PART) -> Part:
     """Walk ``folders`` of the tree ``root`` depth first, each listed without following a
-    symlink (:func:`~.walk.list_folder`), and do every file of each, until ``_PART`` files
-    are done; returns their records and the folders left.  ``items``: entries to do first
-    (a piece of a large folder, roots that are files; as :func:`_piece` sends them)."""
+    symlink (:func:`~.walk.list_folder`), and do every file of each, until what they cost
+    (:func:`_do`) reaches ``budget``; returns their records, the folders left and the pieces
+    of a folder left part done.  ``piece``: entries to do first, all of them (a piece of a
+    large folder, roots that are files; as :func:`_piece` sends them)."""
     return _counted(_walk_part(root, folders, piece, budget))
 
 
@@ -962,18 +965,9 @@ def _piece(items: list[Candidate | Skipped]) -> bytes:
 
 
 def _pieces(items: list[Candidate | Skipped], files: int) -> list[bytes]:
-    """``items`` cut into pieces of ``files`` files each (:func:`_piece`)."""
-    out: list[bytes] = []
-    start = seen = 0
-    for i, item in enumerate(items):
-        if len(item) == _CANDIDATE_FIELDS:  # a file, not a Skipped
-            if seen == files:
-                out.append(_piece(items[start:i]))
-                start, seen = i, 0
-            seen += 1
-    if start < len(items):
-        out.append(_piece(items[start:]))
-    return out
+    """``items`` cut into pieces of ``files`` files each (:func:`_piece`), in one pass."""
+    bounds = [0, *_cuts(items, files), len(items)]
+    return [_piece(items[start:end]) for start, end in pairwise(bounds) if start < end]
 
 
 def _entries(piece: bytes) -> list[Candidate | Skipped]:
@@ -1004,13 +998,21 @@ def _folded(outcomes: list[Outcome]) -> FolderHit:
 
 def _cut(items: list[_E], files: int) -> tuple[list[_E], list[_E]]:
     """``items`` (entries, or their rows) up to the first ``files`` files, and the rest."""
+    at = next(_cuts(items, files), len(items))
+    return items[:at], items[at:]
+
+
+def _cuts(items: list[_E], files: int) -> Iterator[int]:
+    """Where ``items`` are cut into runs of ``files`` files: the index of the file that
+    starts each run after the first (the entries that are not files go with the file
+    before them)."""
     seen = 0
     for i, item in enumerate(items):
         if len(item) == _CANDIDATE_FIELDS:  # a file (a Candidate, or its row), not a Skipped
             if seen == files:
-                return items[:i], items[i:]
+                yield i
+                seen = 0
             seen += 1
-    return items, []
 
 
 def _do(
