@@ -120,6 +120,21 @@ def test_pyproject_error_names_the_table(repo: Path) -> None:
         ('[tool."sbatch\\u002dmigrate"]\nignore = ["SM301"]\n', ("SM301",)),
         ('tool."\\u0073batch-migrate".ignore = ["SM301"]\n', ("SM301",)),
         ('[tool.ruff]\nextend-exclude = ["a\\\\b"]\n', ()),  # a backslash: parsed, nothing of ours
+        # the name where it cannot be the table's key (the project itself, its console
+        # script, a dependency): not parsed, so the broken header after it is not judged
+        (
+            '[project]\nname = "sbatch-migrate"\ndependencies = ["sbatch-migrate>=1"]\n[project.scripts]\n'
+            'sbatch-migrate = "sbatch_migrate.cli:entry"\n[tool.ruff\n',
+            None,
+        ),
+        # where it can: spaces around the dot, the keys of a [tool] table, an inline table
+        ('[ tool . "sbatch-migrate" ]\nignore = ["SM301"]\n', ("SM301",)),
+        ('[tool]\nsbatch-migrate = { ignore = ["SM301"] }\n', ("SM301",)),
+        ('[ "tool" ]\n"sbatch-migrate".ignore = ["SM301"]\n', ("SM301",)),
+        ('tool = { sbatch-migrate = { ignore = ["SM301"] } }\n', ("SM301",)),
+        ("[project]\r\nname = 'x'\r\n[tool]\r\n'sbatch-migrate' = { ignore = ['SM301'] }\r\n", ("SM301",)),
+        # a [tool] table with the name elsewhere: parsed, nothing of ours
+        ('[tool]\nx = 1\n[project]\nname = "sbatch-migrate"\n', ()),
     ],
 )
 def test_pyproject_is_read_when_it_can_hold_our_table(repo: Path, content: str, found: tuple[str, ...] | None) -> None:
