@@ -33,7 +33,7 @@ class ConfigError(ValueError):
 
 @record(frozen=True)
 class Config:
-    path: Path | None = None  # the file it came from; None: no configuration
+    path: str | None = None  # the file it came from; None: no configuration
     profile: str | None = None
     partition_map: dict[str, str] = field(default_factory=dict)
     select: tuple[str, ...] = ()
@@ -46,7 +46,7 @@ class Config:
     def root(self) -> Path:
         from pathlib import Path
 
-        return self.path.parent if self.path is not None else Path.cwd()
+        return Path(self.path).parent if self.path is not None else Path.cwd()
 
     def ignores_for(self, file: str) -> tuple[str, ...]:
         """Codes ignored for ``file`` by ``per-file-ignores`` (globs relative to the config)."""
@@ -75,7 +75,7 @@ def discover(start: str | os.PathLike[str]) -> Config:
     while True:
         dotfile = os.path.join(folder, ".sbatch-migrate.toml")
         if os.path.isfile(dotfile):
-            return load(_path(dotfile))
+            return load(dotfile)
         pyproject = os.path.join(folder, "pyproject.toml")
         if os.path.isfile(pyproject):
             try:
@@ -85,7 +85,7 @@ def discover(start: str | os.PathLike[str]) -> Config:
                 raise ConfigError(f"{pyproject}: cannot read: {exc.strerror or exc}") from None
             doc = _pyproject_doc(pyproject, raw)
             if doc is not None and "sbatch-migrate" in doc.get("tool", {}):
-                return _from_table(doc["tool"]["sbatch-migrate"], _path(pyproject), "[tool.sbatch-migrate] ")
+                return _from_table(doc["tool"]["sbatch-migrate"], pyproject, "[tool.sbatch-migrate] ")
         parent = os.path.dirname(folder)
         if parent == folder:
             return Config()
@@ -131,30 +131,30 @@ def _may_hold_table(raw: bytes) -> bool:
     return any(re.search(pattern, raw) for pattern in (_AFTER_TOOL, _TOOL_TABLE, _TOOL_INLINE))
 
 
-def _path(path: str) -> Path:
-    from pathlib import Path
-
-    return Path(path)
-
-
-def load(path: Path) -> Config:
+def load(path: str) -> Config:
+    """The configuration in file ``path`` (a ``pyproject.toml`` or a ``.sbatch-migrate.toml``).
+    Paths stay strings: pathlib, with the ``urllib.parse`` and ``ipaddress`` it imports, was a
+    tenth of a one-file run in a project whose pyproject.toml configures the tool."""
     import tomllib
 
     try:
-        raw = path.read_text(encoding="utf-8")
+        with open(path, encoding="utf-8") as fh:
+            raw = fh.read()
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
     try:
         doc = tomllib.loads(raw)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-    if path.name == "pyproject.toml":
+    if os.path.basename(path) == "pyproject.toml":
         doc = doc.get("tool", {}).get("sbatch-migrate", {})
         return _from_table(doc, path, "[tool.sbatch-migrate] ")
     return _from_table(doc, path, "")
 
 
-def _from_table(table: Any, path: Path, prefix: str) -> Config:
+def _from_table(table: Any, path: str, prefix: str) -> Config:
     def err(key: str, expected: str) -> ConfigError:
         return ConfigError(f"{path}: {prefix}{key}: expected {expected}")
 
@@ -174,7 +174,7 @@ def _from_table(table: Any, path: Path, prefix: str) -> Config:
     if profile is not None and not isinstance(profile, str):
         raise err("profile", "a profile name or a path to a .toml file")
     if isinstance(profile, str) and (profile.endswith(".toml") or "/" in profile):
-        profile = str((path.parent / profile).resolve())
+        profile = os.path.realpath(os.path.join(os.path.dirname(path), profile))
     pmap = table.get("partition-map", {})
     if not isinstance(pmap, dict) or not all(isinstance(v, str) and v for v in pmap.values()):
         raise err("partition-map", 'a table of partition names, e.g. { gp1d = "long" }')
@@ -199,7 +199,7 @@ def _from_table(table: Any, path: Path, prefix: str) -> Config:
         select=codes("select"),
         ignore=codes("ignore"),
         per_file_ignores=tuple(per_file),
-        extra_rules=tuple(str((path.parent / e).resolve()) for e in extra),
+        extra_rules=tuple(os.path.realpath(os.path.join(os.path.dirname(path), e)) for e in extra),
         unsafe_fixes=unsafe,
     )
 
@@ -242,7 +242,7 @@ class Settings:
         isolated: bool,
     ) -> Settings:
         if config_path:
-            config = load(_path(config_path))
+            config = load(config_path)
         elif isolated:
             config = Config()
         else:

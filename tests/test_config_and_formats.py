@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from importlib import resources
 from pathlib import Path
 
@@ -144,7 +145,19 @@ def test_pyproject_is_read_when_it_can_hold_our_table(repo: Path, content: str, 
         assert config.path is None and config.ignore == ()
     else:
         assert config.ignore == found
-        assert config.path == (repo / "pyproject.toml" if found else None)
+        assert config.path == (str(repo / "pyproject.toml") if found else None)
+
+
+@pytest.mark.parametrize("name", [".sbatch-migrate.toml", "pyproject.toml"])
+def test_a_configuration_that_is_not_utf8_is_an_error_not_a_crash(repo: Path, name: str) -> None:
+    """A configuration file with bytes that are not UTF-8 (TOML is UTF-8) stops the run
+    with exit code 2 and names the file; it raised UnicodeDecodeError out of the run."""
+    (repo / "jobs" / name).write_bytes(b'[tool.sbatch-migrate]\nignore = ["SM3\xff"]\n')
+    with pytest.raises(ConfigError, match=rf"{re.escape(name)}: not valid TOML"):
+        discover(repo / "jobs")
+    r = run(str(repo / "jobs" / "train.sh"))
+    assert r.exit_code == 2  # type: ignore[attr-defined]
+    assert "not valid TOML" in r.stderr and "Traceback" not in r.output  # type: ignore[attr-defined]
 
 
 def test_invalid_pyproject_that_names_us_is_an_error(repo: Path) -> None:
