@@ -133,8 +133,9 @@ def _may_hold_table(raw: bytes) -> bool:
 
 def load(path: str) -> Config:
     """The configuration in file ``path`` (a ``pyproject.toml`` or a ``.sbatch-migrate.toml``).
-    Paths stay strings: pathlib, with the ``urllib.parse`` and ``ipaddress`` it imports, was a
-    tenth of a one-file run in a project whose pyproject.toml configures the tool."""
+    Paths stay strings: pathlib, with the ``urllib.parse`` and ``ipaddress`` it imports, was
+    7% of a one-file run in a project whose pyproject.toml configures the tool (13.7M of
+    189.8M instructions)."""
     import tomllib
 
     try:
