@@ -25,7 +25,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sbatch_migrate.bulk import campaign
+from sbatch_migrate.bulk import campaign, pyreader
 from sbatch_migrate.bulk.pool import Pipe
 from sbatch_migrate.checks import RULES
 from sbatch_migrate.profile import load
@@ -33,6 +33,7 @@ from sbatch_migrate.profile import load
 _LOG = {"dir": ""}  # where each worker appends its rows (set before the pool forks)
 _walk_part = campaign.walk_part
 _send_bytes = Pipe.send_bytes
+_ask = pyreader._ask
 _MAIN = os.getpid()
 
 
@@ -53,6 +54,15 @@ def send_bytes(conn: Pipe, *args: Any, **kwargs: Any) -> None:
     _send_bytes(conn, *args, **kwargs)
     with open(os.path.join(_LOG["dir"], str(os.getpid())), "a") as fh:
         fh.write(f"send {start:.6f} {time.perf_counter():.6f}\n")
+
+
+def ask(data: bytes, plan: Any) -> Any:
+    """A worker's wait for the Python reader (bulk/pyreader.py)."""
+    start = time.perf_counter()
+    facts = _ask(data, plan)
+    with open(os.path.join(_LOG["dir"], str(os.getpid())), "a") as fh:
+        fh.write(f"ask {start:.6f} {time.perf_counter():.6f}\n")
+    return facts
 
 
 def one_round(root: str, jobs: int, cache: str | None) -> None:
@@ -78,6 +88,10 @@ def one_round(root: str, jobs: int, cache: str | None) -> None:
             rows = [line.split() for line in open(os.path.join(_LOG["dir"], name))]
             parts = [(float(a), float(b)) for kind, a, b in rows if kind == "part"]
             sends = [float(b) - float(a) for kind, a, b in rows if kind == "send"]
+            asks = [float(b) - float(a) for kind, a, b in rows if kind == "ask"]
+            if not parts:  # the process that reads Python files for the workers
+                print(f"  Python reader {name}: {len(sends)} files answered")
+                continue
             busy = sum(b - a for a, b in parts)
             waits = sorted((parts[i + 1][0] - parts[i][1] for i in range(len(parts) - 1)), reverse=True)
             longest = ", ".join(f"{w * 1e3:.0f}" for w in waits[:3])
@@ -90,7 +104,8 @@ def one_round(root: str, jobs: int, cache: str | None) -> None:
                 f"  {where} {name}: {len(parts)} parts, busy {busy:.2f} s, idle between parts {sum(waits):.2f} s "
                 f"(sending results {sum(sends):.2f} s; {len(long)} waits of 5 ms or more, {sum(long):.2f} s; "
                 f"longest {longest} ms), "
-                f"first part at {parts[0][0] - start:.3f} s, last done {parts[-1][1] - start:.3f} s"
+                + (f"waiting for the Python reader {sum(asks):.2f} s ({len(asks)} files), " if asks else "")
+                + f"first part at {parts[0][0] - start:.3f} s, last done {parts[-1][1] - start:.3f} s"
             )
             if when:
                 print(f"    waits of 20 ms or more at {when}")
@@ -105,6 +120,7 @@ def main() -> None:
     a = ap.parse_args()
     campaign.walk_part = walk_part  # the workers fork with these in place
     Pipe.send_bytes = send_bytes  # type: ignore[method-assign, assignment]
+    pyreader._ask = ask
     root = os.path.abspath(a.root)
     for _ in range(a.rounds):
         one_round(root, a.jobs, a.cache_dir)

@@ -57,6 +57,7 @@ NO_WRITE_NEEDED = frozenset({"unchanged", "not-a-job-script", "binary"})
 CACHEABLE = NO_WRITE_NEEDED | {"would-change"}
 if TYPE_CHECKING:
     from ..fix.engine import Rules
+    from .pyreader import Reader
 _TEMP = re.compile(r"^\..+\.[a-z0-9_]{8}\.sbatch-migrate$")
 
 
@@ -122,7 +123,9 @@ class Folders:
             self.lock = -1
 
 
-def _init_worker(opts: Options, folders: Folders | None = None, done: set[str] | None = None) -> None:
+def _init_worker(
+    opts: Options, folders: Folders | None = None, done: set[str] | None = None, reader: bool = False
+) -> None:
     # Migrating a shell script makes no reference cycles (tests/test_engine.py checks it):
     # its objects go by reference counting, and a cycle collection every few hundred
     # allocations only walks the live facts again (about 10% of a worker's time).  Collect
@@ -140,6 +143,10 @@ def _init_worker(opts: Options, folders: Folders | None = None, done: set[str] |
     _W["roots"] = [os.path.abspath(r) for r in opts.roots]
     _W["done"] = done or set()
     _release_folder()
+    if reader:  # a worker: Python files go to the reader
+        from . import pyreader
+
+        pyreader.attach()
 
 
 _HOME = re.compile(r"/(?:home|work|home2|work1|project)/(?:users/)?([A-Za-z0-9_.-]+)/")
@@ -1096,13 +1103,18 @@ class _Workers:
         self._deaths = 0  # of the pools for parts done again
         self.local = False  # parts done in this process until one has files to read
         self.local_records = 0  # the records of the parts done so
+        self.reader: Reader | None = None  # reads the workers' Python files (bulk/pyreader.py)
 
     @property
     def deaths(self) -> int:
         return self._deaths + (self.pool.deaths if self.pool is not None else 0)
 
     def _new_pool(self, jobs: int) -> Pool:
-        return Pool(jobs, _init_worker, (self.opts, self.folders, self.done))
+        if self.reader is None:
+            from . import pyreader
+
+            self.reader = pyreader.start(self.opts.jobs)
+        return Pool(jobs, _init_worker, (self.opts, self.folders, self.done, self.reader is not None))
 
     def _start(self) -> None:
         self.started = True
@@ -1206,6 +1218,8 @@ class _Workers:
             self.pool.close()
         elif self.started:
             _end_here()
+        if self.reader is not None:  # after the workers: they hold its connections
+            self.reader.close()
 
 
 def _end_here() -> None:

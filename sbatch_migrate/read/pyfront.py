@@ -20,10 +20,15 @@ imported only here, only for Python files.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from ..record import field, record, replace
 from .shell import Arg, Assignment, Word
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from .pyregions import Plan
 
 SUBPROCESS = {"run", "call", "check_call", "check_output", "Popen", "getoutput", "getstatusoutput"}
 SHELL_FUNCS = {"os.system", "os.popen", "subprocess.getoutput", "subprocess.getstatusoutput"}
@@ -121,6 +126,12 @@ class PyFacts:
     unread: tuple[int, str] | None = None  # valid Python that libcst cannot read (offset, why)
 
 
+# Where libcst runs when it is not imported here: a bulk worker asks the one process
+# that reads every worker's Python files (bulk/pyreader.py) to :func:`read` the file
+# with the plan made here; None from it: read here
+reader: Callable[[bytes, Plan | None], PyFacts | None] | None = None
+
+
 def analyse(data: bytes, whole: bool = False) -> PyFacts:
     """The facts of a Python file.  Only the pieces :func:`.pyregions.plan` names are
     read with libcst (``whole``: the whole file, as the reference the plan is tested
@@ -130,6 +141,16 @@ def analyse(data: bytes, whole: bool = False) -> PyFacts:
     plan = None if whole else pyregions.plan(data)
     if plan is not None and not plan.regions:
         return PyFacts()
+    if reader is not None:
+        facts = reader(data, plan)
+        if facts is not None:
+            return facts
+    return read(data, plan)
+
+
+def read(data: bytes, plan: Plan | None) -> PyFacts:
+    """The facts of a Python file, read with libcst: the regions of ``plan`` (None: the
+    whole file; the whole file too when a region does not read as planned)."""
     import libcst as cst
     from libcst.metadata import ByteSpanPositionProvider, MetadataWrapper
 
