@@ -46,10 +46,10 @@ if TYPE_CHECKING:
 QUEUED_LIMIT = 0.1  # s a worker may wait behind other workers' files before reading its own
 # the least number of workers a reader is started for.  Measured on this 2-core machine
 # over the real-material tree (bench/real_tree.py: 154,281 files, 33 of them read with
-# libcst), runs alternating with and without a reader, medians: -j 2 2.60 against
-# 2.585 s (8 pairs: no gain; the one import saved is at most 0.06 s of wall time on two
-# cores); -j 4 2.73 against 2.92 s (CPU 5.2 against 5.5 s); -j 8 2.81 against 3.16 s
-# (5 pairs each)
+# libcst), runs alternating with and without a reader, medians: -j 2 2.82 against
+# 2.835 s (10 pairs; CPU 5.34 against 5.44 s: the one import saved is at most 0.06 s of
+# wall time on two cores, within the noise); -j 4 2.73 against 2.92 s (CPU 5.2 against
+# 5.5 s); -j 8 2.81 against 3.16 s (5 pairs each)
 WORKERS = 3
 
 _CONNECT = b"+"
