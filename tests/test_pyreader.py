@@ -39,6 +39,20 @@ HARNESS = textwrap.dedent(
             return real_read(data, plan)
 
         pyfront.read = read  # the reader forks with it in place
+    if SCENARIO == "dies-serving":
+        real_read, real_serve = pyfront.read, pyreader._serve
+        IN_READER = []
+
+        def serve(ctl):
+            IN_READER.append(True)
+            real_serve(ctl)
+
+        def read(data, plan):
+            if IN_READER and b"KILL-READER" in data:
+                os.kill(os.getpid(), signal.SIGKILL)  # as a crash in libcst's parser would
+            return real_read(data, plan)
+
+        pyfront.read, pyreader._serve = read, serve
     if SCENARIO == "queued":
         pyreader.QUEUED_LIMIT = -1.0  # any wait at all is too long: read here after one answer
 
@@ -112,6 +126,15 @@ def test_a_worker_whose_reader_died_reads_python_itself(tmp_path: Path) -> None:
     assert all(out["first_equal"]) and all(out["again_equal"])
     assert not any(out["first_libcst"])
     assert any(out["again_libcst"]) and not any(out["again_asking"])
+
+
+def test_a_reader_that_dies_reading_a_file_costs_nothing_but_the_import(tmp_path: Path) -> None:
+    """The worker waiting for it reads that file itself, and every file after."""
+    bad = tmp_path / "crash.py"
+    bad.write_text('import subprocess\n# KILL-READER\nsubprocess.run(["sbatch", "job.sh"])\n')
+    out = scenario(tmp_path, "dies-serving", [*LAUNCHERS[:2], bad, *LAUNCHERS[2:]])
+    assert all(out["first_equal"]) and all(out["again_equal"])
+    assert all(out["again_libcst"]) and not any(out["again_asking"])
 
 
 def test_a_worker_that_waited_too_long_behind_others_reads_python_itself(tmp_path: Path) -> None:
