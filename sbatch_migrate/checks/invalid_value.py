@@ -37,7 +37,6 @@ from collections.abc import Iterator
 
 from ..model.context import Context
 from ..model.gpurequest import refusals
-from ..model.launch import may_launch, slurm_call, strip_wrappers
 from ..read.optvalues import problem
 from .rule import Finding, Rule, Severity
 
@@ -70,9 +69,7 @@ class InvalidValue(Rule):
             if unit.shell is None:
                 continue
             for cmd in unit.shell.commands:
-                if not may_launch(cmd):
-                    continue
-                call = slurm_call(strip_wrappers(cmd.argv)[0])
+                call = ctx.slurm_call(cmd)
                 if call is None:
                     continue
                 for opt in call.options:

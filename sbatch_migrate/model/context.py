@@ -14,7 +14,7 @@ from ..read.shell import Command
 from ..record import field, record
 from .facts import ScriptFacts, Unit
 from .jobshape import JobShape, call_shape, env_use
-from .launch import ContainerCall, container_call, may_launch, slurm_call, strip_wrappers
+from .launch import ContainerCall, SlurmCall, container_call, may_launch, slurm_call, strip_wrappers
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/design.md: a one-file run)
 if TYPE_CHECKING:
@@ -47,6 +47,14 @@ class Context:
             calls[cmd.start] = container_call(cmd)
         return calls[cmd.start]
 
+    def slurm_call(self, cmd: Command) -> SlurmCall | None:
+        """The ``srun``/``sbatch``/``salloc`` call ``cmd`` makes after its launch wrappers,
+        if any (derived once per command: several rules read the same calls)."""
+        calls: dict[int, SlurmCall | None] = self.memo.setdefault("slurm-calls", {})
+        if cmd.start not in calls:
+            calls[cmd.start] = slurm_call(strip_wrappers(cmd.argv)[0]) if may_launch(cmd) else None
+        return calls[cmd.start]
+
     def shapes(self, unit: Unit) -> list[tuple[JobShape, str]]:
         """What ``unit`` asks of one node: the job from its directives (named ``""``), then
         each ``srun``/``salloc``/``sbatch`` of its body that names resources, from its own
@@ -56,9 +64,7 @@ class Context:
             found: list[tuple[JobShape, str]] = [(unit.job, "")]
             line_of = self.facts.source.line_of
             for cmd in unit.shell.commands if unit.shell is not None else ():
-                if not may_launch(cmd):
-                    continue
-                call = slurm_call(strip_wrappers(cmd.argv)[0])
+                call = self.slurm_call(cmd)
                 if call is None:
                     continue
                 env = self._sbatch_env(unit, cmd) if call.program == "sbatch" else None

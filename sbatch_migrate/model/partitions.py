@@ -10,7 +10,7 @@ from ..profile import Profile
 from ..record import NamedTuple
 from .context import Context
 from .facts import Unit
-from .launch import may_launch, partition_options, value_text
+from .launch import value_text
 
 PARTITION_VARIABLES = ("SBATCH_PARTITION", "SALLOC_PARTITION", "SLURM_PARTITION")
 
@@ -67,9 +67,12 @@ def _sites(ctx: Context) -> Iterator[PartitionSite]:
             for a in cmd.env:
                 if a.name in PARTITION_VARIABLES:
                     yield _assignment_site(a, unit)
-            if not may_launch(cmd):
+            call = ctx.slurm_call(cmd)
+            if call is None:
                 continue
-            for call, opt in partition_options(cmd.argv):
+            for opt in call.options:
+                if opt.name != "partition" or opt.value_arg is None:
+                    continue
                 arg = opt.value_arg
                 assert arg is not None
                 word = arg.word
