@@ -421,12 +421,21 @@ def test_a_save_during_the_run_is_never_lost(alice: User, base: Path) -> None:
 
 
 # -- 4. a dead worker -------------------------------------------------------------------
-def test_a_killed_worker_does_not_hang_the_run(base: Path, tmp_path: Path) -> None:
+LAUNCHER = Path(__file__).resolve().parent.parent / "corpus" / "py_subprocess_argv" / "input.py"
+
+
+@pytest.mark.parametrize(("jobs", "victim"), [(2, "worker"), (3, "worker"), (3, "reader")])
+def test_a_killed_worker_does_not_hang_the_run(base: Path, tmp_path: Path, jobs: int, victim: str) -> None:
+    """Nor a killed Python reader (bulk/pyreader.py, with 3 workers or more: forked
+    before them): the workers read their Python launchers themselves."""
     site = tmp_path / "site"
+    launcher = LAUNCHER.read_bytes()
     for u in range(4):
         (site / f"u{u}").mkdir(parents=True)
         for i in range(1500):
             (site / f"u{u}" / f"j{i}.sh").write_bytes(JOB.replace(b"true", b"true %d" % i))
+            if i % 50 == 0:
+                (site / f"u{u}" / f"submit{i}.py").write_bytes(launcher.replace(b"eval.sh", b"eval%d.sh" % i))
     reports = tmp_path / "r"
     proc = subprocess.Popen(
         [
@@ -438,7 +447,7 @@ def test_a_killed_worker_does_not_hang_the_run(base: Path, tmp_path: Path) -> No
             "--no-cache",
             "-q",
             "-j",
-            "2",
+            str(jobs),
             "--report-dir",
             str(reports),
         ],
@@ -447,24 +456,28 @@ def test_a_killed_worker_does_not_hang_the_run(base: Path, tmp_path: Path) -> No
         env=dict(os.environ, CI="true"),
     )
     killed = False
+    processes = jobs + (jobs >= 3)  # the workers, and the reader forked before them
     deadline = time.monotonic() + 30
     while not killed and time.monotonic() < deadline and proc.poll() is None:
         children = _children(proc.pid)
-        if len(children) >= 2:
+        if len(children) >= processes:
             time.sleep(0.2)
-            os.kill(int(children[-1]), signal.SIGKILL)
+            os.kill(int(children[0] if victim == "reader" else children[-1]), signal.SIGKILL)
             killed = True
         time.sleep(0.05)
-    assert killed, "the run ended before a worker could be killed"
+    assert killed, f"the run ended before a {victim} could be killed"
     try:
         _, err = proc.communicate(timeout=120)
     except subprocess.TimeoutExpired:
         proc.kill()
-        pytest.fail("the run hung after one of its workers was killed")
+        pytest.fail(f"the run hung after its {victim} was killed")
     assert proc.returncode == 0, err
-    assert "a worker process died" in err
+    assert ("a worker process died" in err) == (victim == "worker")
     records = [json.loads(line) for line in (reports / "files.jsonl").read_text().splitlines()]
-    assert len({r["path"] for r in records}) == len(records) == 6000
+    assert len({r["path"] for r in records}) == len(records) == 6000 + 4 * 30
+    launchers = [r for r in records if r["path"].endswith(".py")]
+    assert {r["status"] for r in launchers} == {"would-change"}
+    assert all(any(f["code"] == "SM101" for f in r["findings"]) for r in launchers)
 
 
 def _children(pid: int) -> list[int]:
