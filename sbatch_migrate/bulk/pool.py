@@ -206,24 +206,7 @@ class Pool:
         their_calls, calls = _pipe()
         results, their_results = _pipe()
         others = [*_MAIN_ENDS, calls, results]
-        for stream in (sys.stdout, sys.stderr):  # nothing buffered is written twice
-            try:
-                stream.flush()
-            except (OSError, ValueError, AttributeError):
-                pass
-        pid = os.fork()
-        if pid == 0:  # the worker: it never returns into the caller's code
-            code = 0
-            try:
-                _serve(their_calls, their_results, self._stop, others, self._initializer, self._initargs)
-            except BaseException:
-                code = 1
-                try:
-                    traceback.print_exc()
-                except BaseException:
-                    pass
-            finally:
-                os._exit(code)
+        pid = fork(lambda: _serve(their_calls, their_results, self._stop, others, self._initializer, self._initargs))
         their_calls.close()
         their_results.close()
         _MAIN_ENDS.update((calls, results))
@@ -322,6 +305,30 @@ class Pool:
             worker.results.close()
             _reap(worker.pid)
         self._workers = []
+
+
+def fork(life: Callable[[], None]) -> int:
+    """Fork a process that runs ``life()`` and exits (status 1, with the traceback on
+    stderr, if it raised): it never returns into the caller's code.  Returns its pid."""
+    for stream in (sys.stdout, sys.stderr):  # nothing buffered is written twice
+        try:
+            stream.flush()
+        except (OSError, ValueError, AttributeError):
+            pass
+    pid = os.fork()
+    if pid == 0:
+        code = 0
+        try:
+            life()
+        except BaseException:
+            code = 1
+            try:
+                traceback.print_exc()
+            except BaseException:
+                pass
+        finally:
+            os._exit(code)
+    return pid
 
 
 def _reap(pid: int) -> None:

@@ -36,7 +36,7 @@ import sys
 import time
 import traceback
 
-from .pool import Pipe
+from .pool import Pipe, fork
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -96,24 +96,7 @@ def start(workers: int) -> Reader | None:
     if workers < WORKERS or "libcst" in sys.modules or _READER is not None:
         return None
     ctl, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-    for stream in (sys.stdout, sys.stderr):  # nothing buffered is written twice
-        try:
-            stream.flush()
-        except (OSError, ValueError, AttributeError):
-            pass
-    pid = os.fork()
-    if pid == 0:
-        code = 0
-        try:
-            _serve(theirs)
-        except BaseException:
-            code = 1
-            try:
-                traceback.print_exc()
-            except BaseException:
-                pass
-        finally:
-            os._exit(code)
+    pid = fork(lambda: _serve(theirs))
     theirs.close()
     _READER = Reader(pid, ctl)
     return _READER
