@@ -27,6 +27,7 @@ sending at once do not mix).  Nothing has a name a local user could connect to.
 
 from __future__ import annotations
 
+import gc
 import os
 import pickle
 import select
@@ -182,6 +183,7 @@ def _serve(ctl: socket.socket) -> None:
     from ..read import pyfront
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # an interrupt stops the main process
+    gc.freeze()  # as in the workers: collections leave the inherited objects (and their pages) alone
     keep = ctl.fileno()
     os.closerange(3, keep)
     os.closerange(keep + 1, _max_fd())
