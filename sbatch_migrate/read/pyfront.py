@@ -20,7 +20,6 @@ imported only here, only for Python files.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from ..record import field, record, replace
@@ -28,6 +27,8 @@ from .shell import Arg, Assignment, Word
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from .pyregions import Plan
 
 SUBPROCESS = {"run", "call", "check_call", "check_output", "Popen", "getoutput", "getstatusoutput"}
