@@ -256,3 +256,18 @@ def test_no_reader_for_few_workers_nor_where_libcst_is_imported_already() -> Non
     import libcst  # noqa: F401  (the workers would inherit it)
 
     assert pyreader.start(pyreader.WORKERS) is None
+
+
+def test_no_reader_where_the_sockets_cannot_be_made() -> None:
+    """A system without Unix seqpacket socket pairs: the workers read Python themselves."""
+    code = (
+        "import socket, sys\n"
+        "from sbatch_migrate.bulk import pyreader\n"
+        "def refuse(*args, **kwargs):\n"
+        "    raise OSError(94, 'Socket type not supported')\n"
+        "socket.socketpair = refuse\n"
+        "print(pyreader.start(8), 'libcst' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["None", "False"]

@@ -96,9 +96,17 @@ def start(workers: int) -> Reader | None:
     global _READER
     if workers < WORKERS or "libcst" in sys.modules or _READER is not None:
         return None
-    ctl, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-    pid = fork(lambda: _serve(theirs))
-    theirs.close()
+    try:
+        ctl, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    except (OSError, AttributeError):  # no such sockets here: each worker reads its own
+        return None
+    try:
+        pid = fork(lambda: _serve(theirs))
+    except OSError:  # no process to spare: the workers will fail to start too, and say so
+        ctl.close()
+        return None
+    finally:
+        theirs.close()
     _READER = Reader(pid, ctl)
     return _READER
 
