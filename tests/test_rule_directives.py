@@ -517,3 +517,91 @@ def test_a_suppression_of_a_rule_that_did_not_run_is_not_called_unused() -> None
     selected = [r for r in RULES if r.code.startswith(("SM1", "SM9"))]
     result = migrate(Source.from_bytes(text.encode(), "job.sh"), load(), selected)
     assert [f.code for f in result.findings] == []
+
+
+# SM912: bash stops reading at a top-level exit or exec, before a line it would reject.
+# Each case: the script (its tail never parses as bash), and the line bash stops at (None:
+# no certain stop, the tail is a parse error as before).  Every case is also run by bash.
+TAIL = "import sys\nif __name__ == '__main__':\n    sys.exit(main())\n"
+STOPS = [
+    pytest.param(f"#!/bin/sh\n'''exec' true \"$0\" \"$@\"\n' '''\n{TAIL}", 2, id="pip-launcher"),
+    pytest.param(
+        "#!/bin/sh\n''':'\nreal=/bin/true\n"
+        f'if [ -x "$real" ]; then\n  exec "$real"\nfi\nexec true "$0"\n\'\'\'\n{TAIL}',
+        7,
+        id="sh-head-over-python",
+    ),
+    pytest.param(f"#!/bin/bash\necho head\nexit 0\n{TAIL}", 3, id="exit"),
+    pytest.param(f"#!/bin/bash\nexec true 2>/dev/null\n{TAIL}", 2, id="exec-with-redirect"),
+    pytest.param(f"#!/bin/bash\nexec -a name true\n{TAIL}", 2, id="exec-a"),
+    pytest.param(f"#!/bin/bash\r\necho head\r\nexit\r\n{TAIL}", None, id="crlf-exit-is-no-exit"),
+    pytest.param(
+        f"#!/bin/sh\n''':'\nif [ -n \"$HOME\" ]; then\n  exec true\nelse\n  exec true \"$0\"\nfi\n'''\n{TAIL}",
+        7,
+        id="if-else",
+    ),
+    pytest.param(
+        f"#!/bin/bash\nif false; then\n  exit 1\nelif false; then\n  exit 2\nelse\n  echo x\n  exit 0\nfi\n{TAIL}",
+        9,
+        id="if-elif-else",
+    ),
+    pytest.param(f"#!/bin/bash\nif false; then\n  exit 1\nelse\n  echo x\nfi\n{TAIL}", None, id="a-branch-goes-on"),
+    pytest.param(f"#!/bin/bash\nexit 0 &\n{TAIL}", None, id="exit-in-the-background"),
+    pytest.param(f"#!/bin/bash\n[ -f /nonexistent ] && exit 0\n{TAIL}", None, id="conditional"),
+    pytest.param(f"#!/bin/bash\nif false; then\n  exit 0\nfi\n{TAIL}", None, id="inside-if"),
+    pytest.param(f"#!/bin/bash\nexec 3>/dev/null\n{TAIL}", None, id="exec-only-redirects"),
+    pytest.param(f"#!/bin/bash\nexec $NOTHING\n{TAIL}", None, id="exec-of-an-empty-expansion"),
+    pytest.param(f"#!/bin/bash\nexit() {{ :; }}\nexit 0\n{TAIL}", None, id="function-named-exit"),
+    pytest.param(f"#!/bin/bash\nf() {{\n  exit 0\n}}\n{TAIL}", None, id="inside-a-function"),
+]
+
+
+@pytest.mark.parametrize(("text", "line"), STOPS)
+def test_where_bash_stops_reading_is_where_it_does(text: str, line: int | None, tmp_path: Path) -> None:
+    from sbatch_migrate.read.shellstop import stop
+
+    found = stop(text.encode())
+    assert (None if found is None else text.encode()[: found.end - 1].count(b"\n") + 1) == line
+    script = tmp_path / "job.sh"
+    script.write_text(text)
+    ran = subprocess.run(["bash", str(script)], capture_output=True, text=True, check=False, cwd=tmp_path, timeout=30)
+    # the real bash: a stop is never past the error; no stop, and bash reaches the error
+    assert ("syntax error" in ran.stderr) == (line is None), ran.stderr
+
+
+@pytest.mark.parametrize(("text", "line"), [p for p in STOPS if p.values[1] is not None])
+def test_lines_bash_never_reads_are_unreachable_text_not_a_parse_error(text: str, line: int) -> None:
+    result = run(text)
+    assert "SM901" not in codes(result) and "SM908" not in codes(result)
+    [finding] = [f for f in result.findings if f.code == "SM912"]
+    assert finding.severity.value == "info" and f"bash stops reading at line {line} " in finding.message
+    assert result.source.position(finding.start).line == line + 1 and finding.end == len(text.encode())
+    assert not result.changed
+
+
+def test_the_script_before_the_stop_is_migrated_and_the_rest_kept_byte_for_byte() -> None:
+    head = "#!/bin/bash\n#SBATCH -p gtest\nmodule load singularity\nsrun singularity run --nv a.sif\nexec true\n"
+    result = run(head + TAIL)
+    assert {"SM101", "SM201", "SM912"} <= set(codes(result)) and "SM904" not in codes(result)
+    assert result.output.decode() == head.replace("gtest", "slinky").replace("module load singularity\n", "") + TAIL
+
+
+def test_an_error_before_the_exit_is_still_a_parse_error() -> None:
+    result = run(f"#!/bin/bash\nif [ -f x ]; then\n  echo x\nexit 0\n{TAIL}")
+    assert "SM901" in codes(result) and "SM912" not in codes(result)
+
+
+def test_without_a_parse_error_an_exit_is_just_an_exit() -> None:
+    result = run("#!/bin/bash\nexit 0\necho never\n")
+    assert "SM912" not in codes(result) and result.facts.main.stop is None
+
+
+def test_a_fix_that_would_move_where_bash_stops_is_withheld() -> None:
+    """The safety net holds the migrated text to the same stop and the same tail."""
+    from sbatch_migrate.fix.engine import _stops_alike
+
+    text = f"#!/bin/bash\necho a\nexit 0\n{TAIL}".encode()
+    at = (text.index(b"exit"), text.index(b"import"))
+    assert _stops_alike(text, at, text.replace(b"echo a", b"echo b"))
+    assert not _stops_alike(text, at, text.replace(b"echo a", b"if x; then"))  # the head no longer parses
+    assert not _stops_alike(text, at, text.replace(b"sys.exit", b"sys.quit"))  # the tail changed

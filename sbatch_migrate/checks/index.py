@@ -88,6 +88,7 @@ INDEX: tuple[Entry, ...] = (
     Entry("SM909", "python-not-read", "python_not_read", "PythonNotRead", "python"),
     Entry("SM910", "unused-suppression", "unused_suppression", "UnusedSuppression"),
     Entry("SM911", "config-not-read", "config_not_read", "ConfigNotRead"),
+    Entry("SM912", "unreachable-text", "unreachable_text", "UnreachableText", "shell-stops"),
 )
 
 
@@ -103,6 +104,7 @@ def _shell_errors(ctx: Context) -> bool:
 GATES: dict[str, Callable[[Context], bool]] = {
     "python": _python,  # a Python launcher
     "shell-errors": _shell_errors,  # a region the bash parser could not read
+    "shell-stops": lambda ctx: any(u.stop is not None for u in ctx.facts.units),  # read/shellstop.py
     "carriage-return": lambda ctx: b"\r" in ctx.source.data,
     "not-utf8": lambda ctx: not ctx.source.is_identity,
     # what the profile says of the target

@@ -9,7 +9,8 @@ it reads the rest of the script as heredoc text.
 The job would fail at that line, or silently never run the rest of the script; and the
 tool cannot know what the commands there mean, so it edits nothing inside the region it
 could not parse.  Directives are still handled.  (Where only the tool's parser fails and
-bash accepts the script, SM908 parser-limit says so instead.)
+bash accepts the script, SM908 parser-limit says so instead; where bash stops reading at
+a top-level `exit` or `exec` before the line it rejects, SM912 unreachable-text does.)
 
 ## Example
 ```bash

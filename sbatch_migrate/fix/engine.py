@@ -377,4 +377,15 @@ def _still_parses(source: Source, facts: ScriptFacts, output: bytes) -> bool:
         parse_bytes = output  # UTF-8 in, UTF-8 out: the output is what the parser reads
     else:
         parse_bytes = Source.from_bytes(output, source.path).parse_bytes
+    if facts.main.stop is not None:  # bash stops reading at an exit or exec: it still must, just as soon
+        return _stops_alike(source.parse_bytes, facts.main.stop, parse_bytes)
     return not shell.parse(parse_bytes).root_node.has_error
+
+
+def _stops_alike(before: bytes, at: tuple[int, int], output: bytes) -> bool:
+    """The migrated text still ends, for bash, where the original does: its text up to a
+    stop parses, and what follows that stop is the original's tail, unchanged."""
+    from ..read.shellstop import stop
+
+    found = stop(output)
+    return found is not None and output[found.end :] == before[at[1] :]

@@ -12,6 +12,7 @@ from functools import cached_property
 
 from ..read import directives as dirs
 from ..read.shell import Heredoc, ShellFacts, analyse, heredoc_escapes, without
+from ..read.shellstop import stop
 from ..record import field, record
 from .jobshape import JobShape, shape
 from .suppressions import Suppression
@@ -68,6 +69,9 @@ class Unit:
     # them while writing the job script, so the parse leaves them out
     gaps: tuple[tuple[int, int], ...] = ()
     masked: bytes | None = None  # a Python string with escapes: its content as read (see pyfront)
+    # the line of a top-level exit or exec at which bash stops reading, before text the parser
+    # could not read (read/shellstop.py): ``shell`` holds the facts of the text up to it
+    stop: tuple[int, int] | None = None
 
     def bash_text(self, data: bytes) -> bytes:
         """The text bash runs as this unit (the body as the driver writes it out, its
@@ -132,6 +136,11 @@ def collect(source: Source) -> ScriptFacts:
     first_line = data if nl == -1 else data[:nl]
     language = language_of(first_line, source.path)
     main_shell = analyse(data) if language == "bash" else None
+    stop_at = None
+    if main_shell is not None and main_shell.errors:
+        found = stop(data)
+        if found is not None:  # what follows is never read as bash: the script is what comes before
+            main_shell, stop_at = found.facts, (found.start, found.end)
     py = None
     if language == "python" and _python_needs_cst(data):
         from ..read import pyfront  # libcst: only for Python files that may run Slurm or Apptainer
@@ -143,7 +152,7 @@ def collect(source: Source) -> ScriptFacts:
     if py is not None:
         bodies = [(s.start, s.end) for s in py.shell_strings + py.scripts]
     directives = dirs.scan(data, skip=bodies or None)
-    units = [Unit(0, len(data), directives, main_shell)]
+    units = [Unit(0, len(data), directives, main_shell, stop=stop_at)]
     if main_shell is not None:
         for heredoc in main_shell.heredocs:
             unit = _embedded(source, heredoc)
