@@ -605,3 +605,25 @@ def test_a_fix_that_would_move_where_bash_stops_is_withheld() -> None:
     assert _stops_alike(text, at, text.replace(b"echo a", b"echo b"))
     assert not _stops_alike(text, at, text.replace(b"echo a", b"if x; then"))  # the head no longer parses
     assert not _stops_alike(text, at, text.replace(b"sys.exit", b"sys.quit"))  # the tail changed
+
+
+def test_looking_for_a_stop_costs_a_few_parses_of_the_file_at_most(monkeypatch: pytest.MonkeyPatch) -> None:
+    from sbatch_migrate.read import shell, shellstop
+
+    parsed: list[int] = []  # bytes parsed
+    read: list[int] = []  # bytes read into facts (a parse, then a walk in Python)
+    monkeypatch.setattr(shellstop, "parse", lambda text: parsed.append(len(text)) or shell.parse(text))
+    monkeypatch.setattr(shellstop, "analyse", lambda text: read.append(len(text)) or shell.analyse(text))
+    blocks = "if [ -f /x ]; then\n  echo yes\nfi\n" * 3000  # a candidate line each
+    for text in (f"#!/bin/bash\n{blocks}if x(:\n", f"#!/bin/bash\nif x(:\n{blocks}"):
+        data = text.encode()
+        parsed.clear()
+        read.clear()
+        assert shellstop.stop(data) is None
+        assert len(parsed) <= shellstop._CHECKED and sum(parsed) <= 2 * len(data) + (64 << 10) and not read
+    # tried from bash's complaint backwards: the stop after them all is found at once
+    data = f"#!/bin/bash\n{blocks}exit 0\n{TAIL}".encode()
+    parsed.clear()
+    found = shellstop.stop(data)
+    assert found is not None and data[found.start : found.end] == b"exit 0\n"
+    assert parsed == [found.end] and read == [found.end]
