@@ -546,6 +546,12 @@ STOPS = [
         id="if-elif-else",
     ),
     pytest.param(f"#!/bin/bash\nif false; then\n  exit 1\nelse\n  echo x\nfi\n{TAIL}", None, id="a-branch-goes-on"),
+    pytest.param(
+        f"#!/bin/sh\nif test -n x\nthen\n\tif test -z x\n\tthen\n\t\texit 1\n\telse\n\t\texit 0\n\tfi\n"
+        f"else\n\techo no\n\texit 1\nfi\n{TAIL}",
+        13,
+        id="nested-if-as-git-pre-rebase",
+    ),
     pytest.param(f"#!/bin/bash\nexit 0 &\n{TAIL}", None, id="exit-in-the-background"),
     pytest.param(f"#!/bin/bash\n[ -f /nonexistent ] && exit 0\n{TAIL}", None, id="conditional"),
     pytest.param(f"#!/bin/bash\nif false; then\n  exit 0\nfi\n{TAIL}", None, id="inside-if"),
