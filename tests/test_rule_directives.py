@@ -633,3 +633,22 @@ def test_looking_for_a_stop_costs_a_few_parses_of_the_file_at_most(monkeypatch: 
     found = shellstop.stop(data)
     assert found is not None and data[found.start : found.end] == b"exit 0\n"
     assert parsed == [found.end] and read == [found.end]
+
+
+@pytest.mark.parametrize("opener", ["<<SH", "<<'SH'", "<<-SH"])
+def test_a_heredoc_line_that_starts_with_the_delimiter_does_not_end_it(opener: str) -> None:
+    """tree-sitter-bash ends a heredoc at a line that starts with its delimiter (pyenv's
+    rehash writes `SHIM_PATH=...` into a `<<SH` heredoc); bash ends it at the line that is
+    the delimiter alone, and runs what follows: a parser limit, not a parse error."""
+    text = (
+        f"#!/bin/bash\n#SBATCH -p gtest\ncat {opener}\nSHIM=1\necho $SHIM\n\tSH\nmodule load singularity\necho after\n"
+    )
+    if opener != "<<-SH":
+        text = text.replace("\tSH\n", "SH\n")
+    result = run(text)
+    assert "SM901" not in codes(result)
+    [finding] = [f for f in result.findings if f.code == "SM908"]
+    assert "bash accepts lines 3-6" in finding.message
+    assert result.output.decode() == text.replace("gtest", "slinky").replace("module load singularity\n", "")
+    ran = subprocess.run(["bash"], input=text, capture_output=True, text=True, check=False)
+    assert ran.stdout.splitlines() == ["SHIM=1", "echo " + ("$SHIM" if "'" in opener else ""), "after"]

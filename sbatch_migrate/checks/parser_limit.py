@@ -1,8 +1,10 @@
 """## What it does
 Reports a region that bash accepts but that the tool's bash parser (tree-sitter-bash)
 cannot read.  Known cases: `for i do` (a `for` loop without `in`), a quoted blank inside
-a `case` pattern (`?*' '?*)`), and `[ -x f; then` (a `[` without its `]`, which bash only
-rejects when the line runs).  bash's verdict comes from `bash -n`, which reads the
+a `case` pattern (`?*' '?*)`), `[ -x f; then` (a `[` without its `]`, which bash only
+rejects when the line runs), and a heredoc line that starts with the delimiter
+(`SHIM_PATH=…` in a `<<SH` heredoc: the parser ends the heredoc there, bash at the line
+that is `SH` alone).  bash's verdict comes from `bash -n`, which reads the
 script without running any of it.
 
 ## Why is this bad?

@@ -632,9 +632,9 @@ def analyse(
         elif kind == "heredoc":
             heredocs.append(_heredoc(data, node, by_node, dict(state)))
     limit = span[1] if span else len(data)
-    overruns = _overruns(data, captures.get("heredoc", []), limit)
-    if overruns:  # bash reads on to the end: nothing after such a line is code to it
-        errors = sorted(set(errors) | {(_region(node)[0], limit) for node, _ in overruns})
+    overruns, misread = _overruns(data, captures.get("heredoc", []), limit)
+    if overruns or misread:  # bash reads on to the end, or to a later line: not code as parsed
+        errors = sorted(set(errors) | {(_region(node)[0], limit) for node, _ in overruns} | set(misread))
     return ShellFacts(commands, assignments, heredocs, errors, tree, functions, [line for _, line in overruns])
 
 
@@ -656,18 +656,51 @@ def _redirects(ev: _Evaluator, node: Node) -> tuple[tuple[str, Word], ...]:
     return tuple(out)
 
 
-def _overruns(data: bytes, heredocs: list[Node], end: int) -> list[tuple[Node, tuple[int, int]]]:
-    """Heredocs whose closing line has more than the delimiter (``EOF && next``, ``EOF ``,
-    ``EOF\\r``): tree-sitter-bash ends the heredoc there, bash does not (the delimiter must
-    stand alone on its line) and reads the rest of the script as heredoc text.  Returns
-    each with the span of that line."""
-    out = []
+# what follows a delimiter on a line a user may have meant to end the heredoc with (`EOF
+# && next`, `EOF;`, `EOF `, `EOF\r`): an overrun (bash reads on as heredoc text), said so
+_AFTER_DELIMITER = frozenset(b" \t\r;&|#<>()")
+
+
+def _overruns(
+    data: bytes, heredocs: list[Node], end: int
+) -> tuple[list[tuple[Node, tuple[int, int]]], list[tuple[int, int]]]:
+    """Heredocs that tree-sitter-bash ends at a line holding more than the delimiter
+    (``EOF && next``, ``EOF ``, ``EOF\\r``, and ``SHIM_PATH=...`` for the delimiter
+    ``SH``: it ends a heredoc at a line that starts with the delimiter).  bash does not end
+    it there (the delimiter must stand alone on its line).
+
+    Returns the overruns (each with the span of that line: to bash, the rest of the script
+    is heredoc text), and, for a line that is another word (``SHIM_PATH=...``), the span
+    from the statement to the line that is the delimiter alone, where bash ends the
+    heredoc: the parse tree does not read that span as bash does.  (A line that is another
+    word with no such line after it is an overrun.)"""
+    overruns, misread = [], []
     for node in heredocs:
+        strip_tabs = any(c.type == "<<-" for c in node.children)
         for child in node.children:
             if child.type == "heredoc_end" and child.end_byte < end and data[child.end_byte] != 0x0A:
                 nl = data.find(b"\n", child.end_byte, end)
-                out.append((node, (child.start_byte, nl if nl != -1 else end)))
-    return out
+                closed = None
+                if data[child.end_byte] not in _AFTER_DELIMITER:  # the line is another word
+                    closed = _closing_line(data, data[child.start_byte : child.end_byte], nl, end, strip_tabs)
+                if closed is None:
+                    overruns.append((node, (child.start_byte, nl if nl != -1 else end)))
+                else:
+                    misread.append((_region(node)[0], closed))
+    return overruns, misread
+
+
+def _closing_line(data: bytes, delimiter: bytes, at: int, end: int, strip_tabs: bool) -> int | None:
+    """The end of the first line after offset ``at`` that is ``delimiter`` alone (less
+    leading tabs for ``<<-``), as bash ends a heredoc; None: there is none before ``end``."""
+    while at != -1 and at < end:
+        start = at + 1
+        nl = data.find(b"\n", start, end)
+        line = data[start : nl if nl != -1 else end]
+        if (line.lstrip(b"\t") if strip_tabs else line) == delimiter:
+            return nl if nl != -1 else end
+        at = nl
+    return None
 
 
 def _missing(root: Node) -> list[Node]:
