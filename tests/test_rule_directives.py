@@ -652,3 +652,13 @@ def test_a_heredoc_line_that_starts_with_the_delimiter_does_not_end_it(opener: s
     assert result.output.decode() == text.replace("gtest", "slinky").replace("module load singularity\n", "")
     ran = subprocess.run(["bash"], input=text, capture_output=True, text=True, check=False)
     assert ran.stdout.splitlines() == ["SHIM=1", "echo " + ("$SHIM" if "'" in opener else ""), "after"]
+
+
+def test_statements_that_look_like_stops_are_read_a_bounded_number_of_times(monkeypatch: pytest.MonkeyPatch) -> None:
+    from sbatch_migrate.read import shell, shellstop
+
+    read: list[int] = []
+    monkeypatch.setattr(shellstop, "analyse", lambda text: read.append(len(text)) or shell.analyse(text))
+    lines = "exec $EMPTY\n" * 2000  # each may stop bash by its shape, none does
+    shellstop.stop(f"#!/bin/bash\n{lines}exit 0\n{TAIL}".encode())
+    assert 0 < len(read) <= shellstop._CHECKED

@@ -91,10 +91,15 @@ def stop(text: bytes) -> Stop | None:
 def _first(text: bytes, tree: Any, words: set[int]) -> Stop | None:
     """The first statement of ``tree`` (of a text that parses) at which bash stops, with
     the facts of the text up to it.  Statements are told apart by their shape first, then
-    read (:func:`.shell.analyse`) only when they may stop bash."""
+    read (:func:`.shell.analyse`) only when they may stop bash (at most :data:`_CHECKED`
+    of them: ``exec $EMPTY`` on every line must not read the text once per line)."""
+    read = 0
     for statement in tree.root_node.named_children:
         if statement.type == "comment" or not _may_stop(statement, words):
             continue
+        read += 1
+        if read > _CHECKED:
+            return None
         line_end = text.find(b"\n", statement.end_byte)
         end = len(text) if line_end == -1 else line_end + 1
         if not _plain(text, statement.start_byte, end):
