@@ -662,3 +662,29 @@ def test_statements_that_look_like_stops_are_read_a_bounded_number_of_times(monk
     lines = "exec $EMPTY\n" * 2000  # each may stop bash by its shape, none does
     shellstop.stop(f"#!/bin/bash\n{lines}exit 0\n{TAIL}".encode())
     assert 0 < len(read) <= shellstop._CHECKED
+
+
+@pytest.mark.parametrize(
+    ("text", "job"),
+    [
+        (b'# Additional options that are passed to the slurmd daemon\n#SLURMD_OPTIONS=""\n', False),  # /etc/default
+        (b"#SLURM_JOB_ID is set by Slurm\n", False),
+        (b"# notes\n#SLURM -N 1\n", True),
+        (b"#SLURM\t-N 1\n", True),
+        (b"#SLURM-N 1\n", True),
+    ],
+)
+def test_a_slurm_word_is_no_directive_that_makes_a_job_script(text: bytes, job: bool) -> None:
+    from sbatch_migrate.read.kind import is_job_script
+
+    assert is_job_script("/home/u1/defaults", text) is job
+
+
+def test_a_slurm_word_is_not_renamed_but_sbatch_rejects_it() -> None:
+    text = '#!/bin/bash\n#SLURMD_OPTIONS=""\n#SLURM -N 1\nhostname\n'
+    result = run(text)
+    assert [f.start for f in result.findings if f.code == "SM007"] == [text.index("#SLURM -N")]
+    assert "Invalid directive found in batch script: D_OPTIONS=" in " ".join(
+        f.message for f in result.findings if f.code == "SM001"
+    )
+    assert result.output.decode() == text.replace("#SLURM -N", "#SBATCH -N")

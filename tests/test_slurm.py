@@ -217,6 +217,7 @@ SBATCH_VALUE = re.compile(r"^sbatch: (partition|job-name)\s+: (.*)$", re.M)
 @example(script="#!/bin/bash\n#SBATCH -J a\\b\necho done\n")
 @example(script='#!/bin/bash\n#SBATCH -J "x\necho done\n')
 @example(script="#!/bin/bash\nhostname\n#SBATCH -p gtest\necho done\n")
+@example(script='#!/bin/bash\n#SLURMD_OPTIONS=""\necho done\n')  # as in /etc/default/slurmd
 def test_directive_scanner_agrees_with_sbatch(cluster: LocalCluster, tmp_path: Path, script: str) -> None:
     job = tmp_path / "job.sh"
     job.write_text(script)

@@ -11,6 +11,10 @@ script` on every submission, and newer releases may drop it.
 ```
 Use instead: `#SBATCH --nodes=1`.
 
+Not for a line where the word goes on (`#SLURMD_OPTIONS=""`, `#SLURM_NTASKS=4`): a
+comment about a variable, which a rename would not make a directive (sbatch reads it as
+one and rejects it: SM001 directive-syntax says so).
+
 ## Fix safety
 Safe: sbatch reads both the same way.
 """
@@ -32,12 +36,20 @@ class SlurmMagic(Rule):
     fix = "always"
 
     def check(self, ctx: Context) -> Iterator[Finding]:
+        source = ctx.source.parse_bytes
         for unit in ctx.units():
             for line in unit.directives.lines:
-                if line.kind == "SLURM" and line.in_block:
+                # `#SLURMD_OPTIONS=...`: another word, a rename would not make it a directive
+                # (sbatch rejects it either way: directive-syntax says so)
+                if line.kind == "SLURM" and line.in_block and not _word_goes_on(source, line.start + len("#SLURM")):
                     yield self.finding(
                         line.start,
                         line.end,
                         "#SLURM is the old prefix: use #SBATCH",
                         edits=[Edit(line.start, line.start + len("#SLURM"), "#SBATCH")],
                     )
+
+
+def _word_goes_on(data: bytes, at: int) -> bool:
+    """``#SLURM`` goes on as one word (``#SLURM_JOB_ID``), as :mod:`..read.kind` reads it."""
+    return data[at : at + 1].isalnum() or data[at : at + 1] == b"_"

@@ -15,14 +15,17 @@ from .filenames import CONFIG_NAMES, CONFIG_SUFFIXES, suffix_of
 __all__ = ["JOB_SUFFIXES", "has_directive", "is_job_script", "suffix_of"]
 
 JOB_SUFFIXES = frozenset({".sh", ".bash", ".slurm", ".sbatch", ".job", ".pbs", ".batch"})
-_DIRECTIVES = (b"#SBATCH", b"#PBS", b"#SLURM")
 # Prefilters: the words the exact patterns below need.  A file without any of them cannot
 # match, and these find (or rule out) a word many times faster than the exact patterns,
 # which are tried at every byte (most files of a home are neither job scripts nor Python).
 # Measured on 750 MB of real text: a pattern that starts with a literal ("\n#") is searched
 # for that literal (0.7 s, where three `in` tests took 1.5 s); one `s(?:...)` pattern
 # replaces four `in` tests (0.6 s against 1.0 s).  See bench/bench_tree.py.
-_LINE_DIRECTIVE = re.compile(rb"\n#(?:SBATCH|PBS|SLURM)")
+# ``#SLURM`` then a word character is a comment about a variable (``#SLURMD_OPTIONS=""`` in
+# Slurm's own /etc/default/slurmd, ``#SLURM_JOB_ID is ...``), not a directive written for
+# sbatch: it makes no file a job script (sbatch would read it as a bad directive, SM001)
+_LINE_DIRECTIVE = re.compile(rb"\n#(?:SBATCH|PBS|SLURM(?![A-Za-z0-9_]))")
+_FIRST_DIRECTIVE = re.compile(rb"#(?:SBATCH|PBS|SLURM(?![A-Za-z0-9_]))")
 _S_WORD = re.compile(rb"s(?:run|batch|alloc|ingularity|ubmitit)")
 _COMMAND = re.compile(rb"(^|[\s;&|(`$])(srun|sbatch|salloc|singularity|apptainer)\s", re.M)
 _SHELL = re.compile(rb"^#![ \t]*\S*/(env[ \t]+(-\S+[ \t]+)*)?(ba|da|k|z|mk)?sh\b")
@@ -33,8 +36,8 @@ _PYTHON = re.compile(rb"^#![ \t]*\S*/(env[ \t]+(-\S+[ \t]+)*)?python")
 
 
 def has_directive(data: bytes) -> bool:
-    """A line starting with ``#SBATCH``, ``#PBS`` or ``#SLURM``."""
-    return data.startswith(_DIRECTIVES) or _LINE_DIRECTIVE.search(data) is not None
+    """A line starting with ``#SBATCH``, ``#PBS`` or ``#SLURM`` (not ``#SLURM_...``)."""
+    return _FIRST_DIRECTIVE.match(data) is not None or _LINE_DIRECTIVE.search(data) is not None
 
 
 def _launch_word(data: bytes) -> bool:
