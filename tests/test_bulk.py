@@ -1001,9 +1001,10 @@ def test_cache_serves_unchanged_files_and_same_contents(homes: tuple[Path, list[
 
 def test_files_that_are_not_job_scripts_are_kept_by_stat_data_and_not_hashed(tmp_path: Path) -> None:
     """The cache keeps a binary file or a file that is not a job script by its stat data
-    alone: unchanged, it is answered from the cache; touched or copied, it is read and its
-    kind tested again (no digest to find it by); made a job script in place with its mtime
-    put back, it is migrated.  Only job scripts have digests in the cache."""
+    alone, in its folder's row: unchanged, it is answered from the cache; touched or
+    copied, it is read and its kind tested again (no digest to find it by); made a job
+    script in place with its mtime put back, it is migrated.  Only job scripts have rows
+    of their own, and digests."""
     root = tmp_path / "home"
     (root / "a").mkdir(parents=True)
     notes, blob, job = root / "a" / "notes.txt", root / "a" / "data.bin", root / "a" / "job.sh"
@@ -1019,8 +1020,13 @@ def test_files_that_are_not_job_scripts_are_kept_by_stat_data_and_not_hashed(tmp
     assert [first[str(p)]["status"] for p in (notes, blob, job)] == ["not-a-job-script", "binary", "would-change"]
     with sqlite3.connect(cache / "results.sqlite") as db:
         hashed = {os.fsdecode(p) for (p,) in db.execute("select path from results where digest != '-'")}
-        kept = {os.fsdecode(p) for (p,) in db.execute("select path from results")}
-    assert hashed == {str(job)} and kept == {str(notes), str(blob), str(job)}
+        rows = {os.fsdecode(p) for (p,) in db.execute("select path from results")}
+        ((files,),) = db.execute("select files from folders where path = ?", (os.fsencode(root / "a"),)).fetchall()
+    assert hashed == rows == {str(job)}
+    assert {(name, status) for name, *_, status, _ in json.loads(files)} == {
+        ("notes.txt", "not-a-job-script"),
+        ("data.bin", "binary"),
+    }
     # a new file in the folder: the folder is not answered whole, its files by stat data
     (root / "a" / "new.txt").write_bytes(b"hello\n")
     assert run("r2").returncode == 0
@@ -1040,6 +1046,8 @@ def test_files_that_are_not_job_scripts_are_kept_by_stat_data_and_not_hashed(tmp
     assert "cached" not in copy and copy["status"] == "binary"
     assert third[str(root / "a" / "new.txt")]["status"] == "would-change"
     assert third[str(job)].pop("cached") is True and third[str(job)] == first[str(job)]
+    # kept by the folder's row the second run wrote, which answered it by its stat data
+    assert third[str(blob)].pop("cached") is True and third[str(blob)] == first[str(blob)]
 
 
 @pytest.mark.parametrize(
@@ -1489,6 +1497,47 @@ def test_an_unchanged_folder_is_answered_whole_from_the_cache(tmp_path: Path, mo
     racy = run("r5")
     assert answered == ["."]  # it holds no file (its folders are in its fingerprint): nothing racy
     assert racy == run("r5-fresh", cache=False)
+
+
+def test_a_folder_listed_again_with_a_file_added_finds_its_other_files_in_its_row(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The files read and not migrated are kept by their stat data in their folder's row:
+    a folder with a file added is not answered whole, but each of its other files is
+    answered by its stat data from the row (a large folder's pieces too), and the folder's
+    new row keeps them (a third run, with one more file, still finds them).  A file changed
+    in place is read again.  The records are those of a run without a cache."""
+    from sbatch_migrate.bulk import cache as cache_module
+
+    monkeypatch.setattr(cache_module, "RACY_NS", 0)  # files of a test are all written just now
+    root = tmp_path / "site"
+    (root / "small").mkdir(parents=True)
+    (root / "big").mkdir()
+    for i in range(5):
+        (root / "small" / f"n{i}.txt").write_bytes(b"text %d\n" % i)
+    (root / "small" / "data.bin").write_bytes(b"\x00\x01")
+    (root / "small" / "job.sh").write_bytes(b"#!/bin/bash\n#SBATCH -p gtest\nsrun x\n")
+    for i in range(2 * bulk._PART + 7):  # in pieces
+        (root / "big" / f"{i:04d}.txt").write_bytes(b"text %d\n" % i)
+
+    def run(name: str, cache: bool = True) -> dict[str, dict[str, object]]:
+        bulk.run(_options(root, tmp_path / name, tmp_path / "cache" if cache else None, 1))
+        return _records(tmp_path / name)
+
+    run("r1")
+    for n, folder in enumerate(("small", "big")):
+        (root / folder / f"new{n}.txt").write_bytes(b"new\n")
+    (root / "small" / "n0.txt").write_bytes(b"changed\n")
+    second = run("r2")
+    fresh = {p: r for p, r in run("r2-fresh", cache=False).items()}
+    new = {str(root / "small" / "new0.txt"), str(root / "big" / "new1.txt"), str(root / "small" / "n0.txt")}
+    for path, record in second.items():
+        assert record.pop("cached", False) is (path not in new), path
+        assert record == fresh[path]
+    (root / "big" / "newer.txt").write_bytes(b"newer\n")
+    third = run("r3")
+    assert all(r.get("cached") for p, r in third.items() if not p.endswith("newer.txt"))
+    assert "cached" not in third[str(root / "big" / "newer.txt")]
 
 
 def test_a_large_folder_is_shared_out_and_the_records_come_in_the_same_order(tmp_path: Path) -> None:

@@ -13,7 +13,11 @@ depends on: the file's bytes and its suffix (``.py`` or not decides the language
   new path and user instead of migrating again.  Other files (binary, not job scripts: 99%
   of a real home) are not hashed: reading one and testing its kind is what a digest would
   spare, and their digests in the index made the first run's inserts random (a run over
-  129,582 files spent 5.8 s of the main process's time in SQLite).
+  129,582 files spent 5.8 s of the main process's time in SQLite).  Nor do they have rows
+  of their own: their stat data go with their folder's row (below), in one text, and a
+  folder listed again with a file added or changed finds the others' results there (a row
+  per file made the first run over 217,000 files of real material 20% slower than one
+  without them: the main process inserted them, and two workers waited for it).
 
 - A folder whose listing is unchanged (its fingerprint: names, kinds, and each file's
   stat data and owner, :func:`~.walk.list_folder`), none of its files racy, is answered
@@ -43,7 +47,7 @@ from .reports import Tally, count_folder
 
 RACY_NS = 2_000_000_000  # mtime or ctime this close to when the entry was written: check the content
 Stat = tuple[int, int, int, int]  # size, mtime_ns, ctime_ns, inode
-LAYOUT = 10  # the table layout (pragma user_version); a cache of another layout is rebuilt
+LAYOUT = 11  # the table layout (pragma user_version); a cache of another layout is rebuilt
 UNHASHED = "-"  # the digest of a result kept for its stat data only (a file that is not a job script)
 
 
@@ -128,9 +132,60 @@ create table if not exists folders (
   statuses text not null,  -- {status: count}
   counts text not null,  -- [the aggregate's counts of its records, [[user, path, start, end], ...]]:
                          -- counted as the run counts them, and the files the drill-down may show
+  files text not null,  -- [[name, size, mtime_ns, ctime_ns, ino, status, line], ...]: the files
+                        -- read and not migrated, by their stat data, and their record's line in lines
   primary key (path, shard)
 );
 """
+
+
+Row = tuple[Any, ...]  # a row of a table, as inserted
+
+
+def result_row(
+    path: str, stat: Stat, key: str, content: str, written_ns: int, status: str, record: str, tally: Tally | None
+) -> Row:
+    """A file's row: ``stat`` as read; ``content``: its :func:`digest`; ``record``: JSON text."""
+    size, mtime_ns, ctime_ns, ino = stat
+    return (
+        os.fsencode(path),
+        size,
+        mtime_ns,
+        ctime_ns,
+        ino,
+        key,
+        content,
+        written_ns,
+        status,
+        record,
+        dump_tally(tally),
+    )
+
+
+def folder_row(
+    folder: str,
+    shard: str,
+    key: str,
+    fingerprint: bytes,
+    newest_ns: int,
+    written_ns: int,
+    needs_write: bool,
+    lines: str,
+    statuses: dict[str, int],
+    tallies: list[tuple[str, Tally | None, int, int]],
+    files: str,
+) -> Row:
+    """A folder's row: its records (``lines``, as the journal takes them), counts and
+    tallied records (status, tally, where the record is in ``lines``), for a listing of
+    this fingerprint; ``files``: its files kept by their stat data (:func:`pack_files`).
+    The tallies are stored counted (:func:`.reports.count_folder`): a folder answered from
+    the cache is merged, not counted again file by file."""
+    dumped = ""  # nothing for the aggregate to read (most folders of a home)
+    if tallies:
+        agg, offers = count_folder(statuses, tallies)
+        dumped = json.dumps([agg.counts(), [[*where, start, end] for where, start, end in offers]])
+    row = (os.fsencode(folder), shard, key, fingerprint, newest_ns, written_ns, int(needs_write))
+    return (*row, lines, json.dumps(statuses), dumped, files)
 
 
 class FolderHit(NamedTuple):
@@ -185,6 +240,30 @@ def _stat_hits(db: sqlite3.Connection, key: str, files: list[tuple[str, Stat]]) 
     return hits
 
 
+def pack_files(entries: list[tuple[str, Stat, str, int]]) -> str:
+    """A folder's files kept by their stat data, for its row: (name, stat data, status,
+    the line of the folder's records that is the file's)."""
+    return json.dumps([[name, *st, status, line] for name, st, status, line in entries]) if entries else ""
+
+
+_PREFIX = '{"cached": true, '  # how a folder's stored records begin (campaign._cached_line)
+
+
+def _folder_files(row: tuple[Any, ...] | None) -> tuple[int, dict[str, tuple[Stat, str, str]]]:
+    """A folder row's files by name: (stat data, status, record as it was made), and when
+    the row was written."""
+    if row is None or not row[1]:
+        return 0, {}
+    written_ns, files, lines = row
+    records = lines.split("\n")
+    found: dict[str, tuple[Stat, str, str]] = {}
+    for name, size, mtime_ns, ctime_ns, ino, status, line in json.loads(files):
+        text = records[line]
+        if text.startswith(_PREFIX):  # as stored: marked cached; the hit marks it again
+            found[name] = ((size, mtime_ns, ctime_ns, ino), status, "{" + text[len(_PREFIX) :])
+    return written_ns, found
+
+
 def digest(path: str, data: bytes) -> str:
     """What a file's result depends on: its bytes, and what its name and place make of
     them (:func:`~sbatch_migrate.read.formats.name_key`: with the suffix alone, a job
@@ -232,34 +311,15 @@ class Cache:
 
     def put(self, path: str, stat: Stat, content: str, status: str, record: str, tally: Tally | None) -> None:
         """``stat`` as read; ``content``: its :func:`digest`; ``record``: JSON text."""
-        size, mtime_ns, ctime_ns, ino = stat
-        row = (os.fsencode(path), size, mtime_ns, ctime_ns, ino, self.key, content, time.time_ns())
-        self.pending.append((*row, status, record, dump_tally(tally)))
-        if len(self.pending) >= 500:
-            self.flush()
+        self.add([result_row(path, stat, self.key, content, time.time_ns(), status, record, tally)], None)
 
-    def put_folder(
-        self,
-        folder: str,
-        shard: str,
-        fingerprint: bytes,
-        newest_ns: int,
-        needs_write: bool,
-        lines: str,
-        statuses: dict[str, int],
-        tallies: list[tuple[str, str, Tally | None, int, int]],
-    ) -> None:
-        """A folder's records (``lines``, as the journal takes them), counts and tallied
-        records (status, path, tally, where the record is in ``lines``), for a listing of
-        this fingerprint.  The tallies are stored counted (:func:`.reports.count_folder`):
-        a folder answered from the cache is merged, not counted again file by file."""
-        dumped = ""  # nothing for the aggregate to read (most folders of a home)
-        if tallies:
-            agg, offers = count_folder(statuses, [(status, t, start, end) for status, _, t, start, end in tallies])
-            dumped = json.dumps([agg.counts(), [[*key, start, end] for key, start, end in offers]])
-        row = (os.fsencode(folder), shard, self.key, fingerprint, newest_ns, time.time_ns(), int(needs_write))
-        self.pending_folders.append((*row, lines, json.dumps(statuses), dumped))
-        if len(self.pending_folders) >= 100:
+    def add(self, rows: list[Row], folder: Row | None) -> None:
+        """Rows made by :func:`result_row` and :func:`folder_row` (in a worker, for a
+        folder done there: the main process only stores them)."""
+        self.pending.extend(rows)
+        if folder is not None:
+            self.pending_folders.append(folder)
+        if len(self.pending) >= 500 or len(self.pending_folders) >= 100:
             self.flush()
 
     def flush(self) -> None:
@@ -269,7 +329,7 @@ class Cache:
                     "insert or replace into results values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", self.pending
                 )
                 self.db.executemany(
-                    "insert or replace into folders values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", self.pending_folders
+                    "insert or replace into folders values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", self.pending_folders
                 )
             self.pending.clear()
             self.pending_folders.clear()
@@ -293,6 +353,7 @@ class ContentCache:
         inherits the folder's descriptor from the main process)."""
         self.key = key
         self.db: sqlite3.Connection | None = None
+        self._files: tuple[str, int, dict[str, tuple[Stat, str, str]]] = ("", 0, {})  # the last folder's
         try:
             self.db = sqlite3.connect(f"file:{quote(path)}?mode=ro", uri=True, timeout=60)
         except sqlite3.Error:
@@ -318,15 +379,31 @@ class ContentCache:
             return None  # no table yet (a first run)
         return None if row is None else _folder_hit(row)
 
-    def stat_hits(self, files: list[tuple[str, Stat]]) -> dict[str, Hit]:
+    def stat_hits(self, files: list[tuple[str, Stat]], folder: str = "", shard: str = "") -> dict[str, Hit]:
         """The stored results of those files whose stat data are unchanged (racy entries
-        excepted), by path; one query for the lot."""
+        excepted), by path: the job scripts' rows (one query for the lot), and the other
+        files of ``folder`` (all of ``files`` are in it) as its row kept them."""
         if self.db is None or not files:
             return {}
         try:
-            return _stat_hits(self.db, self.key, files)
+            hits = _stat_hits(self.db, self.key, files)
+            if not folder:
+                return hits
+            if self._files[0] != folder:  # a large folder's pieces come one after another
+                row = self.db.execute(
+                    "select written_ns, files, lines from folders where path = ? and shard = ? and key = ?",
+                    (os.fsencode(folder), shard, self.key),
+                ).fetchone()
+                self._files = (folder, *_folder_files(row))
         except sqlite3.Error:
             return {}
+        _, written_ns, kept = self._files
+        start = len(folder.rstrip("/")) + 1
+        for path, st in files:
+            found = kept.get(path[start:]) if path not in hits else None
+            if found is not None and found[0] == st and max(st[1], st[2]) < written_ns - RACY_NS:
+                hits[path] = Hit(found[1], found[2], None)
+        return hits
 
     def find(self, content: str, path: str, user: str) -> Hit | None:
         """The result stored for the same content under any path, as this file's record."""

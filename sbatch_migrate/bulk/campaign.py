@@ -46,7 +46,19 @@ from ..read.source import InputError, Source
 from ..record import NamedTuple, field, record
 from .backup import BackupStore
 from .cache import FILE as CACHE_FILE
-from .cache import UNHASHED, Cache, ContentCache, FolderHit, Stat, digest, spans
+from .cache import (
+    UNHASHED,
+    Cache,
+    ContentCache,
+    FolderHit,
+    Stat,
+    digest,
+    folder_row,
+    pack_files,
+    result_row,
+    spans,
+)
+from .cache import Row as DbRow
 from .ownfolder import OwnFolder, UnsafeFolder, own_folder
 from .pool import Pool, WorkerDied, call
 from .reports import Aggregate, Tally, bounded_diff, first_details, tally_of
@@ -638,7 +650,8 @@ def run(
                 journal()
         if on_record is not None:
             on_record(json.loads(line))
-        if cache is not None and o.stat is not None and o.digest and o.status in CACHEABLE:
+        # a job script's row (by its digest too); other files go with their folder's row
+        if cache is not None and o.stat is not None and o.digest not in _UNHASHED and o.status in CACHEABLE:
             cache.put(o.path, o.stat, o.digest, o.status, o.line, o.tally)
         if progress is not None:
             progress(1)
@@ -646,23 +659,13 @@ def run(
     # large folders shared out in pieces: folder -> [fingerprint, newest, outcomes, pieces to come]
     pieces: dict[str, list[Any]] = {}
 
-    def store_folder(folder: str, fingerprint: bytes, newest_ns: int, outcomes: list[Outcome]) -> None:
+    def store(folder: str, fingerprint: bytes, newest_ns: int, outcomes: list[Outcome]) -> None:
+        """A folder whose outcomes came one by one (their job scripts' rows are in)."""
         assert cache is not None
-        if not all(o.status in _FOLDER_CACHEABLE for o in outcomes):
-            return
-        stored = [_cached_line(o.line) if o.stat is not None or o.cached else o.line for o in outcomes]
-        statuses: dict[str, int] = {}
-        for o in outcomes:
-            statuses[o.status] = statuses.get(o.status, 0) + 1
-        tallies: list[tuple[str, str, Tally | None, int, int]] = [
-            (o.status, o.path, o.tally, start, end)
-            for o, (start, end) in zip(outcomes, spans(stored), strict=True)
-            if o.tally is not None
-        ]
-        needs_write = any(o.status not in NO_WRITE_NEEDED and o.status not in STABLE_SKIPS for o in outcomes)
-        cache.put_folder(folder, shard, fingerprint, newest_ns, needs_write, "\n".join(stored), statuses, tallies)
+        cache.add(*cache_rows(folder, shard, cache.key, fingerprint, newest_ns, outcomes, hashed=False))
 
-    def emit_folder(fo: FolderOut, counted: bool) -> None:
+    def emit_folder(fo: FolderOut, counted: bool, split: bool = False) -> None:
+        """``split``: the first of a large folder's pieces (the others follow)."""
         hit = fo.hit
         if hit is None:
             for o in fo.outcomes:
@@ -674,10 +677,12 @@ def run(
                 piece[3] -= 1
                 if not piece[3]:
                     del pieces[fo.folder]
-                    store_folder(fo.folder, *piece[:3])
-            elif cache is not None and fo.fingerprint:
-                store_folder(fo.folder, fo.fingerprint, fo.newest_ns, fo.outcomes)
+                    store(fo.folder, *piece[:3])
+            elif cache is not None and not split:  # a folder partly done (resumed, done again), or no fingerprint
+                store(fo.folder, fo.fingerprint, fo.newest_ns, fo.outcomes)
             return
+        if fo.rows is not None and cache is not None:  # a folder done in a worker: what to store of it
+            cache.add(*fo.rows)
         n = sum(hit.statuses.values())
         if not n:
             return
@@ -728,8 +733,10 @@ def run(
                     take.append(pending.pop()[1])
                 workers.submit(root, take, budget=budget)
             root, part = workers.next()
-            for fo in part.folders:
-                emit_folder(fo, part.counts is not None)
+            last = len(part.folders) - 1
+            split = bool(part.more and part.split and cache is not None)
+            for n, fo in enumerate(part.folders):
+                emit_folder(fo, part.counts is not None, split and n == last)
             if part.counts is not None:
                 agg.merge_counts(part.counts)
                 for key, (n, start, end) in part.offers:
@@ -823,13 +830,16 @@ STABLE_SKIPS = frozenset({"symlink", "vcs-or-cache", "too-large", "special-file"
 
 
 class FolderOut(NamedTuple):
-    """One folder's records: computed (``outcomes``), or its stored ones (``hit``)."""
+    """One folder's records: computed (``outcomes``), or folded into one text (``hit``:
+    stored ones, or done in the worker)."""
 
     folder: str
     outcomes: list[Outcome]
     hit: FolderHit | None = None
     fingerprint: bytes = b""  # of its listing (b"": not to be stored)
     newest_ns: int = 0  # the latest mtime or ctime of its files
+    # a folder done and folded in a worker, with a cache: the rows to store (cache_rows)
+    rows: tuple[list[DbRow], DbRow | None] | None = None
 
 
 class Part(NamedTuple):
@@ -907,8 +917,9 @@ def _walk_part(root: str, folders: list[str], piece: bytes | None, budget: int) 
         now, more = _cut(items, _PART)
         found = [c for c in now if isinstance(c, Candidate)]
         newest = max((max(c.mtime_ns, c.ctime_ns) for c in found), default=0)
-        outcomes, count = _do(now, store)
-        out.append(_folder_out(os.path.dirname(items[0].path), outcomes, b"", newest))
+        folder = os.path.dirname(items[0].path)
+        outcomes, count = _do(folder, now, store)
+        out.append(_folder_out(folder, outcomes, b"", newest))
         if more:  # still more than a part
             return Part(out, folders, 0, _pieces(more, _PART))
     while stack and count < budget:
@@ -931,7 +942,7 @@ def _walk_part(root: str, folders: list[str], piece: bytes | None, budget: int) 
                 continue
         # a large folder is shared out: its files beyond what this part can still take
         # are parts of their own, of as many files as this part did in what it could take
-        outcomes, cost = _do(items, store, max(budget, _PART) - count)
+        outcomes, cost = _do(listing.folder, items, store, max(budget, _PART) - count)
         count += cost
         now, more = items[: len(outcomes)], items[len(outcomes) :]
         found = [c for c in now if isinstance(c, Candidate)]
@@ -947,10 +958,61 @@ def _walk_part(root: str, folders: list[str], piece: bytes | None, budget: int) 
 
 def _folder_out(folder: str, outcomes: list[Outcome], fingerprint: bytes, newest_ns: int) -> FolderOut:
     """A folder's (or a piece of a large folder's) outcomes as they go to the main
-    process: one by one when there is a cache to store them in, else folded into one."""
-    if _W["cache"] is None:  # nothing to store: the records go as one text
+    process: folded into one text, with the rows the cache is to store of them when there
+    is one (made here, in parallel: in the main process, storing the outcomes of 217,000
+    files one by one was the first run's bottleneck); one by one when the main process
+    gathers them (a piece of a large folder, a folder partly done: no fingerprint)."""
+    cache: ContentCache | None = _W["cache"]
+    if cache is None:  # nothing to store: the records go as one text
         return FolderOut(folder, [], _folded(outcomes))
-    return FolderOut(folder, outcomes, None, fingerprint, newest_ns)
+    if not fingerprint:
+        return FolderOut(folder, outcomes, None, fingerprint, newest_ns)
+    rows = cache_rows(folder, _shard_key(_W["opts"]), cache.key, fingerprint, newest_ns, outcomes, hashed=True)
+    return FolderOut(folder, [], _folded(outcomes), fingerprint, newest_ns, rows)
+
+
+def cache_rows(
+    folder: str, shard: str, key: str, fingerprint: bytes, newest_ns: int, outcomes: list[Outcome], hashed: bool
+) -> tuple[list[DbRow], DbRow | None]:
+    """What the cache keeps of a folder's outcomes: the folder's row (its records, with
+    the files read and not migrated by their stat data), unless one of its records is not
+    kept (an error, a file unreadable) or it has no fingerprint (partly done): then those
+    files have rows of their own.  With ``hashed``, the rows of its job scripts too (by
+    their digest; else they were stored as they came)."""
+    now = time.time_ns()
+    whole = bool(fingerprint) and all(o.status in _FOLDER_CACHEABLE for o in outcomes)
+    rows: list[DbRow] = []
+    for o in outcomes:
+        if o.stat is None or o.status not in CACHEABLE:
+            continue
+        if o.digest not in _UNHASHED:
+            if hashed:
+                rows.append(result_row(o.path, o.stat, key, o.digest, now, o.status, o.line, o.tally))
+        elif not whole and o.tally is None:
+            rows.append(result_row(o.path, o.stat, key, UNHASHED, now, o.status, o.line, None))
+    if not whole:
+        return rows, None
+    stored = [_cached_line(o.line) if o.stat is not None or o.cached else o.line for o in outcomes]
+    start = len(folder.rstrip("/")) + 1
+    files = [
+        (o.path[start:], o.stat, o.status, n)
+        for n, o in enumerate(outcomes)
+        if o.stat is not None and o.tally is None and o.status in CACHEABLE
+    ]
+    statuses: dict[str, int] = {}
+    for o in outcomes:
+        statuses[o.status] = statuses.get(o.status, 0) + 1
+    tallies: list[tuple[str, Tally | None, int, int]] = [
+        (o.status, o.tally, at, end)
+        for o, (at, end) in zip(outcomes, spans(stored), strict=True)
+        if o.tally is not None
+    ]
+    needs_write = any(o.status not in NO_WRITE_NEEDED and o.status not in STABLE_SKIPS for o in outcomes)
+    lines = "\n".join(stored)
+    folder_rows = folder_row(
+        folder, shard, key, fingerprint, newest_ns, now, needs_write, lines, statuses, tallies, pack_files(files)
+    )
+    return rows, folder_rows
 
 
 Row = tuple[Any, ...]  # an entry sent between processes: a Candidate's fields (6) or a Skipped's (2)
@@ -993,14 +1055,16 @@ def _folded(outcomes: list[Outcome]) -> FolderHit:
     records' pickling took a core's share from them)."""
     statuses: dict[str, int] = {}
     tallied: list[tuple[str, Tally | None, int, int]] = []
+    # as the journal has them: a result from the cache (same content, or stat data) says so
+    lines = [_cached_line(o.line) if o.cached else o.line for o in outcomes]
     at = 0
-    for o in outcomes:
+    for o, line in zip(outcomes, lines, strict=True):
         statuses[o.status] = statuses.get(o.status, 0) + 1
-        end = at + len(o.line)
+        end = at + len(line)
         if o.tally is not None:
             tallied.append((o.status, o.tally, at, end))
         at = end + 1
-    return FolderHit("\n".join(o.line for o in outcomes), statuses, tallied)
+    return FolderHit("\n".join(lines), statuses, tallied)
 
 
 def _cut(items: list[_E], files: int) -> tuple[list[_E], list[_E]]:
@@ -1023,10 +1087,11 @@ def _cuts(items: list[_E], files: int) -> Iterator[int]:
 
 
 def _do(
-    items: list[Candidate | Skipped], store: ContentCache | None, budget: int | None = None
+    folder: str, items: list[Candidate | Skipped], store: ContentCache | None, budget: int | None = None
 ) -> tuple[list[Outcome], int]:
-    """The outcomes of a folder's entries, in order: skipped ones recorded, files answered
-    by their stat data from the cache or done; and what they cost.  A file costs 1, one
+    """The outcomes of ``folder``'s entries (or of a piece of them), in order: skipped ones
+    recorded, files answered by their stat data from the cache or done; and what they
+    cost.  A file costs 1, one
     migrated here ``_MIGRATED`` more.  With a ``budget``, the files stop once their cost
     reaches it: the outcomes are then those of the first entries only (the rest are a part of
     their own).  A cost counted in files would make a part of job scripts 50 times as long
@@ -1041,7 +1106,8 @@ def _do(
         take = len(items) if budget is None else max(1, min(budget - cost, _QUERY))
         chunk, _ = _cut(items[at:], take)
         found = [i for i in chunk if isinstance(i, Candidate)]
-        hits = store.stat_hits([(c.path, (c.size, c.mtime_ns, c.ctime_ns, c.ino)) for c in found]) if store else {}
+        stats = [(c.path, (c.size, c.mtime_ns, c.ctime_ns, c.ino)) for c in found]
+        hits = store.stat_hits(stats, folder, _shard_key(opts)) if store is not None else {}
         for item in chunk:
             if budget is not None and cost >= budget and isinstance(item, Candidate):
                 return outcomes, cost
@@ -1051,7 +1117,9 @@ def _do(
                 continue
             hit = hits.get(item.path)
             if hit is not None and (not opts.write or hit.status in NO_WRITE_NEEDED):
-                outcomes.append(Outcome(item.path, hit.record, hit.status, None, hit.tally, cached=True))
+                # with its stat data: its folder's new row keeps it by them
+                key = (item.size, item.mtime_ns, item.ctime_ns, item.ino)
+                outcomes.append(Outcome(item.path, hit.record, hit.status, key, hit.tally, cached=True))
                 cost += 1
             else:
                 done = process(item)
@@ -1069,6 +1137,7 @@ _MIGRATED = 15
 _IN_FLIGHT = 32  # parts handed out at a time (whatever -j: the records come in the same order)
 _PRIMER = b"#!/bin/bash\n#SBATCH -p gtest\nmodule load singularity\nsrun singularity run --nv x.sif true\n"
 _FOLDER_CACHEABLE = CACHEABLE | STABLE_SKIPS
+_UNHASHED = ("", UNHASHED)  # the digests of results kept by stat data alone (a stat-data hit: "")
 
 
 def _cached_line(line: str) -> str:
