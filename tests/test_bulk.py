@@ -1023,7 +1023,7 @@ def test_files_that_are_not_job_scripts_are_kept_by_stat_data_and_not_hashed(tmp
         rows = {os.fsdecode(p) for (p,) in db.execute("select path from results")}
         ((files,),) = db.execute("select files from folders where path = ?", (os.fsencode(root / "a"),)).fetchall()
     assert hashed == rows == {str(job)}
-    assert {(name, status) for name, *_, status, _ in json.loads(files)} == {
+    assert {(name, status) for _, entries in json.loads(files) for name, *_, status, _ in entries} == {
         ("notes.txt", "not-a-job-script"),
         ("data.bin", "binary"),
     }

@@ -132,8 +132,8 @@ create table if not exists folders (
   statuses text not null,  -- {status: count}
   counts text not null,  -- [the aggregate's counts of its records, [[user, path, start, end], ...]]:
                          -- counted as the run counts them, and the files the drill-down may show
-  files text not null,  -- [[name, size, mtime_ns, ctime_ns, ino, status, line], ...]: the files
-                        -- read and not migrated, by their stat data, and their record's line in lines
+  files text not null,  -- [[line, [[name, size, mtime_ns, ctime_ns, ino, status, line], ...]], ...]: the
+                        -- files read and not migrated, by their stat data, and their record's line in lines
   primary key (path, shard)
 );
 """
@@ -240,10 +240,12 @@ def _stat_hits(db: sqlite3.Connection, key: str, files: list[tuple[str, Stat]]) 
     return hits
 
 
-def pack_files(entries: list[tuple[str, Stat, str, int]]) -> str:
-    """A folder's files kept by their stat data, for its row: (name, stat data, status,
-    the line of the folder's records that is the file's)."""
-    return json.dumps([[name, *st, status, line] for name, st, status, line in entries]) if entries else ""
+def pack_files(segments: list[tuple[int, str]]) -> str:
+    """A folder's files kept by their stat data, for its row: a JSON list of (the line of
+    its records a segment's start at, the segment), each segment (a piece of a large folder,
+    or the whole folder) a JSON list of [name, size, mtime_ns, ctime_ns, ino, status, its
+    line in the segment], as the worker that did the piece made it."""
+    return "[" + ",".join(f"[{base},{entries}]" for base, entries in segments) + "]"
 
 
 _PREFIX = '{"cached": true, '  # how a folder's stored records begin (campaign._cached_line)
@@ -257,10 +259,11 @@ def _folder_files(row: tuple[Any, ...] | None) -> tuple[int, dict[str, tuple[Sta
     written_ns, files, lines = row
     records = lines.split("\n")
     found: dict[str, tuple[Stat, str, str]] = {}
-    for name, size, mtime_ns, ctime_ns, ino, status, line in json.loads(files):
-        text = records[line]
-        if text.startswith(_PREFIX):  # as stored: marked cached; the hit marks it again
-            found[name] = ((size, mtime_ns, ctime_ns, ino), status, "{" + text[len(_PREFIX) :])
+    for base, entries in json.loads(files):
+        for name, size, mtime_ns, ctime_ns, ino, status, line in entries:
+            text = records[base + line]
+            if text.startswith(_PREFIX):  # as stored: marked cached; the hit marks it again
+                found[name] = ((size, mtime_ns, ctime_ns, ino), status, "{" + text[len(_PREFIX) :])
     return written_ns, found
 
 

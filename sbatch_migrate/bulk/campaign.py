@@ -656,13 +656,8 @@ def run(
         if progress is not None:
             progress(1)
 
-    # large folders shared out in pieces: folder -> [fingerprint, newest, outcomes, pieces to come]
+    # large folders shared out in pieces: folder -> [fingerprint, newest, partials, pieces to come]
     pieces: dict[str, list[Any]] = {}
-
-    def store(folder: str, fingerprint: bytes, newest_ns: int, outcomes: list[Outcome]) -> None:
-        """A folder whose outcomes came one by one (their job scripts' rows are in)."""
-        assert cache is not None
-        cache.add(*cache_rows(folder, shard, cache.key, fingerprint, newest_ns, outcomes, hashed=False))
 
     def emit_folder(fo: FolderOut, counted: bool, split: bool = False) -> None:
         """``split``: the first of a large folder's pieces (the others follow)."""
@@ -670,19 +665,23 @@ def run(
         if hit is None:
             for o in fo.outcomes:
                 emit(o, counted)
-            piece = pieces.get(fo.folder) if not fo.fingerprint else None
-            if piece is not None:  # a piece of a large folder: stored whole with the last one
-                piece[1] = max(piece[1], fo.newest_ns)
-                piece[2] += fo.outcomes
-                piece[3] -= 1
-                if not piece[3]:
-                    del pieces[fo.folder]
-                    store(fo.folder, *piece[:3])
-            elif cache is not None and not split:  # a folder partly done (resumed, done again), or no fingerprint
-                store(fo.folder, fo.fingerprint, fo.newest_ns, fo.outcomes)
+            if cache is not None:  # a folder partly done (resumed), or done again here
+                cache.add(*cache_rows(fo.folder, shard, cache.key, fo.fingerprint, fo.newest_ns, fo.outcomes))
             return
         if fo.rows is not None and cache is not None:  # a folder done in a worker: what to store of it
             cache.add(*fo.rows)
+        if fo.piece is not None and cache is not None and not split:
+            gathered = pieces.get(fo.folder)
+            if gathered is None:  # a piece of a folder not stored whole (partly done): rows for its files
+                cache.add(_merged(fo.folder, shard, cache.key, b"", 0, [fo.piece], time.time_ns())[0], None)
+            else:  # stored whole with the last piece
+                gathered[1] = max(gathered[1], fo.newest_ns)
+                gathered[2].append(fo.piece)
+                gathered[3] -= 1
+                if not gathered[3]:
+                    del pieces[fo.folder]
+                    fingerprint, newest, partials, _ = gathered
+                    cache.add(*_merged(fo.folder, shard, cache.key, fingerprint, newest, partials, time.time_ns()))
         n = sum(hit.statuses.values())
         if not n:
             return
@@ -745,7 +744,7 @@ def run(
             more = part.more  # the rest of a large folder: parts of their own, handed out first
             if more and cache is not None and part.split:
                 first = part.folders[-1]
-                pieces[first.folder] = [part.split, first.newest_ns, list(first.outcomes), 0]
+                pieces[first.folder] = [part.split, first.newest_ns, [first.piece], 0]
             for piece in more:
                 workers.submit(root, [], piece)
             if more and part.split and cache is not None:
@@ -838,8 +837,10 @@ class FolderOut(NamedTuple):
     hit: FolderHit | None = None
     fingerprint: bytes = b""  # of its listing (b"": not to be stored)
     newest_ns: int = 0  # the latest mtime or ctime of its files
-    # a folder done and folded in a worker, with a cache: the rows to store (cache_rows)
+    # a folder done and folded in a worker, with a cache: the rows to store
     rows: tuple[list[DbRow], DbRow | None] | None = None
+    piece: Partial | None = None  # a piece of a large folder: what its row is to hold of it
+    read: int = 0  # of a folded folder's files, those read (not answered from the cache)
 
 
 class Part(NamedTuple):
@@ -919,7 +920,7 @@ def _walk_part(root: str, folders: list[str], piece: bytes | None, budget: int) 
         newest = max((max(c.mtime_ns, c.ctime_ns) for c in found), default=0)
         folder = os.path.dirname(items[0].path)
         outcomes, count = _do(folder, now, store)
-        out.append(_folder_out(folder, outcomes, b"", newest))
+        out.append(_piece_out(folder, outcomes, newest))
         if more:  # still more than a part
             return Part(out, folders, 0, _pieces(more, _PART))
     while stack and count < budget:
@@ -949,7 +950,7 @@ def _walk_part(root: str, folders: list[str], piece: bytes | None, budget: int) 
         newest = max((max(c.mtime_ns, c.ctime_ns) for c in found), default=0)
         fingerprint = listing.fingerprint if not partly else b""
         if more:  # stored once all its pieces are in (the main process gathers them)
-            out.append(_folder_out(listing.folder, outcomes, b"", newest))
+            out.append(_piece_out(listing.folder, outcomes, newest))
             files = max(1, _PART * len(found) // max(cost, 1))
             return Part(out, stack[::-1], resumed, _pieces(more, files), fingerprint)
         out.append(_folder_out(listing.folder, outcomes, fingerprint, newest))
@@ -957,45 +958,58 @@ def _walk_part(root: str, folders: list[str], piece: bytes | None, budget: int) 
 
 
 def _folder_out(folder: str, outcomes: list[Outcome], fingerprint: bytes, newest_ns: int) -> FolderOut:
-    """A folder's (or a piece of a large folder's) outcomes as they go to the main
-    process: folded into one text, with the rows the cache is to store of them when there
-    is one (made here, in parallel: in the main process, storing the outcomes of 217,000
-    files one by one was the first run's bottleneck); one by one when the main process
-    gathers them (a piece of a large folder, a folder partly done: no fingerprint)."""
+    """A folder's outcomes as they go to the main process: folded into one text, with the
+    rows the cache is to store of them when there is one (made here, in parallel: in the
+    main process, storing the outcomes of 217,000 files one by one was the first run's
+    bottleneck); one by one for a folder partly done (resumed: no fingerprint)."""
     cache: ContentCache | None = _W["cache"]
     if cache is None:  # nothing to store: the records go as one text
         return FolderOut(folder, [], _folded(outcomes))
     if not fingerprint:
         return FolderOut(folder, outcomes, None, fingerprint, newest_ns)
-    rows = cache_rows(folder, _shard_key(_W["opts"]), cache.key, fingerprint, newest_ns, outcomes, hashed=True)
-    return FolderOut(folder, [], _folded(outcomes), fingerprint, newest_ns, rows)
-
-
-def cache_rows(
-    folder: str, shard: str, key: str, fingerprint: bytes, newest_ns: int, outcomes: list[Outcome], hashed: bool
-) -> tuple[list[DbRow], DbRow | None]:
-    """What the cache keeps of a folder's outcomes: the folder's row (its records, with
-    the files read and not migrated by their stat data), unless one of its records is not
-    kept (an error, a file unreadable) or it has no fingerprint (partly done): then those
-    files have rows of their own.  With ``hashed``, the rows of its job scripts too (by
-    their digest; else they were stored as they came)."""
     now = time.time_ns()
-    whole = bool(fingerprint) and all(o.status in _FOLDER_CACHEABLE for o in outcomes)
-    rows: list[DbRow] = []
-    for o in outcomes:
-        if o.stat is None or o.status not in CACHEABLE:
-            continue
-        if o.digest not in _UNHASHED:
-            if hashed:
-                rows.append(result_row(o.path, o.stat, key, o.digest, now, o.status, o.line, o.tally))
-        elif not whole and o.tally is None:
-            rows.append(result_row(o.path, o.stat, key, UNHASHED, now, o.status, o.line, None))
-    if not whole:
-        return rows, None
+    partial = _partial(folder, outcomes)
+    rows = _hashed_rows(outcomes, cache.key, now)
+    merged = _merged(folder, _shard_key(_W["opts"]), cache.key, fingerprint, newest_ns, [partial], now)
+    rows += merged[0]
+    return FolderOut(
+        folder, [], _folded(outcomes), fingerprint, newest_ns, (rows, merged[1]), None, _files_read_of(outcomes)
+    )
+
+
+def _files_read_of(outcomes: list[Outcome]) -> int:
+    return sum(1 for o in outcomes if o.stat is not None and not o.cached)
+
+
+def _piece_out(folder: str, outcomes: list[Outcome], newest_ns: int) -> FolderOut:
+    """A piece of a large folder (its first, or one of the rest), folded: with a cache,
+    its job scripts' rows and what the folder's row is to hold of it (the main process
+    puts the pieces together once they are all in)."""
+    cache: ContentCache | None = _W["cache"]
+    if cache is None:
+        return FolderOut(folder, [], _folded(outcomes))
+    rows = _hashed_rows(outcomes, cache.key, time.time_ns())
+    partial = _partial(folder, outcomes)
+    return FolderOut(folder, [], _folded(outcomes), b"", newest_ns, (rows, None), partial, _files_read_of(outcomes))
+
+
+class Partial(NamedTuple):
+    """What a folder's row holds of some of its records (all, or a piece's)."""
+
+    stored: str  # the records as the row keeps them, one a line
+    lines: int
+    statuses: dict[str, int]
+    tallies: list[tuple[str, Tally | None, int, int]]  # (status, tally, where in ``stored``)
+    files: str  # JSON: [[name, size, mtime_ns, ctime_ns, ino, status, line in ``stored``], ...]
+    needs_write: bool  # a record that --write would act on
+    whole: bool  # every record may be kept (else the files get rows of their own)
+
+
+def _partial(folder: str, outcomes: list[Outcome]) -> Partial:
     stored = [_cached_line(o.line) if o.stat is not None or o.cached else o.line for o in outcomes]
     start = len(folder.rstrip("/")) + 1
     files = [
-        (o.path[start:], o.stat, o.status, n)
+        [o.path[start:], *o.stat, o.status, n]
         for n, o in enumerate(outcomes)
         if o.stat is not None and o.tally is None and o.status in CACHEABLE
     ]
@@ -1007,12 +1021,72 @@ def cache_rows(
         for o, (at, end) in zip(outcomes, spans(stored), strict=True)
         if o.tally is not None
     ]
-    needs_write = any(o.status not in NO_WRITE_NEEDED and o.status not in STABLE_SKIPS for o in outcomes)
-    lines = "\n".join(stored)
-    folder_rows = folder_row(
-        folder, shard, key, fingerprint, newest_ns, now, needs_write, lines, statuses, tallies, pack_files(files)
+    return Partial(
+        "\n".join(stored),
+        len(stored),
+        statuses,
+        tallies,
+        json.dumps(files),
+        any(o.status not in NO_WRITE_NEEDED and o.status not in STABLE_SKIPS for o in outcomes),
+        all(o.status in _FOLDER_CACHEABLE for o in outcomes),
     )
-    return rows, folder_rows
+
+
+def _hashed_rows(outcomes: list[Outcome], key: str, now: int) -> list[DbRow]:
+    """The rows of the job scripts among ``outcomes`` (by their digest)."""
+    return [
+        result_row(o.path, o.stat, key, o.digest, now, o.status, o.line, o.tally)
+        for o in outcomes
+        if o.stat is not None and o.digest not in _UNHASHED and o.status in CACHEABLE
+    ]
+
+
+def _merged(
+    folder: str, shard: str, key: str, fingerprint: bytes, newest_ns: int, partials: list[Partial], now: int
+) -> tuple[list[DbRow], DbRow | None]:
+    """A folder's row, from what each piece holds (in order), unless one of its records is
+    not kept (an error, a file unreadable) or it has no fingerprint (partly done): then its
+    files read and not migrated get rows of their own."""
+    if not fingerprint or not all(p.whole for p in partials):
+        return [row for p in partials for row in _plain_rows(folder, p, key, now)], None
+    statuses: dict[str, int] = {}
+    tallies: list[tuple[str, Tally | None, int, int]] = []
+    segments = []
+    at = lines = 0
+    for p in partials:
+        for status, k in p.statuses.items():
+            statuses[status] = statuses.get(status, 0) + k
+        tallies.extend((status, t, at + start, at + end) for status, t, start, end in p.tallies)
+        segments.append((lines, p.files))
+        at += len(p.stored) + 1
+        lines += p.lines
+    stored = "\n".join(p.stored for p in partials)
+    needs_write = any(p.needs_write for p in partials)
+    files = pack_files(segments)
+    return [], folder_row(
+        folder, shard, key, fingerprint, newest_ns, now, needs_write, stored, statuses, tallies, files
+    )
+
+
+def _plain_rows(folder: str, partial: Partial, key: str, now: int) -> list[DbRow]:
+    """Rows of their own for the files a partial keeps by their stat data."""
+    records = partial.stored.split("\n")
+    prefix = folder.rstrip("/") + "/"
+    rows = []
+    for name, size, mtime_ns, ctime_ns, ino, status, line in json.loads(partial.files):
+        record = "{" + records[line][len(_CACHED) :]  # a row keeps the record as it was made
+        rows.append(
+            result_row(prefix + name, (size, mtime_ns, ctime_ns, ino), key, UNHASHED, now, status, record, None)
+        )
+    return rows
+
+
+def cache_rows(
+    folder: str, shard: str, key: str, fingerprint: bytes, newest_ns: int, outcomes: list[Outcome]
+) -> tuple[list[DbRow], DbRow | None]:
+    """What the cache keeps of a folder whose outcomes came one by one (their job scripts'
+    rows are in): its row, or rows for its files (:func:`_merged`)."""
+    return _merged(folder, shard, key, fingerprint, newest_ns, [_partial(folder, outcomes)], time.time_ns())
 
 
 Row = tuple[Any, ...]  # an entry sent between processes: a Candidate's fields (6) or a Skipped's (2)
@@ -1140,8 +1214,11 @@ _FOLDER_CACHEABLE = CACHEABLE | STABLE_SKIPS
 _UNHASHED = ("", UNHASHED)  # the digests of results kept by stat data alone (a stat-data hit: "")
 
 
+_CACHED = '{"cached": true, '
+
+
 def _cached_line(line: str) -> str:
-    return '{"cached": true, ' + line[1:]
+    return _CACHED + line[1:]
 
 
 class _Workers:
@@ -1310,7 +1387,7 @@ def _records(part: Part) -> int:
 def _files_read(part: Part) -> int:
     """The files of ``part`` that were read (the cache did not answer them by their
     status or their folder)."""
-    return sum(1 for fo in part.folders for o in fo.outcomes if o.stat is not None and not o.cached)
+    return sum(fo.read + _files_read_of(fo.outcomes) for fo in part.folders)
 
 
 def _user_of(c: Candidate) -> str:
