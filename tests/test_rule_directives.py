@@ -611,6 +611,24 @@ def test_a_fix_that_would_move_where_bash_stops_is_withheld() -> None:
     assert _stops_alike(text, at, text.replace(b"echo a", b"echo b"))
     assert not _stops_alike(text, at, text.replace(b"echo a", b"if x; then"))  # the head no longer parses
     assert not _stops_alike(text, at, text.replace(b"sys.exit", b"sys.quit"))  # the tail changed
+    assert not _stops_alike(text, at, text.replace(b"echo a", b"exit 1"))  # bash would stop earlier
+    assert not _stops_alike(text, at, text.replace(b"exit 0", b"echo 0"))  # nor stop there at all
+
+
+@pytest.mark.parametrize(("text", "line"), STOPS)
+def test_a_stop_known_to_be_at_a_place_is_the_stop_bash_finds(text: str, line: int | None) -> None:
+    """:func:`stop_at` (one parse, for a migrated text whose stop must stay where the
+    original's is) agrees with :func:`stop` (which asks bash where it complains first)."""
+    from sbatch_migrate.read.shellstop import stop, stop_at
+
+    data = text.encode()
+    found = stop(data)
+    if found is None:
+        assert all(stop_at(data, end) is None for end in range(len(data) + 1) if data[end - 1 : end] in (b"\n", b""))
+    else:
+        at = stop_at(data, found.end)
+        assert at is not None and (at.start, at.end, at.command) == (found.start, found.end, found.command)
+        assert stop_at(data, found.end - 1) is None and stop_at(data, len(data)) is None
 
 
 def test_looking_for_a_stop_costs_a_few_parses_of_the_file_at_most(monkeypatch: pytest.MonkeyPatch) -> None:

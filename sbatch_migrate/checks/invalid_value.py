@@ -51,15 +51,16 @@ class InvalidValue(Rule):
         types = ctx.profile.gres_types
         for unit in ctx.units():
             where = " (in the job script written by this heredoc)" if unit.embedded else ""
-            if not any(problem(u.name, u.value, types) for u in unit.directives.options if u.in_block):
+            # each directive's value judged once (for the GPU options together, and alone)
+            judged = [(u, problem(u.name, u.value, types)) for u in unit.directives.options if u.in_block]
+            if not any(why for _, why in judged):
                 for said, use in refusals(unit.directives):
                     yield self.finding(use.start, use.end, f"sbatch refuses these GPU options together: {said}{where}")
-            for use in unit.directives.options:
-                if use.kind not in ("SBATCH", "SLURM") or not use.in_block or use.value is None:
+            for use, why in judged:
+                if use.kind not in ("SBATCH", "SLURM") or use.value is None:
                     continue
                 if "$" in use.value or "`" in use.value:
                     continue  # directive-variable reports it
-                why = problem(use.name, use.value, types)
                 if why is not None:
                     yield self.finding(
                         use.start,

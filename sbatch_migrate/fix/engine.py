@@ -383,9 +383,11 @@ def _still_parses(source: Source, facts: ScriptFacts, output: bytes) -> bool:
 
 
 def _stops_alike(before: bytes, at: tuple[int, int], output: bytes) -> bool:
-    """The migrated text still ends, for bash, where the original does: its text up to a
-    stop parses, and what follows that stop is the original's tail, unchanged."""
-    from ..read.shellstop import stop
+    """The migrated text still ends, for bash, where the original does: what follows the
+    original's stop is the migrated text's tail, unchanged, and the text before it parses
+    and stops bash there (its first stop: an earlier one would leave more unread)."""
+    from ..read.shellstop import stop_at
 
-    found = stop(output)
-    return found is not None and output[found.end :] == before[at[1] :]
+    tail = before[at[1] :]
+    end = len(output) - len(tail)
+    return end >= 0 and output[end:] == tail and stop_at(output, end) is not None

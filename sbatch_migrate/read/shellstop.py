@@ -71,8 +71,7 @@ def stop(text: bytes) -> Stop | None:
             nl = text.find(b"\n", limit)
             limit = nl + 1 if nl != -1 else len(text)
     matches = list(_CANDIDATE.finditer(text, 0, limit))
-    # where a candidate's exit or exec word starts: a statement can stop bash only there
-    words = {m.start() + len(m.group()) - len(m.group().lstrip(b" \t")) for m in matches}
+    words = _words(matches)
     checked = parsed = 0
     for m in reversed(matches):
         line_end = text.find(b"\n", m.start())
@@ -86,6 +85,25 @@ def stop(text: bytes) -> Stop | None:
             continue
         return _first(text, tree, words)
     return None
+
+
+def stop_at(text: bytes, end: int) -> Stop | None:
+    """The stop of ``text`` if bash stops reading it at ``end`` exactly (:func:`stop`'s
+    answer when the stop is known to be there or nowhere: a migrated text whose original
+    stops at the same tail; one parse, no ``bash -n``)."""
+    matches = list(_CANDIDATE.finditer(text, 0, end))
+    if not matches:
+        return None
+    tree = parse(text[:end])
+    if tree.root_node.has_error:
+        return None
+    found = _first(text, tree, _words(matches))
+    return found if found is not None and found.end == end else None
+
+
+def _words(matches: list[re.Match[bytes]]) -> set[int]:
+    """Where each candidate's exit or exec word starts: a statement can stop bash only there."""
+    return {m.start() + len(m.group()) - len(m.group().lstrip(b" \t")) for m in matches}
 
 
 def _first(text: bytes, tree: Any, words: set[int]) -> Stop | None:
