@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from functools import cache
 
 from ..checks.fix_withheld import FixWithheld
-from ..checks.index import INDEX, Entry, applicable, load
+from ..checks.index import GATES, INDEX, Entry, applicable, load
 from ..checks.rule import Finding, Rule, Severity
 from ..checks.unused_suppression import UnusedSuppression
 from ..model.context import Context
@@ -78,7 +78,7 @@ def _migrate(source: Source, profile: Profile, rules: Rules | None, unsafe_fixes
     ctx = Context(facts, profile)
     findings: list[Finding] = []
     chosen = tuple(rules) if rules is not None else INDEX
-    active = _instances(_classes(chosen, ctx))
+    active = _active(chosen, ctx)
     for rule in active:
         findings.extend(rule.check(ctx))
     if facts.suppressions:
@@ -127,6 +127,27 @@ def _migrate(source: Source, profile: Profile, rules: Rules | None, unsafe_fixes
             )
         )
     return Result(source, output, findings, facts, edits)
+
+
+# rules given (by identity) -> (them, the gates their entries have, rule objects by the gates' values)
+_PLANS: dict[int, tuple[tuple[Entry | type[Rule], ...], tuple[str, ...], dict[tuple[bool, ...], tuple[Rule, ...]]]] = {}
+
+
+def _active(rules: tuple[Entry | type[Rule], ...], ctx: Context) -> tuple[Rule, ...]:
+    """The rule objects to run on this script (:func:`_classes`): found by the values of
+    the few gates the rules have, each asked once, instead of by every entry's."""
+    plan = _PLANS.get(id(rules))
+    if plan is None or plan[0] is not rules:
+        if len(_PLANS) >= 64:
+            _PLANS.clear()
+        gates = tuple(sorted({e.gate for e in rules if isinstance(e, Entry) and e.gate is not None}))
+        plan = _PLANS[id(rules)] = (rules, gates, {})
+    _, gates, by_gates = plan
+    key = tuple(GATES[g](ctx) for g in gates)
+    active = by_gates.get(key)
+    if active is None:
+        active = by_gates[key] = _instances(_classes(rules, ctx))
+    return active
 
 
 def _classes(rules: tuple[Entry | type[Rule], ...], ctx: Context) -> tuple[type[Rule], ...]:
