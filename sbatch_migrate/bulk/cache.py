@@ -248,7 +248,17 @@ def pack_files(segments: list[tuple[int, str]]) -> str:
     return "[" + ",".join(f"[{base},{entries}]" for base, entries in segments) + "]"
 
 
-_PREFIX = '{"cached": true, '  # how a folder's stored records begin (campaign._cached_line)
+CACHED = '{"cached": true, '  # how a record from the cache begins, in the journal and in a folder's row
+
+
+def marked(line: str) -> str:
+    """A record (a JSON object's text) marked as coming from the cache."""
+    return CACHED + line[1:]
+
+
+def unmarked(line: str) -> str:
+    """A record :func:`marked` as it was made (the mark goes on again when it is used)."""
+    return "{" + line[len(CACHED) :] if line.startswith(CACHED) else line
 
 
 def _folder_files(row: tuple[Any, ...] | None) -> tuple[int, dict[str, tuple[Stat, str, str]]]:
@@ -262,8 +272,8 @@ def _folder_files(row: tuple[Any, ...] | None) -> tuple[int, dict[str, tuple[Sta
     for base, entries in json.loads(files):
         for name, size, mtime_ns, ctime_ns, ino, status, line in entries:
             text = records[base + line]
-            if text.startswith(_PREFIX):  # as stored: marked cached; the hit marks it again
-                found[name] = ((size, mtime_ns, ctime_ns, ino), status, "{" + text[len(_PREFIX) :])
+            if text.startswith(CACHED):  # as stored: marked; the hit marks it again
+                found[name] = ((size, mtime_ns, ctime_ns, ino), status, unmarked(text))
     return written_ns, found
 
 

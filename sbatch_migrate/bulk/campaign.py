@@ -54,9 +54,11 @@ from .cache import (
     Stat,
     digest,
     folder_row,
+    marked,
     pack_files,
     result_row,
     spans,
+    unmarked,
 )
 from .cache import Row as DbRow
 from .ownfolder import OwnFolder, UnsafeFolder, own_folder
@@ -642,7 +644,7 @@ def run(
         counts[o.status] = counts.get(o.status, 0) + 1
         if not counted:
             agg.add_tally(o.status, o.tally, o.line)
-        line = _cached_line(o.line) if o.cached else o.line
+        line = marked(o.line) if o.cached else o.line
         if out is not None:
             lines.append(line)
             waiting[0] += 1
@@ -1006,7 +1008,7 @@ class Partial(NamedTuple):
 
 
 def _partial(folder: str, outcomes: list[Outcome]) -> Partial:
-    stored = [_cached_line(o.line) if o.stat is not None or o.cached else o.line for o in outcomes]
+    stored = [marked(o.line) if o.stat is not None or o.cached else o.line for o in outcomes]
     start = len(folder.rstrip("/")) + 1
     files = [
         [o.path[start:], *o.stat, o.status, n]
@@ -1074,7 +1076,7 @@ def _plain_rows(folder: str, partial: Partial, key: str, now: int) -> list[DbRow
     prefix = folder.rstrip("/") + "/"
     rows = []
     for name, size, mtime_ns, ctime_ns, ino, status, line in json.loads(partial.files):
-        record = "{" + records[line][len(_CACHED) :]  # a row keeps the record as it was made
+        record = unmarked(records[line])  # a row keeps the record as it was made
         rows.append(
             result_row(prefix + name, (size, mtime_ns, ctime_ns, ino), key, UNHASHED, now, status, record, None)
         )
@@ -1130,7 +1132,7 @@ def _folded(outcomes: list[Outcome]) -> FolderHit:
     statuses: dict[str, int] = {}
     tallied: list[tuple[str, Tally | None, int, int]] = []
     # as the journal has them: a result from the cache (same content, or stat data) says so
-    lines = [_cached_line(o.line) if o.cached else o.line for o in outcomes]
+    lines = [marked(o.line) if o.cached else o.line for o in outcomes]
     at = 0
     for o, line in zip(outcomes, lines, strict=True):
         statuses[o.status] = statuses.get(o.status, 0) + 1
@@ -1165,11 +1167,11 @@ def _do(
 ) -> tuple[list[Outcome], int]:
     """The outcomes of ``folder``'s entries (or of a piece of them), in order: skipped ones
     recorded, files answered by their stat data from the cache or done; and what they
-    cost.  A file costs 1, one
-    migrated here ``_MIGRATED`` more.  With a ``budget``, the files stop once their cost
-    reaches it: the outcomes are then those of the first entries only (the rest are a part of
-    their own).  A cost counted in files would make a part of job scripts 50 times as long
-    as one of other files, and the other worker wait for it at the end of the window."""
+    cost.  A file costs 1, one migrated here ``_MIGRATED`` more.  With a ``budget``, the
+    files stop once their cost reaches it: the outcomes are then those of the first entries
+    only (the rest are a part of their own).  A cost counted in files would make a part of
+    job scripts 50 times as long as one of other files, and the other worker wait for it at
+    the end of the window."""
     opts: Options = _W["opts"]
     roots: list[str] = _W["roots"]
     outcomes: list[Outcome] = []
@@ -1212,13 +1214,6 @@ _IN_FLIGHT = 32  # parts handed out at a time (whatever -j: the records come in 
 _PRIMER = b"#!/bin/bash\n#SBATCH -p gtest\nmodule load singularity\nsrun singularity run --nv x.sif true\n"
 _FOLDER_CACHEABLE = CACHEABLE | STABLE_SKIPS
 _UNHASHED = ("", UNHASHED)  # the digests of results kept by stat data alone (a stat-data hit: "")
-
-
-_CACHED = '{"cached": true, '
-
-
-def _cached_line(line: str) -> str:
-    return _CACHED + line[1:]
 
 
 class _Workers:
