@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from sbatch_migrate.read import pyfront, pyregions
@@ -15,7 +15,8 @@ from sbatch_migrate.read.formats import config_format
 from sbatch_migrate.read.kind import JOB_SUFFIXES, is_job_script, suffix_of
 
 # the verdict as the patterns alone give it (what is_job_script was before its prefilters)
-_DIRECTIVE = re.compile(rb"^#(SBATCH|PBS|SLURM)", re.M)
+# (``#SLURM`` then a word character, ``#SLURMD_OPTIONS=``, is a comment about a variable: 4c965ab)
+_DIRECTIVE = re.compile(rb"^#(SBATCH|PBS|SLURM(?![A-Za-z0-9_]))", re.M)
 _COMMAND = re.compile(rb"(^|[\s;&|(`$])(srun|sbatch|salloc|singularity|apptainer)\s", re.M)
 _SHELL = re.compile(rb"^#![ \t]*\S*/(env[ \t]+(-\S+[ \t]+)*)?(ba|da|k|z|mk)?sh\b")
 _PY_LAUNCH = re.compile(rb"""["'](?:sbatch|srun|salloc|singularity|apptainer)\b|\bsubmitit\b""")
@@ -43,6 +44,7 @@ PIECES = [
     b"#SBATCH -p gtest\n",
     b"#PBS -q x\n",
     b"#SLURM\n",
+    b"#SLURMD_OPTIONS=\n",
     b" #SBATCH\n",
     b"\r\n",
     b"\n",
@@ -88,6 +90,8 @@ NAMES = [
 
 @settings(max_examples=3000)
 @given(st.sampled_from(NAMES), st.lists(st.sampled_from(PIECES), max_size=8), st.binary(max_size=20))
+@example("job", [b"submitit"], b"#SLURM")  # #SLURMsubmitit: no directive (found by this test)
+@example("job", [b"\n#SLURM_JOB_ID is set\n"], b"#!/bin/tcsh\n")
 def test_is_job_script_gives_the_patterns_verdict(name: str, pieces: list[bytes], noise: bytes) -> None:
     for data in (b"".join(pieces), b"".join(pieces) + noise, noise + b"".join(pieces)):
         assert is_job_script(f"/home/u/{name}", data) == by_patterns(f"/home/u/{name}", data)
