@@ -20,6 +20,7 @@ page cache.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import shutil
@@ -208,6 +209,9 @@ def main() -> None:
         if shellcheck:
             sc = median(sc_runs)
             sc_rate = len(scripts) / sc
+            # copies are migrated once a worker (bulk/memo.py), shellcheck checks each: say how many
+            distinct = len({hashlib.sha256(Path(s).read_bytes()).digest() for s in scripts})
+            print(f"  the job scripts hold {distinct} distinct contents ({len(scripts) - distinct} are copies)")
             print(
                 f"shellcheck over the same {len(scripts)} job scripts (batches of 100, {args.jobs} at a time), "
                 f"median of {repeat}: {sc:.2f}s (runs {', '.join(f'{r:.2f}' for r in sc_runs)}) = "

@@ -352,6 +352,19 @@ class Cache:
         self.db.close()
 
 
+def moved(record: dict[str, Any], path: str, user: str) -> dict[str, Any] | None:
+    """A record made for another file of the same content (and name key, :func:`digest`)
+    as the record of ``path``, owned by ``user`` (its keys in their order); None when it has
+    a diff whose header is not the one its own path gave it."""
+    out = {**record, "path": path, "user": user}
+    if "diff" in record:  # its header names the file it was made for
+        head = _diff_head(record["path"])
+        if not record["diff"].startswith(head):
+            return None
+        out["diff"] = _diff_head(path) + record["diff"][len(head) :]
+    return out
+
+
 def _diff_head(path: str) -> str:
     """The header of a record's diff (:func:`~sbatch_migrate.output.report.diff`)."""
     name = path.lstrip("/")
@@ -431,13 +444,9 @@ class ContentCache:
             return None  # no table yet (a first run): nothing to reuse
         if row is None:
             return None
-        record = json.loads(row[1])
-        if "diff" in record:  # its header names the file it was made for
-            head = _diff_head(record["path"])
-            if not record["diff"].startswith(head):
-                return None
-            record["diff"] = _diff_head(path) + record["diff"][len(head) :]
-        record["path"], record["user"] = path, user
+        record = moved(json.loads(row[1]), path, user)
+        if record is None:
+            return None
         tally = untally(path, row[2])
         if tally is not None:
             tally = tally._replace(user=user)

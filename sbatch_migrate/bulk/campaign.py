@@ -61,6 +61,7 @@ from .cache import (
     unmarked,
 )
 from .cache import Row as DbRow
+from .memo import Recent
 from .ownfolder import OwnFolder, UnsafeFolder, own_folder
 from .pool import Pool, WorkerDied, call
 from .reports import Aggregate, Tally, bounded_diff, first_details, tally_of
@@ -155,6 +156,8 @@ def _init_worker(
     cache = folders.cache
     _W["cache"] = ContentCache(cache.inner_path(CACHE_FILE), opts.cache_key) if cache is not None else None
     _W["roots"] = [os.path.abspath(r) for r in opts.roots]
+    # an --out-dir run writes each file's migrated copy: it needs each file migrated
+    _W["recent"] = Recent() if opts.out_dir is None else None
     _W["done"] = done or set()
     _release_folder()
     if reader:  # a worker: Python files go to the reader
@@ -253,9 +256,14 @@ def _process(c: Candidate) -> Outcome:
         return plain_outcome(c.path, user, "binary", key, content)
     if not is_job_script(c.path, data):
         return plain_outcome(c.path, user, "not-a-job-script", key, content)
-    if store is not None:
-        content = digest(c.path, data)
-        hit = store.find(content, c.path, user)
+    recent: Recent | None = _W["recent"]
+    if store is not None or recent is not None:
+        found = digest(c.path, data)
+        content = found if store is not None else ""
+        again = recent.get(found, c.path, user) if recent is not None else None
+        if again is not None and (not opts.write or again["status"] in NO_WRITE_NEEDED):
+            return outcome(again, key, content)
+        hit = store.find(content, c.path, user) if store is not None else None
         if hit is not None and (not opts.write or hit.status in NO_WRITE_NEEDED):
             return Outcome(c.path, hit.record, hit.status, key, hit.tally, content, cached=True)
     try:
@@ -297,7 +305,10 @@ def _process(c: Candidate) -> Outcome:
                 mirror.write(os.path.basename(c.path), result.output)
         except (OSError, ValueError) as exc:
             record["detail"] = f"out-dir copy failed: {getattr(exc, 'strerror', None) or exc}"
-    return outcome(record, key, content)
+    done = outcome(record, key, content)
+    if recent is not None and (not opts.write or done.status in NO_WRITE_NEEDED):
+        recent.put(found, done.line)
+    return done
 
 
 SNIFF = 8192  # a NUL byte among a file's first SNIFF bytes makes it binary (as git and grep judge)
