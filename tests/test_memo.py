@@ -4,9 +4,6 @@ script is answered with the record migrating it would make, under its own path a
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +16,8 @@ from sbatch_migrate.fix import engine
 from sbatch_migrate.output.report import json_text
 from sbatch_migrate.profile import load
 from sbatch_migrate.read.source import Source
+
+from .test_bulk import cli
 
 SIMPLE = b"#!/bin/bash\n#SBATCH -p gtest\nmodule load singularity\nsrun singularity run --nv x.sif true\n"
 # changed, with an error left for a human: its record carries a diff naming the file
@@ -129,23 +128,12 @@ def test_each_content_is_migrated_once_a_worker(tmp_path: Path, monkeypatch: pyt
     )
 
 
-def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "sbatch_migrate", *args],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=600,
-        env=dict(os.environ, CI="true"),
-    )
-
-
 def test_a_write_run_writes_every_copy(tmp_path: Path) -> None:
     """--write acts on each file: a copy of a script another file of the run was migrated
     from is written too (only records that need no write are reused)."""
     root = tmp_path / "home"
     _tree(root)
-    p = _cli(
+    p = cli(
         "bulk",
         str(root),
         "--write",
